@@ -1,0 +1,32 @@
+"""Print the canonical answer of each problem, computed by the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from grader.cli.commands.common import emit
+from grader.engine.keybook import KeyBook
+from grader.engine.keys import describe_key, key_to_json
+from grader.errors import EXIT_OK
+from grader.spec.loader import load_problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="problem spec files or directories")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json: {problem id: answer}")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here (atomically) instead of stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = load_problems(args.paths)
+    keys = KeyBook.build(problems)
+    fixed = {problem.id: keys.fixed[problem.id] for problem in problems if problem.id in keys.fixed}
+    if args.format == "json":
+        text = json.dumps({pid: key_to_json(key) for pid, key in fixed.items()}, indent=2) + "\n"
+    else:
+        width = max(len(pid) for pid in problems.ids)
+        text = "".join(f"{pid.ljust(width)}  {describe_key(key)}\n" for pid, key in fixed.items())
+    emit(text, args.output)
+    return EXIT_OK

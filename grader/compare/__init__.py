@@ -1,0 +1,1 @@
+"""Comparison of parsed answers with canonical keys, and scoring."""

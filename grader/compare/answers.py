@@ -1,0 +1,118 @@
+"""Compare a parsed answer with the key: which positions or choices are right, nothing scored yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grader.engine.keys import Key
+from grader.parse import InvalidAnswer, parse_sequence
+from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
+
+__all__ = [
+    "SequenceComparison",
+    "ChoiceComparison",
+    "Comparison",
+    "compare_sequence",
+    "compare_choices",
+    "tolerance_for",
+    "keys_agree",
+]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SequenceComparison:
+    """A student's array against the key: lengths and, when they match, the wrong positions."""
+
+    expected_length: int
+    given_length: int
+    wrong_positions: tuple[int, ...] = ()
+
+    @property
+    def length_matches(self) -> bool:
+        return self.expected_length == self.given_length
+
+    @property
+    def correct(self) -> bool:
+        return self.length_matches and not self.wrong_positions
+
+    @property
+    def right_count(self) -> int:
+        return self.expected_length - len(self.wrong_positions) if self.length_matches else 0
+
+
+@dataclass(frozen=True)
+class ChoiceComparison:
+    """A selection S against the correct set C out of N choices."""
+
+    selected: frozenset[str]
+    correct_ids: frozenset[str]
+    all_ids: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def correct(self) -> bool:
+        return self.selected == self.correct_ids
+
+    @property
+    def wrongly_selected(self) -> frozenset[str]:
+        return self.selected - self.correct_ids
+
+    @property
+    def missed(self) -> frozenset[str]:
+        return self.correct_ids - self.selected
+
+
+Comparison = SequenceComparison | ChoiceComparison
+
+
+def tolerance_for(problem: Problem) -> tuple[float, float]:
+    """(abs_tol, rel_tol) for comparing entries: tight when the key is rounded, else the spec's."""
+    assert isinstance(problem.answer, SequenceAnswer)
+    rounding = problem.evaluation.rounding
+    if rounding is not None:
+        # the key is a multiple of 10^-k; anything closer than a tenth of that is the same value
+        return 10.0 ** (-rounding.places) / 1000.0, 0.0
+    compare = problem.answer.compare
+    if compare is None:
+        return 1e-6, 0.0
+    return compare.abs_tol, compare.rel_tol
+
+
+def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComparison:
+    """Which entries of `given` differ from `key` (T,) or (T, n), within the problem's tolerance."""
+    expected_length, given_length = len(key), len(given)
+    if expected_length != given_length:
+        return SequenceComparison(expected_length, given_length)
+    abs_tol, rel_tol = tolerance_for(problem)
+    close = np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key))
+    if close.ndim > 1:
+        close = close.all(axis=tuple(range(1, close.ndim)))
+    wrong = tuple(int(index) for index in np.flatnonzero(~close))
+    return SequenceComparison(expected_length, given_length, wrong)
+
+
+def compare_choices(answer: ChoiceAnswer, selected: tuple[str, ...]) -> ChoiceComparison:
+    """The selection against the choices marked correct."""
+    return ChoiceComparison(
+        frozenset(selected),
+        frozenset(answer.correct_ids),
+        tuple(choice.id for choice in answer.choices),
+    )
+
+
+def keys_agree(problem: Problem, key: Key, expected: Any) -> bool:
+    """True when an author's `expected` value matches the computed key (the spec cross-check)."""
+    if isinstance(key, tuple):
+        return sorted(str(e).casefold() for e in expected) == sorted(k.casefold() for k in key)
+    assert problem.model is not None
+    vector_size = None if problem.model.scalar else problem.model.size
+    try:
+        given = parse_sequence(expected, vector_size=vector_size)
+    except InvalidAnswer:
+        return False
+    return compare_sequence(problem, key, given).correct

@@ -1,0 +1,78 @@
+"""Partial-credit schemes: each maps a comparison to a fraction of the points in [0, 1].
+
+Arrays (T entries, R right):
+    all_or_nothing  1 if every entry is right, else 0
+    per_element     R / T (0 when the length is wrong)
+Checkboxes (S selected, C correct, U = unselected, I = incorrect choices, N choices):
+    all_or_nothing  1 if S = C, else 0
+    net_correct     max(0, (|S∩C| − |S∖C|) / |C|)
+    coverage        (|S∩C| / |C|) · (|S∩C| / |S|)      (0 when S is empty)
+    each_answer     1 − (|S∖C| + |C∖S|) / N
+    edc             (|S∩C| + |U∩I|) / N                 (edX "every decision counts")
+The names are PrairieLearn's, and edX's for `edc`. Adding a scheme is one entry in SCHEMES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+
+__all__ = ["SCHEMES", "score_fraction"]
+
+
+def _all_or_nothing(comparison: Comparison) -> float:
+    return 1.0 if comparison.correct else 0.0
+
+
+def _per_element(comparison: Comparison) -> float:
+    assert isinstance(comparison, SequenceComparison)
+    if not comparison.length_matches or comparison.expected_length == 0:
+        return 0.0
+    return comparison.right_count / comparison.expected_length
+
+
+def _net_correct(comparison: Comparison) -> float:
+    assert isinstance(comparison, ChoiceComparison)
+    right = len(comparison.selected & comparison.correct_ids)
+    wrong = len(comparison.wrongly_selected)
+    return max(0.0, (right - wrong) / len(comparison.correct_ids))
+
+
+def _coverage(comparison: Comparison) -> float:
+    assert isinstance(comparison, ChoiceComparison)
+    if not comparison.selected:
+        return 0.0
+    right = len(comparison.selected & comparison.correct_ids)
+    return (right / len(comparison.correct_ids)) * (right / len(comparison.selected))
+
+
+def _each_answer(comparison: Comparison) -> float:
+    assert isinstance(comparison, ChoiceComparison)
+    errors = len(comparison.wrongly_selected) + len(comparison.missed)
+    return 1.0 - errors / len(comparison.all_ids)
+
+
+def _edc(comparison: Comparison) -> float:
+    assert isinstance(comparison, ChoiceComparison)
+    all_ids = frozenset(comparison.all_ids)
+    unselected_incorrect = (all_ids - comparison.selected) - comparison.correct_ids
+    right = len(comparison.selected & comparison.correct_ids)
+    return (right + len(unselected_incorrect)) / len(all_ids)
+
+
+#: scheme name → fraction of the points. `follow_through` is added by the feedback stage, which
+#: knows which later steps follow from an earlier slip.
+SCHEMES: dict[str, Callable[[Comparison], float]] = {
+    "all_or_nothing": _all_or_nothing,
+    "per_element": _per_element,
+    "net_correct": _net_correct,
+    "coverage": _coverage,
+    "each_answer": _each_answer,
+    "edc": _edc,
+}
+
+
+def score_fraction(scheme: str, comparison: Comparison) -> float:
+    """The fraction of the points a comparison earns under `scheme`."""
+    return SCHEMES[scheme](comparison)

@@ -1,0 +1,53 @@
+"""Rounding to k decimal places with an explicit rule for ties (the seed's "round ±0.5 to 0")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["TIE_BREAKERS", "round_with_ties", "is_tie", "TIE_TOLERANCE"]
+
+Array = NDArray[np.float64]
+
+#: A scaled value within this (relative) distance of k + 0.5 counts as a tie, so that a value
+#: that is 0.5 in exact arithmetic but 0.49999999999999994 in floating point rounds as a tie.
+TIE_TOLERANCE = 1e-9
+
+#: tie rule → choice between the integer below and the integer above a tie.
+TIE_BREAKERS: dict[str, Callable[[Array, Array], Array]] = {
+    "toward_zero": lambda below, above: np.where(below >= 0, below, above),
+    "away_from_zero": lambda below, above: np.where(below >= 0, above, below),
+    "even": lambda below, above: np.where(np.fmod(below, 2) == 0, below, above),
+    "up": lambda below, above: above,
+    "down": lambda below, above: below,
+}
+
+
+def _scaled(values: Array, places: int) -> tuple[Array, Array, Array, float]:
+    scale = 10.0**places
+    scaled = np.asarray(values, dtype=np.float64) * scale
+    below = np.floor(scaled)
+    return scaled, below, scaled - below, scale
+
+
+def _tie_mask(scaled: Array, fraction: Array) -> NDArray[np.bool_]:
+    return np.asarray(
+        np.abs(fraction - 0.5) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(scaled)), dtype=np.bool_
+    )
+
+
+def is_tie(values: Array, places: int = 0) -> NDArray[np.bool_]:
+    """True where a value lies (within TIE_TOLERANCE) exactly half-way between two results."""
+    scaled, _, fraction, _ = _scaled(values, places)
+    return _tie_mask(scaled, fraction)
+
+
+def round_with_ties(values: Array, places: int = 0, ties: str = "away_from_zero") -> Array:
+    """Round to `places` decimals; exact halves go the way `ties` says; never returns -0.0."""
+    scaled, below, fraction, scale = _scaled(values, places)
+    above = below + 1.0
+    nearest = np.where(fraction < 0.5, below, above)
+    rounded = np.where(_tie_mask(scaled, fraction), TIE_BREAKERS[ties](below, above), nearest)
+    return np.asarray(rounded / scale + 0.0, dtype=np.float64)

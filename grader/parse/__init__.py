@@ -1,0 +1,7 @@
+"""Parsing of what students typed: arrays of numbers and choice selections."""
+
+from grader.parse.arrays import parse_sequence
+from grader.parse.choices import parse_choices
+from grader.parse.errors import InvalidAnswer
+
+__all__ = ["InvalidAnswer", "parse_sequence", "parse_choices"]

@@ -1,0 +1,184 @@
+"""Arrays as a person types them: `[1, -1, 0]`, `1,-1,0`, `1 -1 0`, `+1`, `1e0`, `−1`, `[[1, 0], [0, 1]]`.
+
+A small recursive-descent parser over a handful of tokens, so that every malformed input gets a
+message saying where it went wrong, and nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grader.parse.errors import MAX_ANSWER_CHARS, InvalidAnswer
+
+__all__ = ["parse_sequence", "parse_number", "normalise_text"]
+
+Array = NDArray[np.float64]
+
+# Unicode minus, figure dash, en dash, em dash, small and full-width hyphen-minus: all typed as "-".
+_MINUS_SIGNS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
+)
+_CLOSING = {"[": "]", "(": ")"}
+
+
+def normalise_text(text: str) -> str:
+    """NFKC (full-width digits become ASCII) and every minus-like dash as '-'."""
+    return unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).strip()
+
+
+def parse_number(text: str) -> float:
+    """One finite number in the forms a person types; raise InvalidAnswer otherwise."""
+    cleaned = normalise_text(text)
+    if not _NUMBER.fullmatch(cleaned):
+        raise InvalidAnswer(f"{text.strip()!r} is not a number")
+    value = float(cleaned)
+    if not math.isfinite(value):
+        raise InvalidAnswer(f"{text.strip()!r} is too large to be a number here")
+    return value
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def _describe(self, position: int) -> str:
+        if position >= len(self.text):
+            return "at the end"
+        return f"at character {position + 1} ({self.text[position]!r})"
+
+    def next_token(self) -> tuple[str, str, int] | None:
+        match = _TOKEN.match(self.text, self.position)
+        if match is None:
+            rest = self.text[self.position :].lstrip()
+            if not rest:
+                self.position = len(self.text)
+                return None
+            start = len(self.text) - len(rest)
+            word = re.match(r"[^\s,;\[\]()]+", rest)
+            shown = word.group(0) if word else rest[0]
+            raise InvalidAnswer(
+                f"{shown!r} (at character {start + 1}) is not a number; "
+                "expected numbers like [1, -1, 0]"
+            )
+        self.position = match.end()
+        kind = match.lastgroup
+        assert kind is not None
+        return kind, match.group(kind), match.start(kind)
+
+    def peek(self) -> tuple[str, str, int] | None:
+        saved = self.position
+        try:
+            return self.next_token()
+        finally:
+            self.position = saved
+
+    def items(self, closing: str | None) -> list[Any]:
+        """Items up to `closing` (or the end), separated by commas, semicolons or spaces.
+
+        A trailing separator is forgiven (`1, 2,`); an empty entry (`[1,,2]`, `[,1]`) is not.
+        """
+        items: list[Any] = []
+        after_separator = False
+        while True:
+            token = self.next_token()
+            if token is None:
+                if closing is not None:
+                    raise InvalidAnswer(f"missing {closing!r}: a bracket is never closed")
+                return items
+            kind, value, start = token
+            if kind == "close":
+                if value != closing:
+                    raise InvalidAnswer(f"unexpected {value!r} {self._describe(start)}")
+                return items
+            if kind == "separator":
+                if after_separator or not items:
+                    raise InvalidAnswer(
+                        f"empty entry {self._describe(start)}: a separator with no number before it"
+                    )
+                after_separator = True
+                continue
+            if kind == "number":
+                items.append(parse_number(value))
+            else:  # an opening bracket: a nested row
+                items.append(self.items(_CLOSING[value]))
+            after_separator = False
+
+
+def _parse_text(text: str) -> list[Any]:
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InvalidAnswer(f"the answer is too long ({len(text)} characters; at most {MAX_ANSWER_CHARS})")
+    cleaned = normalise_text(text)
+    if not cleaned:
+        raise InvalidAnswer("the answer is empty")
+    parser = _Parser(cleaned)
+    first = parser.peek()
+    if first is not None and first[0] == "open":
+        parser.next_token()
+        items = parser.items(_CLOSING[first[1]])
+        trailing = parser.peek()
+        if trailing is None:
+            return items
+        # `[1, 0] [0, 1]`: several bracketed rows without an outer bracket
+        parser = _Parser(cleaned)
+    return parser.items(None)
+
+
+def _from_data(value: Any, depth: int = 0) -> Any:
+    """Lists from YAML/JSON: numbers, numbers typed as strings, nested lists."""
+    if isinstance(value, bool):
+        raise InvalidAnswer(f"{value!r} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if not math.isfinite(number):
+            raise InvalidAnswer(f"{value!r} is not a finite number")
+        return number
+    if isinstance(value, str):
+        if depth == 0:
+            return _parse_text(value)
+        return parse_number(value)
+    if isinstance(value, list):
+        if depth > 1:
+            raise InvalidAnswer("lists are nested too deeply")
+        return [_from_data(item, depth + 1) for item in value]
+    raise InvalidAnswer(f"expected a list of numbers; got {type(value).__name__}")
+
+
+def parse_sequence(raw: Any, *, vector_size: int | None = None) -> Array:
+    """A student's array: shape (T,) for a scalar cell, (T, n) when `vector_size` is n."""
+    if isinstance(raw, str) and len(raw) > MAX_ANSWER_CHARS:
+        raise InvalidAnswer(f"the answer is too long ({len(raw)} characters; at most {MAX_ANSWER_CHARS})")
+    data = _from_data(raw)
+    if isinstance(data, float):
+        data = [data]
+    if not data:
+        raise InvalidAnswer("the answer is empty: expected a list of numbers")
+    if vector_size is None:
+        if any(isinstance(item, list) for item in data):
+            if all(isinstance(item, list) and len(item) == 1 for item in data):
+                data = [item[0] for item in data]
+            else:
+                raise InvalidAnswer("expected a flat list of numbers like [1, -1, 0]")
+        return np.asarray(data, dtype=np.float64)
+    rows: list[list[float]] = []
+    for index, item in enumerate(data):
+        if not isinstance(item, list) or any(isinstance(v, list) for v in item):
+            raise InvalidAnswer(
+                f"expected a list of {vector_size}-vectors like [[1, 0], [0, 1]]; "
+                f"entry {index} is not a list of numbers"
+            )
+        if len(item) != vector_size:
+            raise InvalidAnswer(
+                f"entry {index} has {len(item)} numbers; each h_t here has {vector_size}"
+            )
+        rows.append(item)
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), vector_size)

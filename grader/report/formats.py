@@ -1,0 +1,28 @@
+"""Output formats by name; adding one is one entry in FORMATS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from grader.compare.results import Report
+from grader.report.table import render_table
+
+__all__ = ["FORMATS", "render", "render_json"]
+
+
+def render_json(report: Report) -> str:
+    """The JSON report: {"problems", "students": [{"student", "score", "max_score", "results"}], "errors"}."""
+    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+#: format name → renderer of a whole report as text.
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "table": render_table,
+    "json": render_json,
+}
+
+
+def render(report: Report, format_name: str) -> str:
+    """Render a report in the named format."""
+    return FORMATS[format_name](report)

@@ -1,0 +1,1 @@
+"""Problem specs: YAML files validated into frozen models."""

@@ -1,0 +1,510 @@
+"""Validated, frozen models of a problem spec (the YAML a course author writes).
+
+Everything a problem can say is declared here, so a spec is checked once, up front, and the rest of
+the pipeline receives values it can trust. Shape rules that span several fields (a cell of size n
+with inputs of size d) are checked in `LstmModel`, which also records n, d and whether the author
+wrote the cell in scalar form.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+__all__ = [
+    "TIE_RULES",
+    "SCORING_SCHEMES",
+    "REVEAL_LEVELS",
+    "FieldValueError",
+    "Number",
+    "Gate",
+    "Gates",
+    "Initial",
+    "LstmModel",
+    "SaturatingActivation",
+    "ExactActivation",
+    "Activation",
+    "Rounding",
+    "Evaluation",
+    "Tolerance",
+    "SequenceAnswer",
+    "Choice",
+    "ChoiceCheck",
+    "ChoiceAnswer",
+    "Answer",
+    "RandomInputs",
+    "ChooseFromInputs",
+    "LatePolicy",
+    "RevealPolicy",
+    "Problem",
+    "CourseSettings",
+]
+
+TieRule = Literal["toward_zero", "away_from_zero", "even", "up", "down"]
+TIE_RULES: tuple[str, ...] = ("toward_zero", "away_from_zero", "even", "up", "down")
+
+ScoringScheme = Literal[
+    "all_or_nothing",
+    "per_element",
+    "follow_through",
+    "net_correct",
+    "coverage",
+    "each_answer",
+    "edc",
+]
+SCORING_SCHEMES: tuple[str, ...] = (
+    "all_or_nothing",
+    "per_element",
+    "follow_through",
+    "net_correct",
+    "coverage",
+    "each_answer",
+    "edc",
+)
+_SEQUENCE_SCHEMES = {"all_or_nothing", "per_element", "follow_through"}
+_CHOICE_SCHEMES = {"all_or_nothing", "net_correct", "coverage", "each_answer", "edc"}
+
+RevealLevel = Literal["verdict", "positions", "diagnosis", "solution"]
+#: Ordered from least to most revealing.
+REVEAL_LEVELS: tuple[str, ...] = ("verdict", "positions", "diagnosis", "solution")
+
+
+class FieldValueError(ValueError):
+    """A cross-field check that failed at a known sub-path of the model being validated."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(message)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: A finite number written as a number (not a string, not a boolean).
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+PositiveNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+NonNegativeNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+Vector = Annotated[list[Number], Field(min_length=1)]
+Matrix = Annotated[list[Vector], Field(min_length=1)]
+Identifier = Annotated[
+    str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+]
+
+
+class Gate(_Spec):
+    """W^{g,h}, W^{g,x} and b_g of one gate: scalars for a scalar cell, else n×n, n×d, n."""
+
+    W_h: Number | Matrix
+    W_x: Number | Matrix
+    b: Number | Vector
+
+
+class Gates(_Spec):
+    """The four parameter sets of an LSTM: forget, input and output gates, and the cell input."""
+
+    forget: Gate
+    input: Gate
+    output: Gate
+    cell: Gate
+
+
+class Initial(_Spec):
+    """h_{-1} and c_{-1}: a scalar (broadcast to every unit) or one value per unit."""
+
+    h: Number | Vector = 0.0
+    c: Number | Vector = 0.0
+
+
+GATE_NAMES: tuple[str, ...] = ("forget", "input", "output", "cell")
+
+
+def _shape(value: float | list[Any]) -> tuple[int, ...]:
+    if isinstance(value, list):
+        if value and isinstance(value[0], list):
+            return (len(value), len(value[0]))
+        return (len(value),)
+    return ()
+
+
+class LstmModel(_Spec):
+    """An LSTM cell as in the seed: f, i, o gates, memory c_t and visible state h_t."""
+
+    cell: Literal["lstm"]
+    gates: Gates
+    initial: Initial = Initial()
+
+    @model_validator(mode="after")
+    def _shapes_fit(self) -> LstmModel:
+        size = self.size
+        for name in GATE_NAMES:
+            gate: Gate = getattr(self.gates, name)
+            path: tuple[str | int, ...] = ("gates", name)
+            if self.scalar:
+                for key in ("W_h", "W_x", "b"):
+                    if isinstance(getattr(gate, key), list):
+                        raise FieldValueError(
+                            (*path, key),
+                            "this cell is scalar (forget.b is a number), so every parameter "
+                            "must be a number",
+                        )
+                continue
+            b_shape = _shape(gate.b)
+            if b_shape != (size,):
+                raise FieldValueError(
+                    (*path, "b"), f"expected a list of {size} numbers (the cell size); got {_describe(gate.b)}"
+                )
+            if _shape(gate.W_h) != (size, size):
+                raise FieldValueError(
+                    (*path, "W_h"), f"expected a {size}×{size} matrix; got {_describe(gate.W_h)}"
+                )
+            _check_rectangular(gate.W_h, (*path, "W_h"))
+            _check_rectangular(gate.W_x, (*path, "W_x"))
+            w_x_shape = _shape(gate.W_x)
+            if len(w_x_shape) != 2 or w_x_shape[0] != size:
+                raise FieldValueError(
+                    (*path, "W_x"), f"expected a {size}×d matrix (d: input size); got {_describe(gate.W_x)}"
+                )
+            if w_x_shape[1] != self.input_size:
+                raise FieldValueError(
+                    (*path, "W_x"),
+                    f"expected {self.input_size} columns like forget.W_x; got {w_x_shape[1]}",
+                )
+        for key in ("h", "c"):
+            value = getattr(self.initial, key)
+            if isinstance(value, list) and len(value) != size:
+                raise FieldValueError(
+                    ("initial", key), f"expected a number or a list of {size} numbers; got {len(value)}"
+                )
+        return self
+
+    @property
+    def scalar(self) -> bool:
+        """True when the author wrote the cell with scalars (answers are then plain numbers)."""
+        return not isinstance(self.gates.forget.b, list)
+
+    @property
+    def size(self) -> int:
+        """n, the number of units (1 for a scalar cell)."""
+        b = self.gates.forget.b
+        return len(b) if isinstance(b, list) else 1
+
+    @property
+    def input_size(self) -> int:
+        """d, the size of each x_t."""
+        w_x = self.gates.forget.W_x
+        if isinstance(w_x, list):
+            return len(w_x[0])
+        return 1
+
+
+def _describe(value: float | list[Any]) -> str:
+    shape = _shape(value)
+    if not shape:
+        return "a number"
+    if len(shape) == 1:
+        return f"a list of {shape[0]}"
+    return f"a {shape[0]}×{shape[1]} matrix"
+
+
+def _check_rectangular(matrix: float | list[list[float]], path: tuple[str | int, ...]) -> None:
+    if not isinstance(matrix, list):
+        return
+    width = len(matrix[0])
+    for row_index, row in enumerate(matrix):
+        if len(row) != width:
+            raise FieldValueError(
+                (*path, row_index), f"every row needs {width} numbers like the first; got {len(row)}"
+            )
+
+
+def _kind_short_form(value: Any) -> Any:
+    """`activation: exact` is short for `{kind: exact}`."""
+    return {"kind": value} if isinstance(value, str) else value
+
+
+class SaturatingActivation(_Spec):
+    """sigmoid(z) = 1 for z ≥ at, 0 for z ≤ −at; tanh(z) = ±1 for |z| ≥ at; exact in between."""
+
+    kind: Literal["saturating"]
+    at: PositiveNumber = 1.0
+
+
+class ExactActivation(_Spec):
+    """The true sigmoid and tanh."""
+
+    kind: Literal["exact"]
+
+
+Activation = Annotated[
+    Union[SaturatingActivation, ExactActivation],
+    Field(discriminator="kind"),
+    BeforeValidator(_kind_short_form),
+]
+
+
+class Rounding(_Spec):
+    """Round each reported value to an integer or to k decimals, breaking ties by `ties`."""
+
+    to: Literal["integer"] | None = None
+    decimals: Annotated[int, Field(strict=True, ge=0, le=12)] | None = None
+    ties: TieRule = "away_from_zero"
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Rounding:
+        if (self.to is None) == (self.decimals is None):
+            raise ValueError("give exactly one of `to: integer` or `decimals: k`")
+        return self
+
+    @property
+    def places(self) -> int:
+        """Decimal places kept: 0 for integers."""
+        return 0 if self.decimals is None else self.decimals
+
+
+def _none_short_form(value: Any) -> Any:
+    """`rounding: none` means no rounding at all."""
+    return None if value == "none" else value
+
+
+class Evaluation(_Spec):
+    """How the canonical answer is computed: activations, rounding, and what the next step sees."""
+
+    activation: Activation = ExactActivation(kind="exact")
+    rounding: Annotated[Rounding | None, BeforeValidator(_none_short_form)] = None
+    carry: Literal["rounded", "exact"] = "rounded"
+
+
+class Tolerance(_Spec):
+    """Accept a value v for key k when |v − k| ≤ max(abs_tol, rel_tol·|k|)."""
+
+    abs_tol: NonNegativeNumber = 1e-6
+    rel_tol: NonNegativeNumber = 0.0
+
+
+class SequenceAnswer(_Spec):
+    """The answer is the sequence of h_t (or c_t), one entry per time step."""
+
+    kind: Literal["sequence"]
+    of: Literal["h", "c"] = "h"
+    compare: Tolerance | None = None
+
+
+class Choice(_Spec):
+    """One checkbox or radio button."""
+
+    id: Identifier
+    text: str
+    correct: bool = False
+    #: Name of an input property (from the built-in catalogue) this choice claims h_t carries.
+    property: Identifier | None = None
+
+
+class ChoiceCheck(_Spec):
+    """How `grade check` verifies a property-based key: which model, inputs over which alphabet."""
+
+    model: Identifier
+    alphabet: Annotated[list[Number], Field(min_length=1)] = [0.0, 1.0]
+    max_length: Annotated[int, Field(strict=True, ge=1, le=16)] = 10
+
+
+class ChoiceAnswer(_Spec):
+    """Multiple choice: `multiple: true` for checkboxes, false for radio buttons."""
+
+    kind: Literal["choice"]
+    multiple: bool = False
+    allow_blank: bool = False
+    choices: Annotated[list[Choice], Field(min_length=2)]
+    #: Derive/verify the key by simulating a model (feedback work; see `grade check`).
+    check: ChoiceCheck | None = None
+
+    @model_validator(mode="after")
+    def _key_is_sane(self) -> ChoiceAnswer:
+        seen: dict[str, int] = {}
+        for index, choice in enumerate(self.choices):
+            folded = choice.id.casefold()
+            if folded in seen:
+                raise FieldValueError(
+                    ("choices", index, "id"),
+                    f"duplicate choice id {choice.id!r} (ids are compared ignoring case)",
+                )
+            seen[folded] = index
+        correct = [choice.id for choice in self.choices if choice.correct]
+        if not correct:
+            raise FieldValueError(("choices",), "no choice is marked `correct: true`")
+        if not self.multiple and len(correct) > 1:
+            raise FieldValueError(
+                ("choices",),
+                f"`multiple: false` allows one correct choice; {', '.join(correct)} are marked correct",
+            )
+        return self
+
+    @property
+    def correct_ids(self) -> tuple[str, ...]:
+        return tuple(choice.id for choice in self.choices if choice.correct)
+
+
+Answer = Annotated[Union[SequenceAnswer, ChoiceAnswer], Field(discriminator="kind")]
+
+
+class _RandomDraw(_Spec):
+    alphabet: Annotated[list[Number], Field(min_length=1)]
+    length: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+
+
+class RandomInputs(_Spec):
+    """Each student's inputs drawn uniformly from `alphabet`, `length` of them."""
+
+    random: _RandomDraw
+
+
+class ChooseFromInputs(_Spec):
+    """Each student's inputs drawn from a list of sequences."""
+
+    choose_from: Annotated[list[Annotated[list[Number | Vector], Field(min_length=1)]], Field(min_length=1)]
+
+
+InputSequence = Annotated[list[Number | Vector], Field(min_length=1)]
+Inputs = Union[InputSequence, RandomInputs, ChooseFromInputs]
+
+
+class LatePolicy(_Spec):
+    """After `due`: reject the attempt, accept it, or deduct `per_day` of the score per day late."""
+
+    policy: Literal["reject", "accept", "penalty"] = "reject"
+    per_day: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 0.0
+
+    @model_validator(mode="after")
+    def _penalty_has_rate(self) -> LatePolicy:
+        if self.policy != "penalty" and self.per_day:
+            raise FieldValueError(("per_day",), "only `policy: penalty` takes a per-day rate")
+        return self
+
+
+def _late_short_form(value: Any) -> Any:
+    """`late: accept` is short for `{policy: accept}`."""
+    return {"policy": value} if isinstance(value, str) else value
+
+
+class RevealPolicy(_Spec):
+    """What feedback may show, escalating after the due date or after the last attempt."""
+
+    show: RevealLevel = "positions"
+    after_due: RevealLevel | None = None
+    after_last_attempt: RevealLevel | None = None
+
+
+def _reveal_short_form(value: Any) -> Any:
+    """`reveal: diagnosis` is short for `{show: diagnosis}`."""
+    return {"show": value} if isinstance(value, str) else value
+
+
+class Problem(_Spec):
+    """One graded question, as written in `problems/<id>.yaml`."""
+
+    id: Identifier
+    title: str
+    points: PositiveNumber = 1.0
+    statement: str
+    model: LstmModel | None = None
+    inputs: Inputs | None = None
+    evaluation: Evaluation = Evaluation()
+    answer: Answer
+    expected: list[Any] | None = None
+    scoring: ScoringScheme = "all_or_nothing"
+    max_attempts: Annotated[int, Field(strict=True, ge=1)] | None = None
+    due: AwareDatetime | None = None
+    late: Annotated[LatePolicy, BeforeValidator(_late_short_form)] = LatePolicy()
+    counts: Literal["last", "best"] = "last"
+    reveal: Annotated[RevealPolicy, BeforeValidator(_reveal_short_form)] = RevealPolicy()
+
+    @model_validator(mode="after")
+    def _parts_fit(self) -> Problem:
+        if isinstance(self.answer, SequenceAnswer):
+            if self.model is None:
+                raise FieldValueError(("model",), "a sequence problem needs a `model`")
+            if self.inputs is None:
+                raise FieldValueError(("inputs",), "a sequence problem needs `inputs`")
+            if self.scoring not in _SEQUENCE_SCHEMES:
+                raise FieldValueError(
+                    ("scoring",),
+                    f"{self.scoring!r} is for choice problems; sequences take one of "
+                    + ", ".join(sorted(_SEQUENCE_SCHEMES)),
+                )
+            _check_inputs_fit(self.model, self.inputs)
+            if self.expected is not None and not isinstance(self.inputs, list):
+                raise FieldValueError(
+                    ("expected",), "`expected` cannot be checked when inputs vary per student"
+                )
+        else:
+            if self.scoring not in _CHOICE_SCHEMES:
+                raise FieldValueError(
+                    ("scoring",),
+                    f"{self.scoring!r} is for sequence problems; choices take one of "
+                    + ", ".join(sorted(_CHOICE_SCHEMES)),
+                )
+            if self.scoring != "all_or_nothing" and not self.answer.multiple:
+                raise FieldValueError(
+                    ("scoring",), "partial-credit schemes need `multiple: true` (checkboxes)"
+                )
+        if self.late.policy != "reject" and self.due is None and "late" in self.model_fields_set:
+            raise FieldValueError(("late",), "a late policy needs a `due` date")
+        return self
+
+    @property
+    def fixed_inputs(self) -> bool:
+        """True when every student answers for the same inputs."""
+        return isinstance(self.inputs, list)
+
+
+def _check_inputs_fit(model: LstmModel, inputs: Inputs | None) -> None:
+    sequences: list[tuple[tuple[str | int, ...], list[Any]]] = []
+    if isinstance(inputs, list):
+        sequences.append((("inputs",), inputs))
+    elif isinstance(inputs, ChooseFromInputs):
+        sequences.extend(
+            (("inputs", "choose_from", index), sequence)
+            for index, sequence in enumerate(inputs.choose_from)
+        )
+    elif isinstance(inputs, RandomInputs):
+        if model.input_size != 1:
+            raise FieldValueError(
+                ("inputs", "random"), f"random inputs are numbers, but this cell takes {model.input_size}-vectors"
+            )
+        return
+    d = model.input_size
+    for path, sequence in sequences:
+        for index, x in enumerate(sequence):
+            width = len(x) if isinstance(x, list) else 1
+            if isinstance(x, list) and d == 1 and not model.scalar and width == 1:
+                continue
+            if (isinstance(x, list) and width != d) or (not isinstance(x, list) and d != 1):
+                raise FieldValueError(
+                    (*path, index),
+                    f"x_{index} has {width} value(s), but W_x takes inputs of size {d}",
+                )
+            if isinstance(x, list) and model.scalar:
+                raise FieldValueError((*path, index), "this cell is scalar, so each x_t is a number")
+
+
+_SALT_PATTERN = re.compile(r"^\S+$")
+
+
+class CourseSettings(_Spec):
+    """`problems/course.yaml`: settings shared by every problem of a course."""
+
+    title: str = ""
+    #: Problem ids in the order reports list them; problems not named follow in file order.
+    order: list[Identifier] = []
+    #: Mixed into every per-student variant seed; change it and every variant changes.
+    salt: Annotated[str, Field(strict=True, min_length=1, pattern=_SALT_PATTERN.pattern)] = "grader"

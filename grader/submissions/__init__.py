@@ -1,0 +1,1 @@
+"""Reading students' submissions: per-student files, and the formats registered in `formats`."""

@@ -1,0 +1,144 @@
+"""A directory of per-student YAML or JSON files:
+
+    student: alice
+    answers:
+      lstm-states-1: [0, 0, 1, -1, 1, 0]
+      lstm-states-2: "[1, -1, 0, 1, -1]"
+      lstm-info: [c]
+
+An answer may also be a list of timestamped attempts, oldest first:
+
+      lstm-states-2:
+        - {answer: "[1, -1, 0, 0, 1]", at: 2023-03-20T10:00:00+00:00}
+        - {answer: "[1, -1, 0, 1, -1]", at: 2023-03-21T09:30:00+00:00}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from grader.documents import Document, DocumentError, load_file
+from grader.errors import SubmissionError
+from grader.submissions.models import Attempt, Submission
+
+__all__ = ["SUBMISSION_SUFFIXES", "read_submission_file", "read_submission_directory", "parse_timestamp"]
+
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+_TOP_KEYS = ("student", "answers")
+_ATTEMPT_KEYS = ("answer", "at")
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """An ISO 8601 timestamp with a UTC offset; raise ValueError otherwise."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise ValueError(f"expected an ISO 8601 timestamp; got {value!r}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"timestamp {value!s} has no UTC offset (add e.g. +00:00)")
+    return moment
+
+
+def _is_attempt_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, dict) and "answer" in item for item in value
+    )
+
+
+def _attempts(value: Any, document: Document, path: tuple[str | int, ...], file: str) -> list[Attempt]:
+    if not _is_attempt_list(value):
+        return [Attempt(value, None, file, document.line_of(path))]
+    attempts = []
+    for index, item in enumerate(value):
+        item_path = (*path, index)
+        unknown = sorted(set(item) - set(_ATTEMPT_KEYS))
+        if unknown:
+            raise SubmissionError(
+                f"unknown key {unknown[0]!r} in an attempt; expected answer and at",
+                file=file,
+                line=document.line_of((*item_path, unknown[0])),
+                field=".".join(map(str, (*path, index, unknown[0]))),
+            )
+        submitted_at = None
+        if item.get("at") is not None:
+            try:
+                submitted_at = parse_timestamp(item["at"])
+            except ValueError as error:
+                raise SubmissionError(
+                    str(error), file=file, line=document.line_of((*item_path, "at")),
+                    field=".".join(map(str, (*path, index, "at"))),
+                ) from None
+        attempts.append(Attempt(item["answer"], submitted_at, file, document.line_of(item_path)))
+    return attempts
+
+
+def submission_from_document(document: Document, file: str) -> Submission:
+    """A submission from a loaded document; raise SubmissionError naming the field at fault."""
+    data = document.data
+    if not isinstance(data, dict):
+        raise SubmissionError("expected a mapping with `student` and `answers`", file=file, line=1)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise SubmissionError(
+                f"unknown key {key!r}; expected student and answers",
+                file=file, line=document.line_of((key,)), field=str(key),
+            )
+    student = data.get("student")
+    if isinstance(student, (int, float)) and not isinstance(student, bool):
+        student = str(student)
+    if not isinstance(student, str) or not student.strip():
+        raise SubmissionError(
+            "expected the student's id as text", file=file,
+            line=document.line_of(("student",)), field="student",
+        )
+    answers = data.get("answers")
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict):
+        raise SubmissionError(
+            "expected a mapping of problem id → answer", file=file,
+            line=document.line_of(("answers",)), field="answers",
+        )
+    attempts = {
+        str(problem): _attempts(value, document, ("answers", problem), file)
+        for problem, value in answers.items()
+    }
+    return Submission(student.strip(), attempts, file)
+
+
+def read_submission_file(path: Path) -> Submission:
+    """Read one student's file (YAML, or JSON by suffix); raise SubmissionError if unreadable."""
+    file = str(path)
+    if path.suffix == ".json":
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except OSError as error:
+            raise SubmissionError(f"cannot read file: {error.strerror or error}", file=file) from None
+        except UnicodeDecodeError as error:
+            raise SubmissionError(f"not UTF-8 text (byte {error.start})", file=file) from None
+        except json.JSONDecodeError as error:
+            raise SubmissionError(f"invalid JSON: {error.msg}", file=file, line=error.lineno) from None
+        return submission_from_document(Document(data), file)
+    try:
+        document = load_file(path)
+    except DocumentError as error:
+        raise SubmissionError(error.message, file=file, line=error.line) from None
+    return submission_from_document(document, file)
+
+
+def read_submission_directory(directory: Path) -> Iterator[Submission | SubmissionError]:
+    """Every submission file in a directory, sorted by name; unreadable ones as errors, in place."""
+    files = sorted(
+        p for p in directory.iterdir() if p.is_file() and p.suffix in SUBMISSION_SUFFIXES
+    )
+    for path in files:
+        try:
+            yield read_submission_file(path)
+        except SubmissionError as error:
+            yield error

@@ -1,0 +1,45 @@
+"""Submission input formats, picked by what the path is; adding one is one entry in READERS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from grader.errors import SubmissionError, UsageError
+from grader.submissions.files import (
+    SUBMISSION_SUFFIXES,
+    read_submission_directory,
+    read_submission_file,
+)
+from grader.submissions.models import Submission
+
+__all__ = ["READERS", "read_submissions"]
+
+Reader = Callable[[Path], Iterator[Submission | SubmissionError]]
+
+
+def _single_file(path: Path) -> Iterator[Submission | SubmissionError]:
+    try:
+        yield read_submission_file(path)
+    except SubmissionError as error:
+        yield error
+
+
+#: file suffix (or "directory") → reader yielding submissions and, in place, unreadable items.
+READERS: dict[str, Reader] = {
+    "directory": read_submission_directory,
+    **{suffix: _single_file for suffix in SUBMISSION_SUFFIXES},
+}
+
+
+def read_submissions(path: Path) -> Iterator[Submission | SubmissionError]:
+    """Submissions from a directory of per-student files or a file in a known format."""
+    if path.is_dir():
+        return READERS["directory"](path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        known = ", ".join(sorted(k for k in READERS if k != "directory"))
+        raise UsageError(f"{path}: unknown submission format {path.suffix!r}; expected a directory or {known}")
+    return reader(path)
