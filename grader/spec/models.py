@@ -442,6 +442,12 @@ class Problem(_Spec):
                     + ", ".join(sorted(_SEQUENCE_SCHEMES)),
                 )
             _check_inputs_fit(self.model, self.inputs)
+            if not isinstance(self.inputs, list) and "{inputs}" not in self.statement:
+                raise FieldValueError(
+                    ("statement",),
+                    "inputs vary per student, so the statement must show them: write {inputs} "
+                    "where each student's input sequence goes",
+                )
             if self.expected is not None and not isinstance(self.inputs, list):
                 raise FieldValueError(
                     ("expected",), "`expected` cannot be checked when inputs vary per student"
