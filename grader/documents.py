@@ -23,12 +23,15 @@ try:  # the C parser is several times faster; fall back to pure Python where lib
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-__all__ = ["Document", "DocumentError", "FieldPath", "load_text", "load_file", "MAX_NODES"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "Document", "DocumentError", "FieldPath", "load_file", "load_text"]
 
 FieldPath = tuple[str | int, ...]
 
 #: Node budget after alias expansion: far above any real spec, far below an alias bomb.
 MAX_NODES = 100_000
+#: Nesting budget: a spec nests a handful of levels; this keeps conversion far from Python's stack
+#: limit, whatever the input (deep brackets, an alias that contains itself).
+MAX_DEPTH = 64
 
 _CORE_TAGS = {
     "tag:yaml.org,2002:" + name
@@ -66,42 +69,65 @@ class _Converter:
         self.construct_scalar = construct_scalar
         self.lines: dict[FieldPath, int] = {}
         self.nodes = 0
+        self.open: set[int] = set()  # ids of the collection nodes being converted (alias cycles)
 
     def convert(self, node: yaml.Node, path: FieldPath) -> Any:
+        line = node.start_mark.line + 1
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise DocumentError(
-                f"document too large: more than {MAX_NODES} values after expanding aliases",
-                node.start_mark.line + 1,
+                f"document too large: more than {MAX_NODES} values after expanding aliases", line
             )
-        line = node.start_mark.line + 1
+        if len(path) > MAX_DEPTH:
+            raise DocumentError(f"nested too deeply (more than {MAX_DEPTH} levels)", line)
         self.lines.setdefault(path, line)
-        if node.tag not in _CORE_TAGS:
-            raise DocumentError(f"tag {node.tag!r} is not allowed (plain YAML values only)", line)
-        if isinstance(node, yaml.MappingNode):
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise DocumentError("mapping keys must be plain values", key_node.start_mark.line + 1)
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise DocumentError("merge keys ('<<') are not supported", key_node.start_mark.line + 1)
-                key = self.convert(key_node, path)
-                if not isinstance(key, (str, int)):
-                    key = str(key)
-                key_line = key_node.start_mark.line + 1
-                if key in result:
-                    first = self.lines.get((*path, key))
-                    raise DocumentError(
-                        f"duplicate key {key!r} (first defined on line {first})", key_line
-                    )
-                self.lines[(*path, key)] = key_line
-                result[key] = self.convert(value_node, (*path, key))
-                self.lines[(*path, key)] = key_line
-            return result
-        if isinstance(node, yaml.SequenceNode):
+        self._check_tag(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.open:
+            raise DocumentError("an alias refers to a value that contains it (a cycle)", line)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return self.construct_scalar(node)
+        finally:
+            self.open.discard(id(node))
+
+    @staticmethod
+    def _check_tag(node: yaml.Node) -> None:
+        if node.tag not in _CORE_TAGS:
+            raise DocumentError(
+                f"tag {node.tag!r} is not allowed (plain YAML values only)", node.start_mark.line + 1
+            )
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_scalar(node)
+        except yaml.MarkedYAMLError as error:  # a scalar the core schema cannot build
+            raise DocumentError(f"invalid value: {error.problem}", node.start_mark.line + 1) from None
+        except ValueError as error:  # e.g. a timestamp with an impossible date
+            raise DocumentError(f"invalid value {node.value!r}: {error}", node.start_mark.line + 1) from None
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise DocumentError("mapping keys must be plain values", key_line)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise DocumentError("merge keys ('<<') are not supported", key_line)
+            self._check_tag(key_node)
+            # keys as written: `yes:` is the key 'yes' (not True), `1:` is '1', `~:` is '~'
+            key = str(key_node.value)
+            key_path: FieldPath = (*path, key)
+            if key in result:
+                first = self.lines.get(key_path)
+                raise DocumentError(f"duplicate key {key!r} (first defined on line {first})", key_line)
+            self.lines[key_path] = key_line
+            result[key] = self.convert(value_node, key_path)
+            self.lines[key_path] = key_line
+        return result
 
 
 def load_text(text: str) -> Document:
@@ -117,19 +143,12 @@ def load_text(text: str) -> Document:
             raise DocumentError(f"invalid YAML: {problem}", line) from None
         except yaml.YAMLError as error:
             raise DocumentError(f"invalid YAML: {error}") from None
+        except RecursionError:  # the pure-Python composer recurses once per nesting level
+            raise DocumentError(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
         if node is None:
             raise DocumentError("the file is empty", 1)
         converter = _Converter(loader.construct_object)
-        try:
-            data = converter.convert(node, ())
-        except yaml.MarkedYAMLError as error:  # a scalar the core schema cannot build
-            mark = error.problem_mark or error.context_mark
-            raise DocumentError(
-                f"invalid value: {error.problem}", None if mark is None else mark.line + 1
-            ) from None
-        except ValueError as error:  # e.g. a timestamp with an impossible date
-            raise DocumentError(f"invalid value: {error}") from None
-        return Document(data, converter.lines)
+        return Document(converter.convert(node, ()), converter.lines)
     finally:
         loader.dispose()
 

@@ -89,9 +89,11 @@ def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComp
     if expected_length != given_length:
         return SequenceComparison(expected_length, given_length)
     abs_tol, rel_tol = tolerance_for(problem)
-    close = np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key))
+    close: NDArray[np.bool_] = np.asarray(
+        np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_
+    )
     if close.ndim > 1:
-        close = close.all(axis=tuple(range(1, close.ndim)))
+        close = np.asarray(close.all(axis=tuple(range(1, close.ndim))), dtype=np.bool_)
     wrong = tuple(int(index) for index in np.flatnonzero(~close))
     return SequenceComparison(expected_length, given_length, wrong)
 

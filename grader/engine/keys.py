@@ -81,7 +81,8 @@ def compute_key(
     if isinstance(problem.answer, ChoiceAnswer):
         return problem.answer.correct_ids
     batch = fixed_inputs(problem) if inputs is None else inputs
-    return compute_keys(problem, np.asarray(batch, np.float64)[None], evaluation)[0]
+    keys: Array = compute_keys(problem, np.asarray(batch, np.float64)[None], evaluation)
+    return np.asarray(keys[0], dtype=np.float64)
 
 
 def format_number(value: float) -> str:
