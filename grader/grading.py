@@ -1,14 +1,27 @@
-"""Grading: one answer, one student, a whole class. The library functions the fronts call."""
+"""Grading: one answer, one student, a whole class. The library functions the fronts call.
+
+`grade_answer` is the one place where a raw answer becomes a ProblemResult. A class is graded by
+`ClassGrader`, which streams submissions in chunks: each chunk's students are mapped to their
+variants in bulk (keys of new variants computed in one engine pass), every attempt is folded into
+an `AttemptTally` per (student, problem), and identical (problem, variant, answer) triples are
+graded once: a class of 100,000 typically types a few thousand distinct answers. Memory holds the
+gradebook (a tally per student and problem) and those caches, never the submissions themselves.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
+from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from grader.compare.answers import compare_choices, compare_sequence
+from grader.compare.attempts import AttemptTally
+from grader.compare.policy import reveal_level
 from grader.compare.results import InputIssue, ProblemResult, Report, Status, StudentReport
 from grader.compare.scoring import score_fraction
 from grader.engine.keybook import KeyBook
@@ -21,7 +34,20 @@ from grader.spec.models import ChoiceAnswer, Problem
 from grader.submissions.files import read_submission_directory
 from grader.submissions.models import Submission
 
-__all__ = ["grade_answer", "grade_submission", "grade_submissions", "grade_directory", "missing_result"]
+__all__ = [
+    "ClassGrader",
+    "answer_identity",
+    "grade_answer",
+    "grade_directory",
+    "grade_submission",
+    "grade_submissions",
+    "missing_result",
+]
+
+Array = NDArray[np.float64]
+
+#: Submissions per chunk: enough to vectorize variant draws, small enough to stream.
+CHUNK_SIZE = 4096
 
 
 def _status(fraction: float) -> Status:
@@ -30,8 +56,19 @@ def _status(fraction: float) -> Status:
     return Status.PARTIAL if fraction > 0.0 else Status.INCORRECT
 
 
-def grade_answer(problem: Problem, raw: Any, key: Key) -> ProblemResult:
-    """Parse, compare and score one answer against `key`; feedback at the problem's reveal level."""
+def grade_answer(
+    problem: Problem,
+    raw: Any,
+    key: Key,
+    *,
+    level: str | None = None,
+    inputs: Array | None = None,
+) -> ProblemResult:
+    """Parse, compare and score one answer against `key`, with feedback at reveal `level`.
+
+    `level` defaults to the problem's base reveal level; `inputs` are the student's own inputs
+    (their variant), for feedback that re-runs the model on them.
+    """
     expected_length = None if isinstance(key, tuple) else len(key)
     try:
         if isinstance(problem.answer, ChoiceAnswer):
@@ -57,83 +94,221 @@ def grade_answer(problem: Problem, raw: Any, key: Key) -> ProblemResult:
         status=_status(fraction),
         score=round(fraction * problem.points, 6),
         max_score=problem.points,
-        feedback=feedback_for(problem, comparison),
+        feedback=feedback_for(problem, comparison, level),
         attempts_used=1,
         max_attempts=problem.max_attempts,
     )
 
 
-def missing_result(problem: Problem) -> ProblemResult:
-    """The result for a problem a student did not answer."""
+def missing_result(problem: Problem, notes: Iterable[str] = ()) -> ProblemResult:
+    """The result for a problem a student did not answer (or whose attempts were all refused)."""
+    notes = list(notes)
     return ProblemResult(
         problem=problem.id,
         status=Status.MISSING,
         score=0.0,
         max_score=problem.points,
-        feedback=MISSING_FEEDBACK,
+        feedback=MISSING_FEEDBACK if not notes else "No attempt was accepted (see the due date).",
         max_attempts=problem.max_attempts,
+        notes=notes,
     )
 
 
-def grade_submission(problems: ProblemSet, submission: Submission, keys: KeyBook) -> StudentReport:
-    """Grade every problem for one student; the last attempt counts."""
-    results = []
-    for problem in problems:
-        attempts = submission.attempts.get(problem.id)
-        if not attempts:
-            results.append(missing_result(problem))
-            continue
-        key = keys.key_for(problem.id, submission.student)
-        results.append(grade_answer(problem, attempts[-1].answer, key))
-    return StudentReport(
-        student=submission.student,
-        score=round(sum(r.score for r in results), 6),
-        max_score=sum(r.max_score for r in results),
-        results=results,
-    )
+def answer_identity(raw: Any) -> Hashable:
+    """A hashable stand-in for a raw answer: equal identities are graded identically."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, list):
+        return ("list", *(answer_identity(item) for item in raw))
+    if raw is None or isinstance(raw, (bool, int, float)):
+        return (type(raw).__name__, raw)
+    return ("other", repr(raw))
 
 
-def _unknown_problem_issues(problems: ProblemSet, submission: Submission) -> Iterator[InputIssue]:
-    for problem_id, attempts in submission.attempts.items():
-        if problem_id not in problems.problems:
-            first = attempts[0] if attempts else None
-            yield InputIssue(
-                file=submission.source or submission.student,
-                line=None if first is None else first.line,
-                field=f"answers.{problem_id}",
-                message=f"unknown problem {problem_id!r}; known: {', '.join(problems.ids)}",
+def _chunks(items: Iterable[Submission | SubmissionError]) -> Iterator[list[Submission | SubmissionError]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, CHUNK_SIZE)):
+        yield chunk
+
+
+class ClassGrader:
+    """A gradebook filled as submissions stream in; `report()` renders it.
+
+    `now` is when the grades are released (reveal escalation after the due date); the caller
+    reads the clock, never this class.
+    """
+
+    def __init__(self, problems: ProblemSet, *, now: datetime | None = None, keys: KeyBook | None = None):
+        self.problems = problems
+        self.now = now
+        self.keys = keys if keys is not None else KeyBook.build(problems)
+        self.errors: list[InputIssue] = []
+        self._list: list[Problem] = list(problems)
+        self._index = {problem.id: index for index, problem in enumerate(self._list)}
+        self._varying = [index for index, p in enumerate(self._list) if self.keys.varies(p.id)]
+        #: student → (variant id per problem, tally per problem); the gradebook
+        self._book: dict[str, tuple[list[int], list[AttemptTally | None]]] = {}
+        self._whole_source: dict[str, str] = {}
+        self._graded: dict[tuple[int, int, Hashable, str], ProblemResult] = {}
+        self._final: dict[tuple[Any, ...], ProblemResult] = {}
+
+    # -- input -------------------------------------------------------------------------------
+
+    def add(self, items: Iterable[Submission | SubmissionError]) -> None:
+        """Grade every submission of `items` (unreadable ones become report errors)."""
+        for chunk in _chunks(items):
+            self._add_chunk(chunk)
+
+    def _add_chunk(self, chunk: list[Submission | SubmissionError]) -> None:
+        submissions: list[Submission] = []
+        new_students: list[str] = []
+        for item in chunk:
+            if isinstance(item, SubmissionError):
+                self.errors.append(
+                    InputIssue(file=item.file or "?", line=item.line, field=item.field, message=item.message)
+                )
+                continue
+            if item.whole and not self._claim_whole(item):
+                continue
+            if item.student not in self._book:
+                self._book[item.student] = ([0] * len(self._list), [None] * len(self._list))
+                new_students.append(item.student)
+            submissions.append(item)
+        for index in self._varying:
+            if new_students:
+                ids = self.keys.variant_ids(self._list[index].id, new_students).tolist()
+                for student, variant_id in zip(new_students, ids, strict=True):
+                    self._book[student][0][index] = variant_id
+        for submission in submissions:
+            self._fold(submission)
+
+    def _claim_whole(self, submission: Submission) -> bool:
+        """A whole-student file is the student's only one: a second is skipped and reported."""
+        first = self._whole_source.get(submission.student)
+        if first is not None:
+            self.errors.append(
+                InputIssue(
+                    file=submission.source or "?",
+                    field="student",
+                    message=f"student {submission.student!r} already submitted in {first}; "
+                    "this file was skipped",
+                )
             )
+            return False
+        self._whole_source[submission.student] = submission.source or "?"
+        return True
+
+    def _fold(self, submission: Submission) -> None:
+        variants, tallies = self._book[submission.student]
+        for problem_id, attempts in submission.attempts.items():
+            index = self._index.get(problem_id)
+            if index is None:
+                first = attempts[0] if attempts else None
+                self.errors.append(
+                    InputIssue(
+                        file=(first.file if first and first.file else submission.source) or "?",
+                        line=None if first is None else first.line,
+                        field=f"answers.{problem_id}",
+                        message=f"unknown problem {problem_id!r}; known: {', '.join(self.problems.ids)}",
+                    )
+                )
+                continue
+            problem = self._list[index]
+            tally = tallies[index]
+            if tally is None:
+                tally = tallies[index] = AttemptTally()
+            variant = variants[index]
+            for attempt in attempts:
+                identity = answer_identity(attempt.answer)
+                result = self._grade(index, variant, identity, attempt.answer, problem.reveal.show)
+                tally.record(problem, result, identity, attempt.answer, attempt.submitted_at)
+
+    def _grade(self, index: int, variant: int, identity: Hashable, raw: Any, level: str) -> ProblemResult:
+        cache_key = (index, variant, identity, level)
+        result = self._graded.get(cache_key)
+        if result is None:
+            problem = self._list[index]
+            key = self.keys.key_of(problem.id, variant)
+            inputs = self.keys.inputs_of(problem.id, variant)
+            result = grade_answer(problem, raw, key, level=level, inputs=inputs)
+            self._graded[cache_key] = result
+        return result
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _result(self, index: int, variant: int, tally: AttemptTally | None) -> ProblemResult:
+        problem = self._list[index]
+        if tally is None:
+            return self._missing(index)
+        counted = tally.counted
+        if counted is None:
+            if tally.invalid is not None and not tally.notes:
+                return tally.invalid
+            if tally.invalid is not None:
+                return tally.invalid.model_copy(update={"notes": list(tally.notes)})
+            return missing_result(problem, tally.notes)
+        level = reveal_level(problem, attempts_used=tally.used, now=self.now)
+        cache_key = (index, variant, counted.answer, level, tally.used, counted.factor, tuple(tally.notes))
+        final = self._final.get(cache_key)
+        if final is None:
+            base = counted.result
+            if level != problem.reveal.show:
+                # re-grade (from the cache when possible) for feedback at the escalated level
+                base = self._grade(index, variant, counted.answer, counted.raw, level)
+            update: dict[str, Any] = {"attempts_used": tally.used, "notes": list(tally.notes)}
+            if counted.factor != 1.0:
+                update["score"] = round(counted.score, 6)
+                update["status"] = _status(counted.score / problem.points)
+            final = base if update == {"attempts_used": 1, "notes": []} else base.model_copy(update=update)
+            self._final[cache_key] = final
+        return final
+
+    def _missing(self, index: int) -> ProblemResult:
+        cache_key = ("missing", index)
+        result = self._final.get(cache_key)
+        if result is None:
+            result = self._final[cache_key] = missing_result(self._list[index])
+        return result
+
+    def student_report(self, student: str) -> StudentReport:
+        """One student's results so far."""
+        variants, tallies = self._book[student]
+        results = [self._result(i, variants[i], tallies[i]) for i in range(len(self._list))]
+        return StudentReport.model_construct(
+            student=student,
+            score=round(sum(r.score for r in results), 6),
+            max_score=sum(r.max_score for r in results),
+            results=results,
+        )
+
+    def report(self) -> Report:
+        """The gradebook as a report: students in the order they first appeared."""
+        students = [self.student_report(student) for student in self._book]
+        return Report.model_construct(problems=self.problems.ids, students=students, errors=list(self.errors))
+
+
+def grade_submission(
+    problems: ProblemSet, submission: Submission, keys: KeyBook | None = None, *, now: datetime | None = None
+) -> StudentReport:
+    """Grade every problem for one student, with the attempt rules of `compare.attempts`."""
+    grader = ClassGrader(problems, now=now, keys=keys)
+    grader.add([submission])
+    return grader.student_report(submission.student)
 
 
 def grade_submissions(
-    problems: ProblemSet, submissions: Iterable[Submission | SubmissionError]
+    problems: ProblemSet,
+    submissions: Iterable[Submission | SubmissionError],
+    *,
+    now: datetime | None = None,
+    keys: KeyBook | None = None,
 ) -> Report:
     """Grade a class; unreadable submissions become report errors and the rest is graded."""
-    keys = KeyBook.build(problems)
-    students: list[StudentReport] = []
-    errors: list[InputIssue] = []
-    seen: dict[str, str] = {}
-    for item in submissions:
-        if isinstance(item, SubmissionError):
-            errors.append(
-                InputIssue(file=item.file or "?", line=item.line, field=item.field, message=item.message)
-            )
-            continue
-        if item.student in seen:
-            errors.append(
-                InputIssue(
-                    file=item.source or "?",
-                    field="student",
-                    message=f"student {item.student!r} already submitted in {seen[item.student]}; this file was skipped",
-                )
-            )
-            continue
-        seen[item.student] = item.source or "?"
-        errors.extend(_unknown_problem_issues(problems, item))
-        students.append(grade_submission(problems, item, keys))
-    return Report(problems=problems.ids, students=students, errors=errors)
+    grader = ClassGrader(problems, now=now, keys=keys)
+    grader.add(submissions)
+    return grader.report()
 
 
-def grade_directory(problems: ProblemSet, directory: Path) -> Report:
+def grade_directory(problems: ProblemSet, directory: Path, *, now: datetime | None = None) -> Report:
     """Grade every per-student file in a directory."""
-    return grade_submissions(problems, read_submission_directory(directory))
+    return grade_submissions(problems, read_submission_directory(directory), now=now)

@@ -27,3 +27,6 @@ class Submission:
     student: str
     attempts: dict[str, list[Attempt]] = field(default_factory=dict)
     source: str | None = None
+    #: True for a whole-student file (a second one for the same student is an error); False for
+    #: a row of a JSONL or CSV export, where a student's attempts may span many rows.
+    whole: bool = True

@@ -1,0 +1,124 @@
+"""Attempts, due dates, late policies and reveal escalation: each rule with hand-computed scores."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from grader.compare.policy import attempts_left, lateness, reveal_level
+from grader.compare.results import Status
+from grader.grading import grade_submission
+from grader.submissions.models import Attempt, Submission
+from tests.compare.conftest import SEED_SEQUENCE
+
+RIGHT, NEAR, WRONG, BAD = "[1, -1, 0, 1, -1]", "[1, -1, 0, 0, 1]", "[-1, 1, 1, -1, 1]", "[1,, 0]"
+DUE = datetime(2023, 3, 29, 8, 59, tzinfo=timezone(timedelta(hours=-3)))
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+def graded(problems, answers, when=None, now=None):
+    times = when or [None] * len(answers)
+    attempts = [Attempt(answer, at) for answer, at in zip(answers, times, strict=True)]
+    report = grade_submission(problems, Submission("s", {"states": attempts}), now=now)
+    return report.results[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "answers", "score", "used", "status"),
+    [
+        # counts: last (default): the last valid attempt counts
+        ("", [NEAR, RIGHT], 5.0, 2, Status.CORRECT),
+        ("", [RIGHT, NEAR], 3.0, 2, Status.PARTIAL),  # per_element: 3 of 5 right → 3 points
+        ("counts: best\n", [RIGHT, NEAR], 5.0, 2, Status.CORRECT),
+        ("counts: best\n", [WRONG, NEAR, WRONG], 3.0, 3, Status.PARTIAL),
+        # invalid answers use no attempt, and are shown only without a valid one
+        ("max_attempts: 2\n", [BAD, NEAR, BAD, RIGHT], 5.0, 2, Status.CORRECT),
+        ("max_attempts: 2\n", [BAD, BAD], 0.0, 0, Status.INVALID),
+        ("", [RIGHT, BAD], 5.0, 1, Status.CORRECT),
+        # attempts past max_attempts are ignored
+        ("max_attempts: 2\n", [WRONG, NEAR, RIGHT], 3.0, 2, Status.PARTIAL),
+        ("max_attempts: 1\ncounts: best\n", [NEAR, RIGHT], 3.0, 1, Status.PARTIAL),
+    ],
+)
+def test_which_attempt_counts(make_problems, extra, answers, score, used, status):
+    problems = make_problems(SEED_SEQUENCE + "scoring: per_element\npoints: 5\n" + extra)
+    result = graded(problems, answers)
+    assert (result.score, result.attempts_used, result.status) == (score, used, status)
+
+
+def test_ignored_attempts_are_reported(make_problems):
+    problems = make_problems(SEED_SEQUENCE + "max_attempts: 2\n")
+    result = graded(problems, [WRONG, BAD, WRONG, RIGHT])
+    assert result.notes == ["attempt 4 ignored: only 2 attempt(s) allowed"]
+    assert result.score == 0.0
+
+
+DUE_SPEC = "due: 2023-03-29T08:59:00-03:00\n"
+
+
+@pytest.mark.parametrize(
+    ("late", "offset", "score"),
+    [
+        ("reject", -HOUR, 1.0),
+        ("reject", timedelta(0), 1.0),  # exactly at the due time is on time
+        ("accept", 3 * DAY, 1.0),
+        # penalty: factor = max(0, 1 − per_day · ceil(lateness in days))
+        ("{policy: penalty, per_day: 0.25}", HOUR, 0.75),  # 1 started day
+        ("{policy: penalty, per_day: 0.25}", DAY, 0.75),  # exactly 1 day
+        ("{policy: penalty, per_day: 0.25}", 2 * DAY + timedelta(seconds=1), 0.25),  # 3 days
+        ("{policy: penalty, per_day: 0.25}", 5 * DAY, 0.0),  # floored at 0
+        ("{policy: penalty, per_day: 0.1}", 2 * DAY, 0.8),
+    ],
+)
+def test_late_policies(make_problems, late, offset, score):
+    problems = make_problems(SEED_SEQUENCE + DUE_SPEC + f"late: {late}\n")
+    result = graded(problems, [RIGHT], [DUE + offset])
+    assert result.score == pytest.approx(score)
+    assert lateness(problems["states"], DUE + offset).factor == pytest.approx(score)
+
+
+def test_late_rejected_attempts_use_no_attempt(make_problems):
+    problems = make_problems(SEED_SEQUENCE + DUE_SPEC + "max_attempts: 1\nlate: reject\n")
+    result = graded(problems, [NEAR, RIGHT], [DUE - HOUR, DUE + HOUR])
+    assert (result.score, result.attempts_used) == (0.0, 1)
+    assert result.notes == [
+        "attempt 2 at 2023-03-29T09:59:00-03:00 not accepted: 1 day(s) after the due date "
+        "2023-03-29T08:59:00-03:00"
+    ]
+    only_late = graded(problems, [RIGHT], [DUE + HOUR])
+    assert only_late.status is Status.MISSING and only_late.attempts_used == 0
+
+
+def test_penalised_correct_answer_is_partial_and_noted(make_problems):
+    problems = make_problems(SEED_SEQUENCE + DUE_SPEC + "late: {policy: penalty, per_day: 0.5}\n")
+    result = graded(problems, [RIGHT], [DUE + HOUR])
+    assert (result.status, result.score) == (Status.PARTIAL, 0.5)
+    assert result.notes == ["attempt 1 was 1 day(s) late: score × 0.5"]
+
+
+REVEAL = "reveal: {show: verdict, after_due: positions, after_last_attempt: positions}\n"
+
+
+@pytest.mark.parametrize(
+    ("answers", "now", "feedback"),
+    [
+        ([NEAR], DUE - HOUR, "Not correct."),
+        ([NEAR], DUE + HOUR, "Not correct: h_3 and h_4 are wrong; the other entries are right."),
+        ([NEAR], None, "Not correct."),
+        ([WRONG, NEAR], DUE - HOUR, "Not correct: h_3 and h_4 are wrong; the other entries are right."),
+        ([BAD, NEAR], DUE - HOUR, "Not correct."),  # the invalid one used no attempt
+    ],
+)
+def test_reveal_escalates_after_due_or_last_attempt(make_problems, answers, now, feedback):
+    problems = make_problems(SEED_SEQUENCE + DUE_SPEC + "max_attempts: 2\n" + REVEAL)
+    assert graded(problems, answers, now=now).feedback == feedback
+
+
+@pytest.mark.parametrize(("used", "left"), [(0, 2), (1, 1), (2, 0), (3, 0)])
+def test_attempts_left(make_problems, used, left):
+    problem = make_problems(SEED_SEQUENCE + "max_attempts: 2\n")["states"]
+    assert attempts_left(problem, used) == left
+    unlimited = make_problems(SEED_SEQUENCE)["states"]
+    assert attempts_left(unlimited, used) is None
+    assert reveal_level(unlimited, attempts_used=used, now=None) == "positions"
