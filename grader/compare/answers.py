@@ -32,6 +32,9 @@ class SequenceComparison:
     expected_length: int
     given_length: int
     wrong_positions: tuple[int, ...] = ()
+    #: Wrong positions whose value follows from the student's own earlier entries (error carried
+    #: forward); None until `grader.feedback.follow_through` has analysed the answer.
+    carried_forward: tuple[int, ...] | None = None
 
     @property
     def length_matches(self) -> bool:

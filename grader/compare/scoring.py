@@ -3,6 +3,9 @@
 Arrays (T entries, R right):
     all_or_nothing  1 if every entry is right, else 0
     per_element     R / T (0 when the length is wrong)
+    follow_through  (R + F) / T (0 when the length is wrong), F the wrong entries h_t that equal
+                    what step t computes from the student's own h_{t-1} (and the c_{t-1} that
+                    implies), as found by grader.feedback.follow_through: one slip is lost once
 Checkboxes (S selected, C correct, U = unselected, I = incorrect choices, N choices):
     all_or_nothing  1 if S = C, else 0
     net_correct     max(0, (|S∩C| − |S∖C|) / |C|)
@@ -30,6 +33,15 @@ def _per_element(comparison: Comparison) -> float:
     if not comparison.length_matches or comparison.expected_length == 0:
         return 0.0
     return comparison.right_count / comparison.expected_length
+
+
+def _follow_through(comparison: Comparison) -> float:
+    assert isinstance(comparison, SequenceComparison)
+    if comparison.carried_forward is None:
+        raise ValueError("follow_through scoring needs the comparison from grader.feedback.teach")
+    if not comparison.length_matches or comparison.expected_length == 0:
+        return 0.0
+    return (comparison.right_count + len(comparison.carried_forward)) / comparison.expected_length
 
 
 def _net_correct(comparison: Comparison) -> float:
@@ -61,11 +73,12 @@ def _edc(comparison: Comparison) -> float:
     return (right + len(unselected_incorrect)) / len(all_ids)
 
 
-#: scheme name → fraction of the points. `follow_through` is added by the feedback stage, which
-#: knows which later steps follow from an earlier slip.
+#: scheme name → fraction of the points. `follow_through` reads `carried_forward`, which the
+#: feedback stage fills in (it knows which later steps follow from an earlier slip).
 SCHEMES: dict[str, Callable[[Comparison], float]] = {
     "all_or_nothing": _all_or_nothing,
     "per_element": _per_element,
+    "follow_through": _follow_through,
     "net_correct": _net_correct,
     "coverage": _coverage,
     "each_answer": _each_answer,

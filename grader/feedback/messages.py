@@ -1,11 +1,34 @@
-"""Feedback sentences for a comparison, never leaking the values of the key."""
+"""Feedback for a comparison, never showing more of the key than the reveal level allows.
+
+Levels, least to most revealing: `verdict` (right or wrong), `positions` (which entries),
+`diagnosis` (plus the catalogued mistake that explains the answer and the follow-through of an
+earlier slip), `solution` (plus the worked table). `teach` is the one entry point grading calls.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
 from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.engine.keys import Key
 from grader.spec.models import REVEAL_LEVELS, ChoiceAnswer, Problem, SequenceAnswer
 
-__all__ = ["feedback_for", "invalid_feedback", "MISSING_FEEDBACK", "reveals", "symbol_of"]
+__all__ = [
+    "MISSING_FEEDBACK",
+    "Lesson",
+    "feedback_for",
+    "invalid_feedback",
+    "reveals",
+    "symbol_of",
+    "teach",
+]
+
+Array = NDArray[np.float64]
 
 MISSING_FEEDBACK = "No answer was submitted."
 
@@ -87,3 +110,85 @@ def invalid_feedback(problem: Problem, message: str, expected_length: int | None
         f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "
         "separated by commas. This used no attempt."
     ).replace("  ", " ").replace(" ,", ",")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What grading needs from the feedback stage: the text, and the comparison to score."""
+
+    text: str
+    #: the comparison, with `carried_forward` filled in for sequence answers
+    comparison: Comparison
+    mistakes: tuple[Any, ...] = ()  # grader.feedback.mistakes.Match
+    follow_through: Any = None  # grader.feedback.follow_through.FollowThrough | None
+
+
+def _follow_through_sentence(problem: Problem, analysis: Any) -> str:
+    follows: tuple[int, ...] = analysis.follows
+    if not follows:
+        return ""
+    symbol = symbol_of(problem)
+    verb = "follows" if len(follows) == 1 else "follow"
+    slips = [p for p in analysis.independent if p < follows[0]]
+    if len(slips) == 1 and len(analysis.independent) == 1 and not analysis.unknown:
+        return (
+            f"Your {_names(symbol, follows)} {verb} correctly from your own {symbol}_{slips[0]}: "
+            "one slip, carried forward, not repeated."
+        )
+    text = (
+        f"Your {_names(symbol, follows)} {verb} correctly from your own earlier entries "
+        "(an error carried forward)"
+    )
+    others = [p for p in analysis.independent if p not in follows]
+    if others:
+        text += f"; {_names(symbol, tuple(others))} {'does' if len(others) == 1 else 'do'} not"
+    return text + "."
+
+
+def teach(
+    problem: Problem,
+    key: Key,
+    given: Any,
+    comparison: Comparison,
+    level: str | None = None,
+    inputs: Array | None = None,
+) -> Lesson:
+    """Feedback for one well-formed answer at reveal `level` (default: the problem's base level).
+
+    For a wrong sequence answer this also finds which entries follow from the student's own
+    earlier ones (always, so that `scoring: follow_through` can use it) and, from `diagnosis` on,
+    which catalogued mistakes explain it; from `solution` on it appends the worked table.
+    `inputs` (T, d) are the student's own inputs when they differ from the problem's. A correct
+    answer costs nothing beyond the comparison.
+    """
+    from grader.feedback.explain import render_solution, worked_solution
+    from grader.feedback.follow_through import follow_through
+    from grader.feedback.mistakes import diagnose
+
+    shown = level or problem.reveal.show
+    base = feedback_for(problem, comparison, shown)
+    if not isinstance(comparison, SequenceComparison):
+        return Lesson(base, comparison)
+    if comparison.correct:
+        return Lesson(base, dataclasses.replace(comparison, carried_forward=()))
+    assert not isinstance(key, tuple)
+    key_array = np.asarray(key, dtype=np.float64)
+    given_array = np.asarray(given, dtype=np.float64)
+    analysis = follow_through(problem, key_array, given_array, inputs)
+    carried = () if analysis is None else analysis.follows
+    scored = dataclasses.replace(comparison, carried_forward=carried)
+    if not reveals(shown, "diagnosis"):
+        return Lesson(base, scored, (), analysis)
+    matches = diagnose(problem, key_array, given_array, inputs)
+    parts = [base]
+    if matches:
+        parts.append(matches[0].sentence)
+        if len(matches) > 1:
+            others = ", ".join(m.variant.replace("_", " ") for m in matches[1:])
+            parts.append(f"(The same answer also comes from: {others}.)")
+    elif analysis is not None:
+        parts.append(_follow_through_sentence(problem, analysis))
+    text = " ".join(part for part in parts if part)
+    if reveals(shown, "solution"):
+        text += "\n\nWorked solution:\n" + render_solution(worked_solution(problem, inputs))
+    return Lesson(text, scored, matches, analysis)
