@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "EXIT_OK",
+    "EXIT_SOME_INPUT_UNREADABLE",
+    "EXIT_USAGE",
     "GraderError",
     "SpecError",
     "SubmissionError",
     "UsageError",
-    "EXIT_OK",
-    "EXIT_SOME_INPUT_UNREADABLE",
-    "EXIT_USAGE",
 ]
 
 #: Everything graded, every input read.

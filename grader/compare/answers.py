@@ -13,13 +13,13 @@ from grader.parse import InvalidAnswer, parse_sequence
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
-    "SequenceComparison",
     "ChoiceComparison",
     "Comparison",
-    "compare_sequence",
+    "SequenceComparison",
     "compare_choices",
-    "tolerance_for",
+    "compare_sequence",
     "keys_agree",
+    "tolerance_for",
 ]
 
 Array = NDArray[np.float64]

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from grader.spec.models import Activation, ExactActivation, SaturatingActivation
 
-__all__ = ["Activations", "ACTIVATION_KINDS", "activations_for", "sigmoid", "saturating"]
+__all__ = ["ACTIVATION_KINDS", "Activations", "activations_for", "saturating", "sigmoid"]
 
 Array = NDArray[np.float64]
 Function = Callable[[Array], Array]

@@ -18,16 +18,16 @@ from grader.spec.models import (
 )
 
 __all__ = [
-    "Key",
     "CELLS",
-    "inputs_array",
-    "fixed_inputs",
-    "trace_for",
+    "Key",
     "compute_key",
     "compute_keys",
-    "key_to_json",
     "describe_key",
+    "fixed_inputs",
     "format_number",
+    "inputs_array",
+    "key_to_json",
+    "trace_for",
 ]
 
 Array = NDArray[np.float64]

@@ -24,7 +24,7 @@ from grader.engine.activations import Activations, activations_for
 from grader.engine.rounding import round_with_ties
 from grader.spec.models import GATE_NAMES, Evaluation, LstmModel
 
-__all__ = ["Parameters", "Trace", "parameters_of", "lstm_step", "run_lstm"]
+__all__ = ["Parameters", "Trace", "lstm_step", "parameters_of", "run_lstm"]
 
 Array = NDArray[np.float64]
 

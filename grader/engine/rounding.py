@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["TIE_BREAKERS", "round_with_ties", "is_tie", "TIE_TOLERANCE"]
+__all__ = ["TIE_BREAKERS", "TIE_TOLERANCE", "is_tie", "round_with_ties"]
 
 Array = NDArray[np.float64]
 

@@ -4,4 +4,4 @@ from grader.parse.arrays import parse_sequence
 from grader.parse.choices import parse_choices
 from grader.parse.errors import InvalidAnswer
 
-__all__ = ["InvalidAnswer", "parse_sequence", "parse_choices"]
+__all__ = ["InvalidAnswer", "parse_choices", "parse_sequence"]

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from grader.parse.errors import MAX_ANSWER_CHARS, InvalidAnswer
 
-__all__ = ["parse_sequence", "parse_number", "normalise_text"]
+__all__ = ["normalise_text", "parse_number", "parse_sequence"]
 
 Array = NDArray[np.float64]
 
@@ -28,6 +28,8 @@ _TOKEN = re.compile(
     r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
 )
 _CLOSING = {"[": "]", "(": ")"}
+#: Brackets deeper than this are never a sequence of vectors (and must not exhaust the stack).
+_MAX_BRACKET_DEPTH = 3
 
 
 def normalise_text(text: str) -> str:
@@ -82,7 +84,7 @@ class _Parser:
         finally:
             self.position = saved
 
-    def items(self, closing: str | None) -> list[Any]:
+    def items(self, closing: str | None, depth: int = 0) -> list[Any]:
         """Items up to `closing` (or the end), separated by commas, semicolons or spaces.
 
         A trailing separator is forgiven (`1, 2,`); an empty entry (`[1,,2]`, `[,1]`) is not.
@@ -110,7 +112,9 @@ class _Parser:
             if kind == "number":
                 items.append(parse_number(value))
             else:  # an opening bracket: a nested row
-                items.append(self.items(_CLOSING[value]))
+                if depth + 1 >= _MAX_BRACKET_DEPTH:
+                    raise InvalidAnswer(f"brackets nested too deeply {self._describe(start)}")
+                items.append(self.items(_CLOSING[value], depth + 1))
             after_separator = False
 
 
@@ -150,7 +154,10 @@ def _from_data(value: Any, depth: int = 0) -> Any:
         if depth > 1:
             raise InvalidAnswer("lists are nested too deeply")
         return [_from_data(item, depth + 1) for item in value]
-    raise InvalidAnswer(f"expected a list of numbers; got {type(value).__name__}")
+    if value is None:
+        raise InvalidAnswer("the answer is empty: expected a list of numbers")
+    shown = "a mapping" if isinstance(value, dict) else type(value).__name__
+    raise InvalidAnswer(f"expected a list of numbers; got {shown}")
 
 
 def parse_sequence(raw: Any, *, vector_size: int | None = None) -> Array:

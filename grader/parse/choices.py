@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from grader.parse.errors import MAX_ANSWER_CHARS, InvalidAnswer
@@ -14,17 +15,21 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def _tokens(raw: Any) -> list[str]:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = str(raw)  # a choice id may be a number: `answers: {q: 2}` selects the choice `2`
     if isinstance(raw, str):
         if len(raw) > MAX_ANSWER_CHARS:
             raise InvalidAnswer(f"the answer is too long ({len(raw)} characters)")
-        text = raw.strip()
+        text = unicodedata.normalize("NFKC", raw).strip()  # full-width letters as ASCII
         if text[:1] in "[(" and text[-1:] in "])":
             text = text[1:-1]
         return [token.strip("'\"") for token in _SEPARATORS.split(text) if token.strip("'\"")]
     if isinstance(raw, list):
         tokens = []
         for item in raw:
-            if not isinstance(item, str) or isinstance(item, bool):
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str):
                 raise InvalidAnswer(f"expected choice ids like 'a'; got {item!r}")
             tokens.extend(_tokens(item))
         return tokens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidAnswer", "MAX_ANSWER_CHARS"]
+__all__ = ["MAX_ANSWER_CHARS", "InvalidAnswer"]
 
 #: Longer answers are refused before any parsing: no homework answer is this long.
 MAX_ANSWER_CHARS = 10_000

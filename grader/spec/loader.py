@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import typing
 from collections.abc import Iterable, Sequence
@@ -13,9 +14,16 @@ from pydantic import BaseModel, ValidationError
 
 from grader.documents import Document, DocumentError, load_file
 from grader.errors import SpecError
-from grader.spec.models import CourseSettings, FieldValueError, Problem
+from grader.spec.models import (
+    IDENTIFIER_PATTERN,
+    ChoiceAnswer,
+    CourseSettings,
+    FieldValueError,
+    Problem,
+    SequenceAnswer,
+)
 
-__all__ = ["ProblemSet", "load_problem", "load_problems", "validate_document", "COURSE_FILE"]
+__all__ = ["COURSE_FILE", "ProblemSet", "load_problem", "load_problems", "validate_document"]
 
 #: The one file in a problems directory that holds course settings rather than a problem.
 COURSE_FILE = "course.yaml"
@@ -49,21 +57,21 @@ def _field_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             node = node[part]
             path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node:
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part == loc[-1]
+            and not part.startswith(("list[", "function-", "union"))
+        ):
             # pydantic names the union member it tried (e.g. 'sequence', 'list[...]'); a missing
             # field name is still worth showing, so keep it when it is the last element
-            if part == loc[-1] and not part.startswith(("list[", "function-", "union")):
-                path.append(part)
-                break
-            continue
-        else:
-            continue
+            path.append(part)
+            break
     return path
 
 
@@ -72,6 +80,64 @@ def _dotted(path: Sequence[str | int]) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def _located(error: Any) -> list[str | int]:
+    loc: list[str | int] = list(error["loc"])
+    ctx = error.get("ctx") or {}
+    if isinstance(ctx.get("error"), FieldValueError):
+        loc.extend(ctx["error"].path)
+    return loc
+
+
+def _most_telling(errors: Sequence[Any], data: Any) -> Any:
+    """The one error to report: the deepest in the document (a union's members each report one,
+    and the member that got furthest is the one the author meant); a typo'd key rather than the
+    `missing` error for the key it was meant to be."""
+    depth = [len(_field_path(data, _located(error))) for error in errors]
+    best = errors[depth.index(max(depth))]
+    if best["type"] == "missing":
+        parent, name = tuple(best["loc"][:-1]), str(best["loc"][-1])
+        for error in errors:
+            sibling = error["type"] == "extra_forbidden" and tuple(error["loc"][:-1]) == parent
+            if sibling and difflib.get_close_matches(str(error["loc"][-1]), [name], n=1):
+                return error
+    return best
+
+
+#: pydantic error type → message; the given value is appended as "; got …".
+_MESSAGES: dict[str, str] = {
+    "missing": "required field is missing",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "finite_number": "expected a finite number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping of fields",
+    "model_type": "expected a mapping of fields",
+    "model_attributes_type": "expected a mapping of fields",
+    "greater_than": "expected a number greater than {gt}",
+    "greater_than_equal": "expected a number of at least {ge}",
+    "less_than": "expected a number less than {lt}",
+    "less_than_equal": "expected a number of at most {le}",
+    "too_short": "expected at least {min_length} item(s)",
+    "too_long": "expected at most {max_length} item(s)",
+    "string_too_short": "expected non-empty text",
+    "timezone_aware": "expected a date and time with a UTC offset, like 2023-03-29T08:59:00-03:00",
+    "datetime_type": "expected a date and time like 2023-03-29T08:59:00-03:00",
+    "datetime_parsing": "expected a date and time like 2023-03-29T08:59:00-03:00",
+    "datetime_from_date_parsing": "expected a date and time like 2023-03-29T08:59:00-03:00",
+}
+
+_IDENTIFIER_RULE = (
+    "expected an id of letters, digits, '.', '_' and '-', starting with a letter or digit "
+    "(at most 64 characters)"
+)
 
 
 def _message(error: Any, data: Any, path: Sequence[str | int]) -> str:
@@ -85,31 +151,49 @@ def _message(error: Any, data: Any, path: Sequence[str | int]) -> str:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         known = f"; expected one of {', '.join(allowed)}" if allowed else ""
         return f"unknown key {name!r}{hint}{known}"
-    if kind == "missing":
-        return "required field is missing"
     if kind == "literal_error":
-        expected = ctx.get("expected", "")
-        return f"expected one of {expected.replace(' or ', ', ')}; got {given!r}"
+        expected = str(ctx.get("expected", "")).replace(" or ", ", ")
+        return f"expected one of {expected}; got {_show(given)}"
     if kind == "union_tag_invalid":
         return f"expected one of {ctx.get('expected_tags', '')}; got {ctx.get('tag')!r}"
     if kind == "union_tag_not_found":
         return f"missing the `{ctx.get('discriminator', 'kind').strip(chr(39))}` key"
-    if kind in ("finite_number",):
-        return f"expected a finite number; got {given!r}"
-    if kind in ("float_type", "int_type", "float_parsing"):
-        return f"expected a number; got {_show(given)}"
     if kind == "value_error" and isinstance(ctx.get("error"), FieldValueError):
         return str(ctx["error"].message)
+    if kind == "too_short" and isinstance(given, list):
+        return f"expected at least {ctx.get('min_length')} item(s); got {len(given) or 'none'}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == IDENTIFIER_PATTERN:
+        return f"{_IDENTIFIER_RULE}; got {_show(given)}"
+    if kind == "float_type" and isinstance(given, int) and not isinstance(given, bool):
+        return f"expected a number; got one too large for a float ({_show(given)})"
+    template = _MESSAGES.get(kind)
+    if template is not None:
+        text = template.format(**{name: _bound(value) for name, value in ctx.items()})
+        return text if kind == "missing" else f"{text}; got {_show(given)}"
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    return f"{message[0].lower()}{message[1:]}; got {_show(given)}" if given is not None and kind != "value_error" else message
+    message = f"{message[0].lower()}{message[1:]}"
+    return message if kind == "value_error" or given is None else f"{message}; got {_show(given)}"
+
+
+def _bound(value: Any) -> Any:
+    """A limit from pydantic's context as written: 0, not 0.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return repr(value)
+    """A given value as the author would recognise it, shortened when long."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value.isoformat()} (quote it to make it text)"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
 
 
 def _allowed_keys(path: Sequence[str | int]) -> list[str]:
@@ -155,12 +239,8 @@ def validate_document(
     try:
         return model.model_validate(data)
     except ValidationError as errors:
-        error = errors.errors()[0]
-        loc: list[str | int] = list(error["loc"])
-        ctx = error.get("ctx") or {}
-        if isinstance(ctx.get("error"), FieldValueError):
-            loc.extend(ctx["error"].path)
-        path = _field_path(data, loc)
+        error = _most_telling(errors.errors(), data)
+        path = _field_path(data, _located(error))
         raise SpecError(
             _message(error, data, path),
             file=file,
@@ -183,17 +263,40 @@ def load_problem(path: Path) -> Problem:
 def _check_expected(problem: Problem, path: Path, document: Document) -> None:
     if problem.expected is None:
         return
-    from grader.compare.answers import keys_agree  # late: the spec layer reaches the engine only here
+    # late imports: the spec layer reaches the engine and the parser only for this cross-check
+    from grader.compare.answers import compare_choices, compare_sequence
     from grader.engine.keys import compute_key, describe_key
+    from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+
+    def fail(message: str) -> SpecError:
+        return SpecError(message, file=path, line=document.line_of(("expected",)), field="expected")
 
     key = compute_key(problem)
-    if not keys_agree(problem, key, problem.expected):
-        raise SpecError(
-            f"the engine computes {describe_key(key)}, but `expected` says {problem.expected}",
-            file=path,
-            line=document.line_of(("expected",)),
-            field="expected",
-        )
+    try:
+        if isinstance(problem.answer, ChoiceAnswer):
+            selected = parse_choices(problem.expected, problem.answer)
+            if compare_choices(problem.answer, selected).correct:
+                return
+            raise fail(
+                f"the choices marked correct are {describe_key(key)}, but `expected` says "
+                f"{describe_key(selected)}"
+            )
+        assert problem.model is not None and not isinstance(key, tuple)
+        vector_size = None if problem.model.scalar else problem.model.size
+        given = parse_sequence(problem.expected, vector_size=vector_size)
+    except InvalidAnswer as error:
+        raise fail(f"not a well-formed answer: {error.message}") from None
+    comparison = compare_sequence(problem, key, given)
+    if comparison.correct:
+        return
+    if comparison.length_matches:
+        name = problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
+        detail = "differ at " + ", ".join(f"{name}_{t}" for t in comparison.wrong_positions)
+    else:
+        detail = f"the key has {comparison.expected_length} values, `expected` {comparison.given_length}"
+    raise fail(
+        f"the engine computes {describe_key(key)}, but `expected` says {describe_key(given)} ({detail})"
+    )
 
 
 def _spec_files(paths: Iterable[Path]) -> list[Path]:

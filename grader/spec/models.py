@@ -97,9 +97,10 @@ PositiveNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
 NonNegativeNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 Vector = Annotated[list[Number], Field(min_length=1)]
 Matrix = Annotated[list[Vector], Field(min_length=1)]
-Identifier = Annotated[
-    str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+Identifier = Annotated[str, Field(strict=True, pattern=IDENTIFIER_PATTERN)]
+#: true or false as YAML booleans; strict, so that `correct: "no"` or `correct: 1` is an error.
+Flag = Annotated[bool, Field(strict=True)]
 
 
 class Gate(_Spec):
@@ -305,7 +306,7 @@ class Choice(_Spec):
 
     id: Identifier
     text: str
-    correct: bool = False
+    correct: Flag = False
     #: Name of an input property (from the built-in catalogue) this choice claims h_t carries.
     property: Identifier | None = None
 
@@ -322,8 +323,8 @@ class ChoiceAnswer(_Spec):
     """Multiple choice: `multiple: true` for checkboxes, false for radio buttons."""
 
     kind: Literal["choice"]
-    multiple: bool = False
-    allow_blank: bool = False
+    multiple: Flag = False
+    allow_blank: Flag = False
     choices: Annotated[list[Choice], Field(min_length=2)]
     #: Derive/verify the key by simulating a model (feedback work; see `grade check`).
     check: ChoiceCheck | None = None
