@@ -74,16 +74,17 @@ Comparison = SequenceComparison | ChoiceComparison
 
 
 def tolerance_for(problem: Problem) -> tuple[float, float]:
-    """(abs_tol, rel_tol) for comparing entries: tight when the key is rounded, else the spec's."""
+    """(abs_tol, rel_tol) for comparing entries: the spec's `answer.compare` when it gives one;
+    else tight when the key is rounded, and 1e-6 when it is not."""
     assert isinstance(problem.answer, SequenceAnswer)
+    compare = problem.answer.compare
+    if compare is not None:  # an author who wrote a tolerance means it, rounding or not
+        return compare.abs_tol, compare.rel_tol
     rounding = problem.evaluation.rounding
     if rounding is not None:
-        # the key is a multiple of 10^-k; anything closer than a tenth of that is the same value
+        # the key is a multiple of 10^-k; anything within a thousandth of that is the same value
         return 10.0 ** (-rounding.places) / 1000.0, 0.0
-    compare = problem.answer.compare
-    if compare is None:
-        return 1e-6, 0.0
-    return compare.abs_tol, compare.rel_tol
+    return 1e-6, 0.0
 
 
 def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComparison:

@@ -7,13 +7,22 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["TIE_BREAKERS", "TIE_TOLERANCE", "is_tie", "round_with_ties"]
+__all__ = [
+    "MAX_TIE_WIDTH",
+    "TIE_BREAKERS",
+    "TIE_TOLERANCE",
+    "is_tie",
+    "round_with_ties",
+]
 
 Array = NDArray[np.float64]
 
 #: A scaled value within this (relative) distance of k + 0.5 counts as a tie, so that a value
 #: that is 0.5 in exact arithmetic but 0.49999999999999994 in floating point rounds as a tie.
 TIE_TOLERANCE = 1e-9
+#: ...but never wider than this in units of the last kept place: with many decimals (say 12 of
+#: 0.76159…, scaled to 7.6e11) a purely relative width would make every value a "tie".
+MAX_TIE_WIDTH = 1e-6
 
 #: tie rule → choice between the integer below and the integer above a tie.
 TIE_BREAKERS: dict[str, Callable[[Array, Array], Array]] = {
@@ -33,9 +42,8 @@ def _scaled(values: Array, places: int) -> tuple[Array, Array, Array, float]:
 
 
 def _tie_mask(scaled: Array, fraction: Array) -> NDArray[np.bool_]:
-    return np.asarray(
-        np.abs(fraction - 0.5) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(scaled)), dtype=np.bool_
-    )
+    width = np.minimum(TIE_TOLERANCE * np.maximum(1.0, np.abs(scaled)), MAX_TIE_WIDTH)
+    return np.asarray(np.abs(fraction - 0.5) <= width, dtype=np.bool_)
 
 
 def is_tie(values: Array, places: int = 0) -> NDArray[np.bool_]:

@@ -251,13 +251,17 @@ def validate_document(
 
 def load_problem(path: Path) -> Problem:
     """Load and validate one problem spec, including its `expected` cross-check."""
+    return _load_problem(path)[0]
+
+
+def _load_problem(path: Path) -> tuple[Problem, Document]:
     try:
         document = load_file(path)
     except DocumentError as error:
         raise SpecError(error.message, file=path, line=error.line) from None
     problem: Problem = validate_document(Problem, document, path)
     _check_expected(problem, path, document)
-    return problem
+    return problem, document
 
 
 def _check_expected(problem: Problem, path: Path, document: Document) -> None:
@@ -346,12 +350,12 @@ def load_problems(paths: Path | Iterable[Path]) -> ProblemSet:
             course = validate_document(CourseSettings, document, file)
             course_source = (file, document)
             continue
-        problem = load_problem(file)
+        problem, document = _load_problem(file)
         if problem.id in problems:
             raise SpecError(
                 f"duplicate problem id {problem.id!r}, already defined in {sources[problem.id]}",
                 file=file,
-                line=1,
+                line=document.line_of(("id",)),
                 field="id",
             )
         problems[problem.id] = problem
