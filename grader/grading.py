@@ -145,6 +145,9 @@ class ClassGrader:
         self.errors: list[InputIssue] = []
         self._list: list[Problem] = list(problems)
         self._index = {problem.id: index for index, problem in enumerate(self._list)}
+        # exports that name problems by title (Open edX without url_names) find them too
+        for index, problem in enumerate(self._list):
+            self._index.setdefault(problem.title, index)
         self._varying = [index for index, p in enumerate(self._list) if self.keys.varies(p.id)]
         #: student → (variant id per problem, tally per problem); the gradebook
         self._book: dict[str, tuple[list[int], list[AttemptTally | None]]] = {}

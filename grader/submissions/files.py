@@ -37,7 +37,12 @@ def parse_timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"expected an ISO 8601 timestamp like 2023-03-29T08:59:00-03:00; got {value!r}"
+            ) from None
     else:
         raise ValueError(f"expected an ISO 8601 timestamp; got {value!r}")
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -12,6 +12,7 @@ from grader.submissions.files import (
     read_submission_file,
 )
 from grader.submissions.models import Submission
+from grader.submissions.rows import read_csv, read_jsonl
 
 __all__ = ["READERS", "read_submissions"]
 
@@ -29,6 +30,10 @@ def _single_file(path: Path) -> Iterator[Submission | SubmissionError]:
 READERS: dict[str, Reader] = {
     "directory": read_submission_directory,
     **{suffix: _single_file for suffix in SUBMISSION_SUFFIXES},
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    # student,problem,answer[,submitted_at], or an Open edX problem response report (by header)
+    ".csv": read_csv,
 }
 
 

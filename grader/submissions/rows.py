@@ -1,0 +1,273 @@
+"""Class-wide exports, read one line or row at a time: JSONL, CSV and Open edX's report CSV.
+
+JSONL, one object per line, either form:
+
+    {"student": "alice", "problem": "lstm-states-2", "answer": "[1,-1,0,1,-1]", "submitted_at": "…"}
+    {"student": "alice", "answers": {"lstm-states-1": [0, 0, 1, -1, 1, 0], "lstm-info": ["c"]}}
+
+(in the second form an answer may be a list of {answer, at} attempts, as in per-student files).
+
+CSV with a header row `student,problem,answer[,submitted_at]`, one attempt per row.
+
+Open edX's problem response report (Instructor → Data Download): columns `username`, `title`,
+`location`, … `Answer` …, `block_key`, `state`. The problem is the `block@…` part of `block_key`
+(the problem's url_name, set to the spec's id on import), else its `title`; the time is
+`last_submission_time` from `state` when present.
+
+A student's attempts may be spread over many lines, in submission order. Every line is yielded as
+it is read (memory does not grow with the file); a bad line is yielded as a SubmissionError that
+names the file and line, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from grader.errors import SubmissionError
+from grader.submissions.files import parse_timestamp
+from grader.submissions.models import Attempt, Submission
+
+__all__ = ["read_jsonl", "read_csv", "read_edx_report", "CSV_COLUMNS", "EDX_REQUIRED"]
+
+CSV_COLUMNS = ("student", "problem", "answer", "submitted_at")
+#: Columns an Open edX problem response report always has.
+EDX_REQUIRED = ("username", "title", "block_key", "state")
+_ROW_KEYS = frozenset(("student", "problem", "answer", "submitted_at"))
+_WHOLE_KEYS = frozenset(("student", "answers"))
+
+
+def _student_id(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _timestamp(value: Any, file: str, line: int, field: str) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise SubmissionError(str(error), file=file, line=line, field=field) from None
+
+
+def _attempts(value: Any, file: str, line: int, problem: str) -> list[Attempt]:
+    if not (isinstance(value, list) and value and all(isinstance(v, dict) and "answer" in v for v in value)):
+        return [Attempt(value, None, file, line)]
+    attempts = []
+    for index, item in enumerate(value):
+        unknown = sorted(set(item) - {"answer", "at"})
+        if unknown:
+            raise SubmissionError(
+                f"unknown key {unknown[0]!r} in an attempt; expected answer and at",
+                file=file, line=line, field=f"answers.{problem}[{index}].{unknown[0]}",
+            )
+        at = _timestamp(item.get("at"), file, line, f"answers.{problem}[{index}].at")
+        attempts.append(Attempt(item["answer"], at, file, line))
+    return attempts
+
+
+def _from_object(data: Any, file: str, line: int) -> Submission:
+    if not isinstance(data, dict):
+        raise SubmissionError("expected a JSON object per line", file=file, line=line)
+    student = _student_id(data.get("student"))
+    if student is None:
+        raise SubmissionError("expected the student's id as text", file=file, line=line, field="student")
+    if "answers" in data:
+        unknown = sorted(set(data) - _WHOLE_KEYS)
+        if unknown:
+            raise SubmissionError(
+                f"unknown key {unknown[0]!r}; expected student and answers", file=file, line=line,
+                field=unknown[0],
+            )
+        answers = data["answers"]
+        if not isinstance(answers, dict):
+            raise SubmissionError(
+                "expected an object of problem id → answer", file=file, line=line, field="answers"
+            )
+        attempts = {str(pid): _attempts(value, file, line, str(pid)) for pid, value in answers.items()}
+        return Submission(student, attempts, file, whole=False)
+    unknown = sorted(set(data) - _ROW_KEYS)
+    if unknown:
+        raise SubmissionError(
+            f"unknown key {unknown[0]!r}; expected student, problem, answer and submitted_at "
+            "(or student and answers)",
+            file=file, line=line, field=unknown[0],
+        )
+    problem = data.get("problem")
+    if not isinstance(problem, str) or not problem:
+        raise SubmissionError("expected the problem id as text", file=file, line=line, field="problem")
+    if "answer" not in data:
+        raise SubmissionError("missing the answer", file=file, line=line, field="answer")
+    at = _timestamp(data.get("submitted_at"), file, line, "submitted_at")
+    return Submission(student, {problem: [Attempt(data["answer"], at, file, line)]}, file, whole=False)
+
+
+def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
+    """Every line of a JSONL export as a submission (or, in place, the error that line has)."""
+    file = str(path)
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        yield SubmissionError(f"cannot read file: {error.strerror or error}", file=file)
+        return
+    loads = orjson.loads
+    with stream:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                data = loads(raw)
+            except orjson.JSONDecodeError as error:
+                if not raw.strip():
+                    continue  # blank lines (a trailing newline at the end) are not rows
+                yield SubmissionError(f"invalid JSON: {_json_reason(raw, error)}", file=file, line=number)
+                continue
+            try:
+                yield _from_object(data, file, number)
+            except SubmissionError as error:
+                yield error
+
+
+def _json_reason(raw: bytes, error: Exception) -> str:
+    """The stdlib's wording for a JSON error (orjson's quotes the whole input)."""
+    try:
+        json.loads(raw.rstrip(b"\r\n"))
+    except json.JSONDecodeError as stdlib_error:
+        return f"{stdlib_error.msg} (column {stdlib_error.colno})"
+    except (UnicodeDecodeError, RecursionError):
+        pass
+    return str(error).split(":", 1)[0]
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | SubmissionError]:
+    file = str(path)
+    try:
+        stream = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        yield SubmissionError(f"cannot read file: {error.strerror or error}", file=file)
+        return
+    with stream:
+        reader = csv.reader(stream)
+        start = 1
+        try:
+            for row in reader:
+                yield start, row
+                start = reader.line_num + 1
+        except UnicodeDecodeError as error:
+            yield SubmissionError(f"not UTF-8 text (byte {error.start})", file=file, line=start)
+        except csv.Error as error:
+            yield SubmissionError(f"invalid CSV: {error}", file=file, line=reader.line_num)
+
+
+def read_csv(path: Path) -> Iterator[Submission | SubmissionError]:
+    """A CSV export: `student,problem,answer[,submitted_at]`, or Open edX's report (by its header)."""
+    rows = _csv_rows(path)
+    file = str(path)
+    first = next(rows, None)
+    if first is None:
+        return
+    if isinstance(first, SubmissionError):
+        yield first
+        return
+    line, header = first
+    names = [name.strip() for name in header]
+    if all(column in names for column in EDX_REQUIRED):
+        yield from _edx_rows(names, rows, file)
+        return
+    if names[:3] != list(CSV_COLUMNS[:3]) or names[3:] not in ([], ["submitted_at"]):
+        yield SubmissionError(
+            f"expected the header {','.join(CSV_COLUMNS[:3])}[,submitted_at] "
+            f"(or an Open edX problem response report); got {','.join(names)}",
+            file=file, line=line,
+        )
+        return
+    width = len(names)
+    for item in rows:
+        if isinstance(item, SubmissionError):
+            yield item
+            continue
+        line, row = item
+        if not row:
+            continue
+        if len(row) != width:
+            yield SubmissionError(
+                f"expected {width} columns ({','.join(names)}); got {len(row)}", file=file, line=line
+            )
+            continue
+        student = _student_id(row[0])
+        if student is None or not row[1].strip():
+            field = "student" if student is None else "problem"
+            yield SubmissionError(f"the {field} column is empty", file=file, line=line, field=field)
+            continue
+        try:
+            at = _timestamp(row[3].strip(), file, line, "submitted_at") if width == 4 else None
+        except SubmissionError as error:
+            yield error
+            continue
+        attempt = Attempt(row[2], at, file, line)
+        yield Submission(student, {row[1].strip(): [attempt]}, file, whole=False)
+
+
+def _edx_problem(block_key: str, title: str) -> str:
+    marker = block_key.rfind("block@")
+    url_name = block_key[marker + len("block@") :].strip() if marker >= 0 else ""
+    return url_name or title.strip()
+
+
+def _edx_rows(
+    names: list[str], rows: Iterator[tuple[int, list[str]] | SubmissionError], file: str
+) -> Iterator[Submission | SubmissionError]:
+    column = {name: index for index, name in enumerate(names)}
+    answer_column = column.get("Answer")
+    for item in rows:
+        if isinstance(item, SubmissionError):
+            yield item
+            continue
+        line, row = item
+        if not row:
+            continue
+        if len(row) != len(names):
+            yield SubmissionError(
+                f"expected {len(names)} columns like the header; got {len(row)}", file=file, line=line
+            )
+            continue
+        student = _student_id(row[column["username"]])
+        if student is None:
+            yield SubmissionError("the username column is empty", file=file, line=line, field="username")
+            continue
+        try:
+            state = json.loads(row[column["state"]] or "{}")
+        except json.JSONDecodeError as error:
+            yield SubmissionError(f"invalid JSON in state: {error.msg}", file=file, line=line, field="state")
+            continue
+        state = state if isinstance(state, dict) else {}
+        if answer_column is not None:
+            answer: Any = row[answer_column]
+        else:
+            answers = state.get("student_answers")
+            if not isinstance(answers, dict) or len(answers) != 1:
+                yield SubmissionError(
+                    "no Answer column, and state holds no single student answer", file=file, line=line,
+                    field="state",
+                )
+                continue
+            answer = next(iter(answers.values()))
+        try:
+            at = _timestamp(state.get("last_submission_time"), file, line, "state.last_submission_time")
+        except SubmissionError as error:
+            yield error
+            continue
+        problem = _edx_problem(row[column["block_key"]], row[column["title"]])
+        yield Submission(student, {problem: [Attempt(answer, at, file, line)]}, file, whole=False)
+
+
+def read_edx_report(path: Path) -> Iterator[Submission | SubmissionError]:
+    """An Open edX problem response report (the CSV reader recognises it by its header)."""
+    return read_csv(path)
