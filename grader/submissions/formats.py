@@ -46,5 +46,7 @@ def read_submissions(path: Path) -> Iterator[Submission | SubmissionError]:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(k for k in READERS if k != "directory"))
-        raise UsageError(f"{path}: unknown submission format {path.suffix!r}; expected a directory or {known}")
+        raise UsageError(
+            f"{path}: unknown submission format {path.suffix!r}; expected a directory or {known}"
+        )
     return reader(path)

@@ -23,7 +23,7 @@ def described(item: Submission | SubmissionError) -> object:
         return str(item)
     return (
         item.student,
-        {pid: [(a.answer, a.submitted_at, a.line) for a in attempts] for pid, attempts in item.attempts.items()},
+        {pid: [(a.answer, a.submitted_at, a.line) for a in tries] for pid, tries in item.attempts.items()},
     )
 
 
@@ -42,7 +42,7 @@ UTC = timezone.utc
             ("42", {"p": [([1, 0], datetime(2023, 3, 20, 10, tzinfo=UTC), 1)]}),
         ),
         (
-            '{"student": "ann", "answers": {"p": "c", "q": [{"answer": "a", "at": "2023-03-20T10:00:00+00:00"}]}}',
+            '{"student": "ann", "answers": {"p": "c", "q": [{"answer": "a", "at": "2023-03-20T10:00:00Z"}]}}',
             ("ann", {"p": [("c", None, 1)], "q": [("a", datetime(2023, 3, 20, 10, tzinfo=UTC), 1)]}),
         ),
         ("[1, 2]", "F:1: expected a JSON object per line"),
@@ -58,7 +58,10 @@ UTC = timezone.utc
             "F:1: submitted_at: timestamp 2023-03-20T10:00:00 has no UTC offset (add e.g. +00:00)",
         ),
         ('{"student": "a", "answers": [1]}', "F:1: answers: expected an object of problem id → answer"),
-        ('{"student": "a", ', "F:1: invalid JSON: Expecting property name enclosed in double quotes (column 18)"),
+        (
+            '{"student": "a", ',
+            "F:1: invalid JSON: Expecting property name enclosed in double quotes (column 18)",
+        ),
     ],
 )
 def test_jsonl_lines(tmp_path, line, expected):
@@ -112,7 +115,8 @@ def test_jsonl_bad_lines_are_reported_in_place_and_the_rest_read(tmp_path):
         (
             "student,problem,answer,submitted_at\nann,p,1,soon\n,p,1,\n",
             [
-                "F:2: submitted_at: expected an ISO 8601 timestamp like 2023-03-29T08:59:00-03:00; got 'soon'",
+                "F:2: submitted_at: expected an ISO 8601 timestamp like 2023-03-29T08:59:00-03:00; "
+                "got 'soon'",
                 "F:3: student: the student column is empty",
             ],
         ),
@@ -162,7 +166,7 @@ def test_open_edx_problem_named_by_title_without_url_name(tmp_path):
 def test_unknown_suffix_is_a_usage_error(tmp_path):
     path = tmp_path / "class.xlsx"
     path.write_text("x")
-    with pytest.raises(UsageError, match="unknown submission format '.xlsx'"):
+    with pytest.raises(UsageError, match=r"unknown submission format '\.xlsx'"):
         read_submissions(path)
 
 
