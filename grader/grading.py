@@ -27,7 +27,7 @@ from grader.compare.scoring import score_fraction
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key
 from grader.errors import SubmissionError
-from grader.feedback.messages import MISSING_FEEDBACK, feedback_for, invalid_feedback
+from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, teach
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
@@ -73,7 +73,8 @@ def grade_answer(
     try:
         if isinstance(problem.answer, ChoiceAnswer):
             assert isinstance(key, tuple)
-            comparison: Any = compare_choices(problem.answer, parse_choices(raw, problem.answer))
+            given: Any = parse_choices(raw, problem.answer)
+            comparison: Any = compare_choices(problem.answer, given)
         else:
             assert problem.model is not None and not isinstance(key, tuple)
             vector_size = None if problem.model.scalar else problem.model.size
@@ -88,13 +89,14 @@ def grade_answer(
             feedback=invalid_feedback(problem, error.message, expected_length),
             max_attempts=problem.max_attempts,
         )
-    fraction = score_fraction(problem.scoring, comparison)
+    lesson = teach(problem, key, given, comparison, level, inputs)
+    fraction = score_fraction(problem.scoring, lesson.comparison)
     return ProblemResult(
         problem=problem.id,
         status=_status(fraction),
         score=round(fraction * problem.points, 6),
         max_score=problem.points,
-        feedback=feedback_for(problem, comparison, level),
+        feedback=lesson.text,
         attempts_used=1,
         max_attempts=problem.max_attempts,
     )

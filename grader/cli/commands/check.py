@@ -1,4 +1,13 @@
-"""Validate problem specs: syntax, fields, shapes, and each `expected:` against the engine."""
+"""Validate problem specs, audit their keys, and verify property-based choice keys by simulation.
+
+Each spec is checked for syntax, fields, shapes and its `expected:` answer. Then every sequence
+key is recomputed under the neighbouring semantics (exact vs saturating activations, carry
+rounded vs exact, each tie rule) and values within 1e-6 of a rounding boundary are reported: a
+warning names the problem, the semantics, the positions that change, and both sequences. Every
+choice problem with `answer.check` is verified by running the named model on every input
+sequence up to `max_length`: the choices marked correct must be exactly those whose property h_t
+determines, else it is a spec error naming a sequence that shows it.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +15,35 @@ import argparse
 from pathlib import Path
 
 from grader.errors import EXIT_OK
+from grader.feedback.checks import check_problems, render_checks
 from grader.spec.loader import load_problems
+
+#: `--strict` and the audit found something: the specs are valid, but a key depends on a reading.
+EXIT_STRICT_AUDIT_FAILED = 3
+
+EPILOG = """exit codes:
+  0  every spec valid (audit warnings, if any, are printed but do not fail)
+  2  usage error, or an invalid spec (including a choice key the simulation contradicts)
+  3  --strict, and the audit printed at least one warning
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="problem spec files or directories")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="problem spec files or directories"
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit {EXIT_STRICT_AUDIT_FAILED} when the audit warns (for a course's CI)",
+    )
+    parser.epilog = EPILOG
 
 
 def run(args: argparse.Namespace) -> int:
     problems = load_problems(args.paths)
-    for problem in problems:
-        print(f"ok  {problem.id}  ({problems.sources[problem.id]})")
-    print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} valid")
+    checks = check_problems(problems)
+    print(render_checks(problems, checks), end="")
+    if args.strict and any(check.warnings for check in checks):
+        return EXIT_STRICT_AUDIT_FAILED
     return EXIT_OK

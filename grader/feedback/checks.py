@@ -1,0 +1,208 @@
+"""`grade check` as a library function: audit every sequence key, verify every property-based choice key.
+
+Audit findings are warnings (a course decides whether they fail its CI with `--strict`); a choice
+key that the simulation contradicts, or a property-based choice that cannot be simulated, is a
+spec error (SpecError, naming file, line and field).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.documents import DocumentError, load_file
+from grader.engine.keys import describe_key
+from grader.errors import SpecError
+from grader.feedback.audit import BOUNDARY_DISTANCE, ProblemAudit, audit_problem
+from grader.feedback.explain import format_value
+from grader.feedback.mistakes import names
+from grader.feedback.properties import (
+    MAX_SIMULATED_SEQUENCES,
+    PROPERTIES,
+    ChoiceVerification,
+    verify_choices,
+)
+from grader.spec.loader import ProblemSet
+from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
+
+__all__ = ["ProblemCheck", "check_problems", "render_checks"]
+
+
+@dataclass(frozen=True)
+class ProblemCheck:
+    """What `grade check` found for one valid problem."""
+
+    problem: str
+    source: str
+    audit: ProblemAudit | None = None
+    choices: ChoiceVerification | None = None
+
+    @property
+    def warnings(self) -> int:
+        return 0 if self.audit is None else self.audit.warnings
+
+
+def _line(source: Path | None, path: tuple[str | int, ...]) -> int | None:
+    if source is None:
+        return None
+    try:
+        return load_file(source).line_of(path)
+    except DocumentError:
+        return None
+
+
+def _spec_error(source: Path | None, path: tuple[str | int, ...], message: str) -> SpecError:
+    field = ""
+    for part in path:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else part)
+    return SpecError(message, file=source, line=_line(source, path), field=field)
+
+
+def _verify(problem: Problem, problems: ProblemSet) -> ChoiceVerification | None:
+    answer = problem.answer
+    assert isinstance(answer, ChoiceAnswer)
+    source = problems.sources.get(problem.id)
+    named = [i for i, choice in enumerate(answer.choices) if choice.property is not None]
+    if answer.check is None:
+        if named:
+            raise _spec_error(
+                source,
+                ("answer", "choices", named[0], "property"),
+                "a choice names a property, but `answer.check` does not say which model to simulate",
+            )
+        return None
+    check = answer.check
+    model_problem = problems.problems.get(check.model)
+    if model_problem is None or model_problem.model is None:
+        known = ", ".join(p.id for p in problems if p.model is not None) or "none"
+        raise _spec_error(
+            source,
+            ("answer", "check", "model"),
+            f"{check.model!r} is not a problem with a model among the loaded problems (known: {known})",
+        )
+    if model_problem.model.input_size != 1:
+        raise _spec_error(
+            source,
+            ("answer", "check", "model"),
+            f"{check.model!r} takes vector inputs; properties are of number sequences",
+        )
+    for index, choice in enumerate(answer.choices):
+        if choice.property is None:
+            raise _spec_error(
+                source,
+                ("answer", "choices", index),
+                f"choice {choice.id!r} names no `property`; with `answer.check` every choice needs one of "
+                + ", ".join(PROPERTIES),
+            )
+        if choice.property not in PROPERTIES:
+            raise _spec_error(
+                source,
+                ("answer", "choices", index, "property"),
+                f"unknown property {choice.property!r}; expected one of " + ", ".join(PROPERTIES),
+            )
+    count = len(check.alphabet) ** check.max_length
+    if count > MAX_SIMULATED_SEQUENCES:
+        raise _spec_error(
+            source,
+            ("answer", "check", "max_length"),
+            f"{len(check.alphabet)}^{check.max_length} = {count} sequences to simulate; at most "
+            f"{MAX_SIMULATED_SEQUENCES} (lower max_length)",
+        )
+    verification = verify_choices(problem, model_problem)
+    for index, verdict in enumerate(verification.verdicts):
+        if verdict.agrees:
+            continue
+        prop = PROPERTIES[verdict.property_name].description
+        if verdict.marked_correct:
+            message = (
+                f"choice {verdict.choice!r} is marked correct, but h_t of {check.model!r} does not "
+                f"determine the {prop}: {verdict.witness}"
+            )
+        else:
+            mapping = ", ".join(f"h_t = {state}: {value}" for state, value in verdict.mapping)
+            message = (
+                f"choice {verdict.choice!r} is not marked correct, but h_t of {check.model!r} determines "
+                f"the {prop} on all {verification.sequences} sequences of length {verification.max_length} "
+                f"and their prefixes ({mapping})"
+            )
+        raise _spec_error(source, ("answer", "choices", index, "correct"), message)
+    return verification
+
+
+def check_problems(problems: ProblemSet) -> list[ProblemCheck]:
+    """Audit every sequence problem and verify every property-based choice key, in load order."""
+    checks = []
+    for problem in problems:
+        source = str(problems.sources.get(problem.id, ""))
+        if isinstance(problem.answer, SequenceAnswer):
+            checks.append(ProblemCheck(problem.id, source, audit=audit_problem(problem)))
+        else:
+            checks.append(ProblemCheck(problem.id, source, choices=_verify(problem, problems)))
+    return checks
+
+
+def _audit_lines(problem: Problem, audit: ProblemAudit) -> list[str]:
+    symbol = problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
+    lines = []
+    for change in audit.changes:
+        where = f" for {change.inputs_label}" if change.inputs_label else ""
+        lines.append(
+            f"  warning: under {change.neighbour.description}, the answer{where} changes at "
+            f"{names(symbol, change.positions)}"
+        )
+        width = max(len("as specified"), len(change.neighbour.name))
+        lines.append(f"    {'as specified'.ljust(width)}  {describe_key(change.key)}")
+        lines.append(f"    {change.neighbour.name.ljust(width)}  {describe_key(change.alternative)}")
+    for boundary in audit.boundaries:
+        where = f" for {boundary.inputs_label}" if boundary.inputs_label else ""
+        values = ", ".join(
+            f"{symbol}_{t} = {format_value(v)}"
+            for t, v in zip(boundary.positions, boundary.values, strict=True)
+        )
+        semantics = "" if boundary.semantics == "as specified" else f" under {boundary.semantics}"
+        lines.append(
+            f"  warning: {values} before rounding{semantics}{where} is within {BOUNDARY_DISTANCE:g} "
+            "of a rounding boundary"
+        )
+    lines.extend(f"  note: {note}" for note in audit.notes)
+    return lines
+
+
+def _choice_lines(verification: ChoiceVerification) -> list[str]:
+    lines = [
+        f"  key verified by simulating {verification.model_problem} on all {verification.sequences} input "
+        f"sequences of length {verification.max_length} (and their prefixes):"
+    ]
+    for verdict in verification.verdicts:
+        prop = PROPERTIES[verdict.property_name].description
+        if verdict.determined:
+            mapping = ", ".join(f"{state} → {value}" for state, value in verdict.mapping)
+            lines.append(f"    {verdict.choice}  correct      h_t determines the {prop} (h_t {mapping})")
+        else:
+            lines.append(
+                f"    {verdict.choice}  not correct  h_t does not determine the {prop}: {verdict.witness}"
+            )
+    return lines
+
+
+def render_checks(problems: ProblemSet, checks: list[ProblemCheck]) -> str:
+    """The report `grade check` prints: one block per problem, then a summary line."""
+    lines = []
+    for check in checks:
+        problem = problems[check.problem]
+        status = "warning" if check.warnings else "ok"
+        lines.append(f"{status:<7}  {check.problem}  ({check.source})")
+        if check.audit is not None:
+            lines.extend(_audit_lines(problem, check.audit))
+        if check.choices is not None:
+            lines.extend(_choice_lines(check.choices))
+    warned = [c for c in checks if c.warnings]
+    total = sum(c.warnings for c in checks)
+    summary = f"{len(checks)} problem{'s' if len(checks) != 1 else ''} valid"
+    if warned:
+        summary += (
+            f"; {total} warning{'s' if total != 1 else ''} in {len(warned)} "
+            f"problem{'s' if len(warned) != 1 else ''} (`--strict` makes them fail)"
+        )
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
