@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from grader import __version__
-from grader.cli.commands import batch, check, key
+from grader.cli.commands import batch, check, explain, key
 from grader.errors import EXIT_USAGE, GraderError
 
 __all__ = ["main", "COMMANDS"]
@@ -21,6 +21,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, ModuleType] = {
     "key": key,
     "check": check,
+    "explain": explain,
 }
 
 _EXIT_CODES = """exit codes:
