@@ -24,8 +24,15 @@ class Activations(NamedTuple):
 
 
 def sigmoid(z: Array) -> Array:
-    """1 / (1 + e^{-z}), written through tanh so that no exponential overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    """1 / (1 + e^{-z}), accurate to the last bit on both tails and free of overflow.
+
+    Only e^{-|z|} ≤ 1 is ever computed; the form 0.5·(1 + tanh(z/2)) would lose all relative
+    precision for z ≪ 0 (it gives 9.3592e-14 for sigmoid(-30), not 9.3576e-14).
+    """
+    z = np.asarray(z, dtype=np.float64)
+    small = np.exp(-np.abs(z))
+    result: Array = np.where(z >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+    return result
 
 
 def saturating(function: Function, low: float, high: float, at: float) -> Function:
