@@ -1,0 +1,46 @@
+"""Create or migrate the service's database (`grade db upgrade --db URL`), or show its schema revision."""
+
+from __future__ import annotations
+
+import argparse
+
+from grader.errors import EXIT_OK, UsageError
+
+#: grader.storage.DEFAULT_DATABASE, spelled out so `grade` starts without the server extra.
+DEFAULT_DATABASE = "grader.db"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        choices=("upgrade", "current"),
+        help="upgrade: migrate to the newest schema; current: print the database's revision",
+    )
+    parser.add_argument(
+        "--db", default=DEFAULT_DATABASE, metavar="PATH|URL",
+        help=f"SQLite file or postgresql://user@host/db URL (default: {DEFAULT_DATABASE})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from grader.storage import check_schema, database_url, head_revision, make_engine, masked
+        from grader.storage import upgrade as upgrade_schema
+    except ImportError as error:
+        raise UsageError(f"grade db needs the server extra: pip install 'grader[server]' ({error})") from None
+    url = database_url(args.db)
+    engine = make_engine(url)
+    try:
+        if args.action == "current":
+            revision = check_schema(engine)
+            state = revision or "empty (no grader schema)"
+            print(f"{masked(url)}: {state} (newest known: {head_revision()})")
+        else:
+            before, after = upgrade_schema(engine)
+            if before == after:
+                print(f"{masked(url)}: already at {after}")
+            else:
+                print(f"{masked(url)}: migrated {before or 'empty'} → {after}")
+    finally:
+        engine.dispose()
+    return EXIT_OK

@@ -1,0 +1,61 @@
+"""Run the answer-checking service (HTTP API, answer pages, XQueue adapter) on the problems.
+
+Needs the signing secret and the staff token: $GRADER_SECRET and $GRADER_STAFF_TOKEN, or
+--secret-file and --staff-token-file (there is no default). The database (a SQLite file by default,
+or postgresql://…) is created and migrated on start; a schema newer than this grader is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader.cli.commands.common import add_problems_option
+from grader.errors import EXIT_OK, UsageError
+
+#: grader.storage.DEFAULT_DATABASE, spelled out so `grade` starts without the server extra.
+DEFAULT_DATABASE = "grader.db"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_problems_option(parser)
+    parser.add_argument(
+        "--db", default=DEFAULT_DATABASE, metavar="PATH|URL",
+        help=f"SQLite file or postgresql://user@host/db URL (default: {DEFAULT_DATABASE})",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument(
+        "--secret-file", type=Path, metavar="FILE", help="signing secret (else $GRADER_SECRET)"
+    )
+    parser.add_argument(
+        "--staff-token-file", type=Path, metavar="FILE", help="staff token (else $GRADER_STAFF_TOKEN)"
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from grader.service.server import ServeOptions, serve
+    except ImportError as error:
+        raise UsageError(
+            f"grade serve needs the server extra: pip install 'grader[server]' ({error})"
+        ) from None
+    if args.workers < 1:
+        raise UsageError("--workers: at least 1")
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port: 0 to 65535")
+    serve(
+        ServeOptions(
+            problems=args.problems,
+            db=args.db,
+            secret_file=args.secret_file,
+            staff_token_file=args.staff_token_file,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=args.access_log,
+        )
+    )
+    return EXIT_OK

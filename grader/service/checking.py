@@ -1,0 +1,326 @@
+"""Checking answers online: the course policy, the grading core and the stored attempts, together.
+
+`Checker` is the library the HTTP routes, the answer page and the XQueue adapter all call; it holds
+no state of its own beyond the problems and their fixed keys (computed once at start), so any
+number of server processes can share one database. The clock stays outside: every call takes `now`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from grader.compare.policy import attempts_left, lateness, reveal_level
+from grader.compare.results import ProblemResult, Report, Status, StudentReport
+from grader.engine.keybook import KeyBook
+from grader.engine.keys import Key, compute_key, describe_key, key_to_json
+from grader.engine.variants import Variant, variant_for
+from grader.feedback.explain import render_solution, worked_solution
+from grader.grading import grade_answer, missing_result
+from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.parse.errors import MAX_ANSWER_CHARS
+from grader.service.errors import ServiceError
+from grader.service.models import (
+    ChoiceView,
+    KeyView,
+    ProblemSummary,
+    ProblemView,
+    SubmissionOutcome,
+    SubmissionRecord,
+)
+from grader.spec.loader import ProblemSet
+from grader.spec.models import ChoiceAnswer, Problem
+from grader.storage import AttemptsExhausted, NewSubmission, Storage, StoredSubmission
+
+__all__ = ["Checker", "answer_text"]
+
+
+def answer_text(raw: Any) -> str:
+    """The raw answer as stored: the text typed, or the JSON sent."""
+    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+
+
+def _parsed(problem: Problem, raw: Any) -> Any:
+    """The answer as the parser read it (JSON data), or None when it could not be read."""
+    try:
+        if isinstance(problem.answer, ChoiceAnswer):
+            return list(parse_choices(raw, problem.answer))
+        assert problem.model is not None
+        size = None if problem.model.scalar else problem.model.size
+        return np.asarray(parse_sequence(raw, vector_size=size)).tolist()
+    except InvalidAnswer:
+        return None
+
+
+def _record(stored: StoredSubmission) -> SubmissionRecord:
+    return SubmissionRecord(**{name: getattr(stored, name) for name in SubmissionRecord.model_fields})
+
+
+class Checker:
+    """The answer-checking service's library: views, submissions, grades, keys, the gradebook."""
+
+    def __init__(self, problems: ProblemSet, storage: Storage) -> None:
+        self.problems = problems
+        self.storage = storage
+        # Fixed keys once at start. Per-student keys are computed per request from the student's
+        # variant (pure functions): KeyBook's variant cache is not shared across request threads.
+        self._fixed = KeyBook.build(problems).fixed
+
+    # -- problems and keys -------------------------------------------------------------------
+
+    def problem(self, problem_id: str) -> Problem:
+        try:
+            return self.problems[problem_id]
+        except KeyError:
+            raise ServiceError(
+                "unknown_problem", f"no problem {problem_id!r}; known: {', '.join(self.problems.ids)}"
+            ) from None
+
+    def variant(self, problem: Problem, student: str) -> Variant:
+        return variant_for(problem, student, self.problems.course.salt)
+
+    def key(self, problem: Problem, student: str) -> Key:
+        """The key `student` is graded against (their variant's, for problems whose inputs vary)."""
+        fixed = self._fixed.get(problem.id)
+        if fixed is not None:
+            return fixed
+        return compute_key(problem, self.variant(problem, student).inputs)
+
+    def summaries(self) -> list[ProblemSummary]:
+        return [
+            ProblemSummary(
+                id=problem.id,
+                title=problem.title,
+                points=problem.points,
+                statement=problem.statement,
+                due=problem.due,
+                max_attempts=problem.max_attempts,
+            )
+            for problem in self.problems
+        ]
+
+    def key_view(self, problem_id: str, student: str | None) -> KeyView:
+        """Staff only: the key of a problem, of `student`'s variant when inputs vary."""
+        problem = self.problem(problem_id)
+        who = student or ""
+        variant = self.variant(problem, who)
+        key = self.key(problem, who)
+        return KeyView(
+            problem=problem.id,
+            student=student,
+            inputs=variant.inputs_json(),
+            key=key_to_json(key),
+            text=describe_key(key),
+        )
+
+    # -- one student's view --------------------------------------------------------------------
+
+    def view(self, problem_id: str, student: str, *, now: datetime) -> ProblemView:
+        """The problem as `student` sees it now."""
+        problem = self.problem(problem_id)
+        used = self.storage.attempts_used(student, problem.id)
+        level = reveal_level(problem, attempts_used=used, now=now)
+        variant = self.variant(problem, student)
+        choices = None
+        if isinstance(problem.answer, ChoiceAnswer):
+            choices = [ChoiceView(id=c.id, text=c.text) for c in problem.answer.choices]
+        return ProblemView(
+            id=problem.id,
+            title=problem.title,
+            points=problem.points,
+            statement=variant.statement,
+            student=student,
+            inputs=variant.inputs_json(),
+            answer_kind=problem.answer.kind,
+            multiple=isinstance(problem.answer, ChoiceAnswer) and problem.answer.multiple,
+            choices=choices,
+            due=problem.due,
+            late_policy=problem.late.policy,
+            accepting=lateness(problem, now).accepted,
+            max_attempts=problem.max_attempts,
+            attempts_used=used,
+            attempts_left=attempts_left(problem, used),
+            reveal=level,
+            solution=describe_key(self.key(problem, student)) if level == "solution" else None,
+            worked_solution=self._worked(problem, variant) if level == "solution" else None,
+        )
+
+    @staticmethod
+    def _worked(problem: Problem, variant: Variant) -> str | None:
+        if isinstance(problem.answer, ChoiceAnswer):
+            return None
+        return render_solution(worked_solution(problem, variant.inputs), "text")
+
+    # -- submitting ------------------------------------------------------------------------------
+
+    def submit(
+        self, problem_id: str, student: str, raw: Any, *, now: datetime, source: str = "api"
+    ) -> SubmissionOutcome:
+        """Grade and record one answer; invalid answers are recorded but use no attempt.
+
+        Raises ServiceError: unknown_problem, answer_too_long, past_due, no_attempts_left
+        (nothing is recorded then).
+        """
+        problem = self.problem(problem_id)
+        text = answer_text(raw)
+        if len(text) > MAX_ANSWER_CHARS:
+            raise ServiceError(
+                "answer_too_long", f"the answer has {len(text)} characters; the limit is {MAX_ANSWER_CHARS}"
+            )
+        late = lateness(problem, now)
+        if not late.accepted:
+            raise ServiceError(
+                "past_due",
+                f"{problem.id} was due {problem.due.isoformat() if problem.due else ''}; "
+                "late answers are not accepted",
+            )
+        used = self.storage.attempts_used(student, problem.id)
+        if attempts_left(problem, used) == 0:
+            raise self._no_attempts(problem, used)
+        key = self.key(problem, student)
+        inputs = self.variant(problem, student).inputs
+        result = grade_answer(problem, raw, key, inputs=inputs)
+        if result.status is Status.INVALID:
+            new = self._new(problem, student, text, None, result, now, source, late.factor, late.days_late)
+            submission_id = self.storage.record_uncounted(new)
+            level = reveal_level(problem, attempts_used=used, now=now)
+            return self._outcome(new, submission_id, counted=False, used=used, level=level, key=key)
+        try:
+            with self.storage.claim_attempt(student, problem.id, problem.max_attempts) as (number, record):
+                level = reveal_level(problem, attempts_used=number, now=now)
+                if level != problem.reveal.show:
+                    # the policy escalated (after the last attempt, or the due date): say more now
+                    result = grade_answer(problem, raw, key, level=level, inputs=inputs)
+                new = self._new(
+                    problem, student, text, _parsed(problem, raw), result, now, source, late.factor,
+                    late.days_late,
+                )
+                submission_id = record(new)
+        except AttemptsExhausted:
+            raise self._no_attempts(problem, problem.max_attempts or 0) from None
+        return self._outcome(new, submission_id, counted=True, used=number, level=level, key=key)
+
+    @staticmethod
+    def _no_attempts(problem: Problem, used: int) -> ServiceError:
+        return ServiceError(
+            "no_attempts_left", f"all {problem.max_attempts} attempts at {problem.id} are used ({used})"
+        )
+
+    @staticmethod
+    def _new(
+        problem: Problem,
+        student: str,
+        text: str,
+        parsed: Any,
+        result: ProblemResult,
+        now: datetime,
+        source: str,
+        factor: float,
+        days_late: int,
+    ) -> NewSubmission:
+        return NewSubmission(
+            student=student,
+            problem=problem.id,
+            submitted_at=now,
+            source=source,
+            raw=text,
+            parsed=parsed,
+            status=result.status.value,
+            score=round(result.score * factor, 6),
+            max_score=result.max_score,
+            feedback=result.feedback,
+            days_late=days_late,
+        )
+
+    def _outcome(
+        self,
+        new: NewSubmission,
+        submission_id: int,
+        *,
+        counted: bool,
+        used: int,
+        level: str,
+        key: Key,
+    ) -> SubmissionOutcome:
+        problem = self.problems[new.problem]
+        return SubmissionOutcome(
+            id=submission_id,
+            problem=new.problem,
+            student=new.student,
+            submitted_at=new.submitted_at,
+            status=new.status,
+            score=new.score,
+            max_score=new.max_score,
+            feedback=new.feedback,
+            counted=counted,
+            attempts_used=used,
+            max_attempts=problem.max_attempts,
+            attempts_left=attempts_left(problem, used),
+            days_late=new.days_late,
+            reveal=level,
+            solution=describe_key(key) if level == "solution" else None,
+        )
+
+    # -- records and grades ------------------------------------------------------------------
+
+    def submissions(
+        self, *, student: str | None = None, problem: str | None = None
+    ) -> list[SubmissionRecord]:
+        if problem is not None:
+            self.problem(problem)
+        return [_record(s) for s in self.storage.submissions(student=student, problem=problem)]
+
+    def _result(self, problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
+        counted = [s for s in stored if s.counted]
+        if not counted:
+            if not stored:
+                return missing_result(problem)
+            last = stored[-1]
+            return ProblemResult(
+                problem=problem.id,
+                status=Status.INVALID,
+                score=0.0,
+                max_score=problem.points,
+                feedback=last.feedback,
+                max_attempts=problem.max_attempts,
+            )
+        chosen = max(counted, key=lambda s: s.score) if problem.counts == "best" else counted[-1]
+        notes = [f"{chosen.days_late} day(s) late"] if chosen.days_late else []
+        return ProblemResult(
+            problem=problem.id,
+            status=Status(chosen.status),
+            score=chosen.score,
+            max_score=chosen.max_score,
+            feedback=chosen.feedback,
+            attempts_used=len(counted),
+            max_attempts=problem.max_attempts,
+            notes=notes,
+        )
+
+    def _student_report(self, student: str, stored: list[StoredSubmission]) -> StudentReport:
+        by_problem: dict[str, list[StoredSubmission]] = {}
+        for submission in stored:
+            by_problem.setdefault(submission.problem, []).append(submission)
+        results = [self._result(problem, by_problem.get(problem.id, [])) for problem in self.problems]
+        return StudentReport(
+            student=student,
+            score=round(sum(r.score for r in results), 6),
+            max_score=sum(r.max_score for r in results),
+            results=results,
+        )
+
+    def grades(self, student: str) -> StudentReport:
+        """`student`'s own results on every problem (the last counted attempt, or the best)."""
+        return self._student_report(student, self.storage.submissions(student=student))
+
+    def gradebook(self) -> Report:
+        """Every student who submitted, as the batch path's report (same formats as the CLI)."""
+        by_student: dict[str, list[StoredSubmission]] = {}
+        for submission in self.storage.submissions():
+            if submission.problem in self.problems.problems:
+                by_student.setdefault(submission.student, []).append(submission)
+        students = [self._student_report(student, by_student[student]) for student in sorted(by_student)]
+        return Report(problems=self.problems.ids, students=students)

@@ -1,0 +1,178 @@
+"""The JSON API: thin handlers that read the request, call `Checker`, and return its models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from grader.auth import Caller
+from grader.compare.results import StudentReport
+from grader.report import FORMATS, render
+from grader.service.app import acting_student, caller_of, checker_of, now_of, staff_of
+from grader.service.checking import Checker
+from grader.service.errors import ERROR_CODES, ServiceError
+from grader.service.models import (
+    AnswerBody,
+    ErrorBody,
+    KeyView,
+    ProblemSummary,
+    ProblemView,
+    SubmissionOutcome,
+    SubmissionRecord,
+)
+from grader.storage import head_revision
+
+__all__ = ["router", "error_responses"]
+
+
+def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error codes (grouped by status)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status, meaning = ERROR_CODES[code]
+        entry = responses.setdefault(status, {"model": ErrorBody, "description": ""})
+        entry["description"] = "; ".join(filter(None, [entry["description"], f"`{code}`: {meaning}"]))
+    return responses
+
+
+_AUTH = ("missing_token", "invalid_token", "token_expired", "database_unavailable")
+
+router = APIRouter(prefix="/api")
+CheckerDep = Annotated[Checker, Depends(checker_of)]
+CallerDep = Annotated[Caller, Depends(caller_of)]
+StaffDep = Annotated[Caller, Depends(staff_of)]
+NowDep = Annotated[datetime, Depends(now_of)]
+StudentParam = Annotated[
+    str | None,
+    Query(min_length=1, max_length=200, description="staff only: the student to act as or read"),
+]
+
+
+@router.get("/problems", response_model=list[ProblemSummary], tags=["problems"])
+def list_problems(checker: CheckerDep) -> list[ProblemSummary]:
+    """Every problem: title, statement, points, due date, attempts allowed (no answers)."""
+    return checker.summaries()
+
+
+@router.get(
+    "/problems/{problem_id}",
+    response_model=ProblemView,
+    tags=["problems"],
+    responses=error_responses(*_AUTH, "not_yourself", "unknown_problem", "invalid_request"),
+)
+def view_problem(
+    problem_id: str, caller: CallerDep, checker: CheckerDep, now: NowDep, student: StudentParam = None
+) -> ProblemView:
+    """One problem as the caller sees it: their variant's inputs, attempts used and left, due date."""
+    return checker.view(problem_id, acting_student(caller, student), now=now)
+
+
+@router.post(
+    "/problems/{problem_id}/submissions",
+    response_model=SubmissionOutcome,
+    tags=["submissions"],
+    responses=error_responses(
+        *_AUTH, "not_yourself", "unknown_problem", "malformed_json", "invalid_request",
+        "answer_too_long", "body_too_large", "past_due", "no_attempts_left",
+    ),
+)
+def submit(
+    problem_id: str,
+    body: AnswerBody,
+    caller: CallerDep,
+    checker: CheckerDep,
+    now: NowDep,
+    student: StudentParam = None,
+) -> SubmissionOutcome:
+    """Submit an answer: status, score, feedback, attempts used. Unreadable answers use no attempt."""
+    return checker.submit(problem_id, acting_student(caller, student), body.answer, now=now, source="api")
+
+
+@router.get(
+    "/me/grades",
+    response_model=StudentReport,
+    tags=["submissions"],
+    responses=error_responses(*_AUTH, "not_yourself", "invalid_request"),
+)
+def my_grades(caller: CallerDep, checker: CheckerDep, student: StudentParam = None) -> StudentReport:
+    """The caller's own result on every problem: the last counted attempt (or the best, per the spec)."""
+    return checker.grades(acting_student(caller, student))
+
+
+@router.get(
+    "/me/submissions",
+    response_model=list[SubmissionRecord],
+    tags=["submissions"],
+    responses=error_responses(*_AUTH, "not_yourself", "unknown_problem", "invalid_request"),
+)
+def my_submissions(
+    caller: CallerDep,
+    checker: CheckerDep,
+    problem: Annotated[str | None, Query(max_length=64)] = None,
+    student: StudentParam = None,
+) -> list[SubmissionRecord]:
+    """The caller's own submissions, oldest first."""
+    return checker.submissions(student=acting_student(caller, student), problem=problem)
+
+
+@router.get(
+    "/staff/problems/{problem_id}/key",
+    response_model=KeyView,
+    tags=["staff"],
+    responses=error_responses(*_AUTH, "staff_only", "unknown_problem"),
+)
+def problem_key(
+    problem_id: str, _staff: StaffDep, checker: CheckerDep, student: StudentParam = None
+) -> KeyView:
+    """Staff: the canonical answer (of `student`'s variant when inputs vary per student)."""
+    return checker.key_view(problem_id, student)
+
+
+@router.get(
+    "/staff/submissions",
+    response_model=list[SubmissionRecord],
+    tags=["staff"],
+    responses=error_responses(*_AUTH, "staff_only", "unknown_problem"),
+)
+def all_submissions(
+    _staff: StaffDep,
+    checker: CheckerDep,
+    student: Annotated[str | None, Query(max_length=200)] = None,
+    problem: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[SubmissionRecord]:
+    """Staff: every recorded submission, oldest first, optionally of one student and/or problem."""
+    return checker.submissions(student=student, problem=problem)
+
+
+_MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+
+
+@router.get(
+    "/staff/gradebook",
+    tags=["staff"],
+    response_class=Response,
+    responses={
+        200: {"description": "the gradebook in the format asked for", "content": {"text/plain": {}}},
+        **error_responses(*_AUTH, "staff_only", "unknown_format"),
+    },
+)
+def gradebook(
+    _staff: StaffDep,
+    checker: CheckerDep,
+    format: Annotated[str, Query(max_length=16, description="a `grade --format`")] = "json",
+) -> Response:
+    """Staff: the gradebook of everyone who submitted, in the formats of `grade SUBMISSIONS --format`."""
+    if format not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise ServiceError("unknown_format", f"unknown format {format!r}; known: {known}")
+    text = render(checker.gradebook(), format)
+    return Response(text, media_type=_MEDIA_TYPES.get(format, "text/plain; charset=utf-8"))
+
+
+@router.get("/health", tags=["service"])
+def health(checker: CheckerDep) -> dict[str, Any]:
+    """Liveness and the schema revision this server runs."""
+    return {"status": "ok", "problems": len(checker.problems), "schema": head_revision()}

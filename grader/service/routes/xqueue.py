@@ -1,0 +1,85 @@
+"""The XQueue passive-grader route: Open edX posts a learner's answer, gets the graded reply."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from grader.auth import Caller
+from grader.service.app import checker_of, now_of, staff_of
+from grader.service.checking import Checker
+from grader.service.errors import ServiceError
+from grader.service.routes.api import error_responses
+from grader.service.xqueue import parse_xqueue, xqueue_refusal, xqueue_reply
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_EXAMPLE = {
+    "xqueue_header": json.dumps({"submission_id": 1, "submission_key": "k"}),
+    "xqueue_body": json.dumps(
+        {
+            "student_info": json.dumps({"anonymous_student_id": "6f3a", "submission_time": "20261125120000"}),
+            "student_response": "[1, -1, 0, 1, -1]",
+            "grader_payload": json.dumps({"problem": "lstm-states-2"}),
+        }
+    ),
+}
+
+
+async def _document(request: Request) -> Any:
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        try:
+            fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            raise ServiceError("malformed_json", "the form body is not UTF-8") from None
+        return {name: values[-1] for name, values in fields.items()}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ServiceError("malformed_json", "the request body is not valid JSON") from None
+
+
+@router.post(
+    "/xqueue/grade",
+    tags=["open edx"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}, "example": _EXAMPLE}},
+        }
+    },
+    responses=error_responses(
+        "missing_token", "invalid_token", "staff_only", "malformed_json", "invalid_request",
+        "unknown_problem", "answer_too_long", "body_too_large", "database_unavailable",
+    ),
+)
+async def xqueue_grade(
+    request: Request,
+    _staff: Annotated[Caller, Depends(staff_of)],
+    checker: Annotated[Checker, Depends(checker_of)],
+    now: Annotated[Any, Depends(now_of)],
+) -> dict[str, Any]:
+    """XQueue external grader: `{xqueue_header, xqueue_body}` in, `{correct, score, msg}` out.
+
+    Authenticated with the staff token (Bearer, or as the password of HTTP Basic in the queue's URL).
+    Past the due date or out of attempts, the reply says so (correct: false, score 0).
+    """
+    submission = parse_xqueue(await _document(request))
+    moment = submission.submitted_at or now
+    try:
+        outcome = await run_in_threadpool(
+            checker.submit, submission.problem, submission.student, submission.response,
+            now=moment, source="xqueue",
+        )
+    except ServiceError as error:
+        if error.code in ("past_due", "no_attempts_left"):
+            return xqueue_refusal(error)
+        raise
+    return xqueue_reply(outcome)

@@ -1,0 +1,100 @@
+"""Building the app from command-line settings, and running it under uvicorn (one or N workers)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from grader.auth import read_secret, read_staff_token
+from grader.service.app import ServiceSettings, create_app
+from grader.spec.loader import load_problems
+from grader.storage import open_storage
+
+__all__ = ["ServeOptions", "build_app", "app_from_environment", "serve"]
+
+_ENV_PREFIX = "GRADER_SERVE_"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What `grade serve` was asked for."""
+
+    problems: Path
+    db: str
+    secret_file: Path | None = None
+    staff_token_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    access_log: bool = False
+    log_level: str = "warning"
+
+    def to_environment(self) -> dict[str, str]:
+        """The options worker processes need, as environment variables (secrets stay where they are)."""
+        values = {
+            "PROBLEMS": str(self.problems.resolve()),
+            "DB": self.db,
+            "SECRET_FILE": "" if self.secret_file is None else str(self.secret_file.resolve()),
+            "STAFF_TOKEN_FILE": "" if self.staff_token_file is None else str(self.staff_token_file.resolve()),
+        }
+        return {_ENV_PREFIX + name: value for name, value in values.items()}
+
+    @classmethod
+    def from_environment(cls) -> ServeOptions:
+        def path(name: str) -> Path | None:
+            value = os.environ.get(_ENV_PREFIX + name, "")
+            return Path(value) if value else None
+
+        problems = path("PROBLEMS")
+        assert problems is not None, "app_from_environment runs under `grade serve`"
+        return cls(
+            problems=problems,
+            db=os.environ[_ENV_PREFIX + "DB"],
+            secret_file=path("SECRET_FILE"),
+            staff_token_file=path("STAFF_TOKEN_FILE"),
+        )
+
+
+def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
+    """Load the problems, read the secrets, open (and migrate) the database, build the app.
+
+    Every error is a GraderError with a one-line message (spec, secrets, database URL, schema).
+    """
+    problems = load_problems(options.problems)
+    secret = read_secret(options.secret_file)
+    staff_token = read_staff_token(options.staff_token_file)
+    storage = open_storage(options.db, migrate=migrate)
+    settings = ServiceSettings(problems=problems, storage=storage, secret=secret, staff_token=staff_token)
+    return create_app(settings)
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory in each worker: the parent already migrated, so workers only check the schema."""
+    return build_app(ServeOptions.from_environment(), migrate=False)
+
+
+def serve(options: ServeOptions) -> None:
+    """Check everything in this process (clear errors, exit 2), then run uvicorn."""
+    import uvicorn
+
+    app = build_app(options)  # migrates; fails here, before any worker starts, on any bad setting
+    if options.workers == 1:
+        uvicorn.run(
+            app, host=options.host, port=options.port, access_log=options.access_log,
+            log_level=options.log_level,
+        )
+        return
+    app.state.checker.storage.close()
+    os.environ.update(options.to_environment())
+    uvicorn.run(
+        "grader.service.server:app_from_environment",
+        factory=True,
+        host=options.host,
+        port=options.port,
+        workers=options.workers,
+        access_log=options.access_log,
+        log_level=options.log_level,
+    )

@@ -1,0 +1,105 @@
+"""The XQueue external-grader protocol (Open edX), as a passive grader.
+
+XQueue POSTs `{"xqueue_header", "xqueue_body", "xqueue_files"}`; `xqueue_body` is JSON text with
+`student_info` (JSON text: anonymous_student_id, submission_time "YYYYMMDDhhmmss"),
+`student_response` (what the learner typed) and `grader_payload` (here: `{"problem": "ID"}` or just
+the id). The reply is `{"correct": bool, "score": fraction of credit, "msg": HTML feedback}`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+from typing import Any
+
+from grader.service.errors import ServiceError
+from grader.service.models import SubmissionOutcome
+
+__all__ = ["XQueueSubmission", "parse_xqueue", "xqueue_reply", "xqueue_refusal"]
+
+
+@dataclass(frozen=True)
+class XQueueSubmission:
+    """What the adapter needs from an XQueue request."""
+
+    student: str
+    problem: str
+    response: str
+    submitted_at: datetime | None
+
+
+def _json_field(value: Any, name: str) -> Any:
+    """XQueue nests JSON as text; accept the text or the object itself."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ServiceError("invalid_request", f"{name}: not JSON text") from None
+    return value
+
+
+def _problem_id(payload: Any) -> str:
+    if isinstance(payload, str):
+        text = payload.strip()
+        if text.startswith("{"):
+            return _problem_id(_json_field(text, "xqueue_body.grader_payload"))
+        if text:
+            return text
+    if isinstance(payload, dict) and isinstance(payload.get("problem"), str):
+        return str(payload["problem"])
+    raise ServiceError(
+        "invalid_request", 'xqueue_body.grader_payload: expected {"problem": "ID"} or a problem id'
+    )
+
+
+def _time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def parse_xqueue(document: Any) -> XQueueSubmission:
+    """Read an XQueue request body (already decoded from JSON); ServiceError(invalid_request) if malformed."""
+    if not isinstance(document, dict) or "xqueue_body" not in document:
+        raise ServiceError("invalid_request", "expected an object with xqueue_header and xqueue_body")
+    body = _json_field(document["xqueue_body"], "xqueue_body")
+    if not isinstance(body, dict):
+        raise ServiceError("invalid_request", "xqueue_body: expected an object")
+    info = _json_field(body.get("student_info", "{}"), "xqueue_body.student_info")
+    if not isinstance(info, dict) or not isinstance(info.get("anonymous_student_id"), str) or not (
+        info["anonymous_student_id"].strip()
+    ):
+        raise ServiceError("invalid_request", "xqueue_body.student_info.anonymous_student_id: missing")
+    response = body.get("student_response")
+    if not isinstance(response, str):
+        raise ServiceError("invalid_request", "xqueue_body.student_response: expected text")
+    return XQueueSubmission(
+        student=info["anonymous_student_id"].strip(),
+        problem=_problem_id(body.get("grader_payload")),
+        response=response,
+        submitted_at=_time(info.get("submission_time")),
+    )
+
+
+def xqueue_reply(outcome: SubmissionOutcome) -> dict[str, Any]:
+    """The grader's reply: correct, the fraction of credit, and the feedback as HTML."""
+    attempts = ""
+    if outcome.max_attempts is not None:
+        attempts = f"<p>You have used {outcome.attempts_used} of {outcome.max_attempts} attempts.</p>"
+    solution = f"<p>The answer: {escape(outcome.solution)}</p>" if outcome.solution else ""
+    return {
+        "correct": outcome.status == "correct",
+        "score": round(outcome.score / outcome.max_score, 6) if outcome.max_score else 0.0,
+        "msg": f'<div class="grader-feedback"><p>{escape(outcome.feedback)}</p>{attempts}{solution}</div>',
+    }
+
+
+def xqueue_refusal(error: ServiceError) -> dict[str, Any]:
+    """A policy refusal (past due, no attempts left) as a reply the learner reads in edX."""
+    message = f'<div class="grader-feedback"><p>{escape(error.message)}</p></div>'
+    return {"correct": False, "score": 0.0, "msg": message}

@@ -1,0 +1,111 @@
+"""Database URLs and engines: a file path means SQLite, `postgresql://…` means PostgreSQL via psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
+
+from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable
+
+__all__ = ["DEFAULT_DATABASE", "database_url", "make_engine", "masked"]
+
+#: `grade serve` without `--db`: a SQLite file in the current directory, created on first start.
+DEFAULT_DATABASE = "grader.db"
+
+_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
+def database_url(text: str | Path) -> URL:
+    """`grader.db` → sqlite:///grader.db; `postgresql://u@h/db` → postgresql+psycopg://u@h/db."""
+    raw = str(text)
+    if "://" not in raw:
+        if not raw.strip():
+            raise BadDatabaseUrl("--db: expected a file path or a postgresql:// URL; got an empty string")
+        return URL.create("sqlite+pysqlite", database=raw)
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise BadDatabaseUrl(f"--db: not a database URL: {_mask_text(raw)}") from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise BadDatabaseUrl(
+            f"--db: {masked(url)}: unsupported database {backend!r}; use a SQLite file path or postgresql://"
+        )
+    if "+" not in url.drivername:
+        url = url.set(drivername=_DRIVERS[backend])
+    if backend == "sqlite" and not url.database:
+        raise BadDatabaseUrl(f"--db: {masked(url)}: a SQLite URL needs a file (sqlite:///path/to/file.db)")
+    return url
+
+
+def masked(url: URL) -> str:
+    """The URL as safe to print: the password replaced by ***."""
+    return url.render_as_string(hide_password=True)
+
+
+def _mask_text(raw: str) -> str:
+    if "@" in raw and ":" in raw.split("@", 1)[0].split("://", 1)[-1]:
+        scheme, rest = raw.split("://", 1)
+        credentials, host = rest.split("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return raw
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (below): pysqlite's own implicit BEGIN is deferred, and a
+    # deferred transaction that later writes can fail with "database is locked" instead of waiting.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk before the client is told its submission was recorded.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Take the write lock at BEGIN, so concurrent writers queue on busy_timeout rather than fail.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: URL | str, **options: Any) -> Engine:
+    """An engine configured for safe concurrent use of the backend the URL names."""
+    if isinstance(url, str):
+        url = database_url(url)
+    try:
+        if url.get_backend_name() == "sqlite":
+            if url.database and url.database != ":memory:":
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            if options.pop("null_pool", False):
+                options["poolclass"] = NullPool
+            engine = create_engine(url, **options)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
+            return engine
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+        options.setdefault("pool_timeout", 10)
+        return create_engine(url, **options)
+    except (NoSuchModuleError, ModuleNotFoundError) as error:
+        raise BadDatabaseUrl(
+            f"--db: {masked(url)}: the database driver is not installed ({error}); "
+            "for PostgreSQL: pip install 'grader[postgres]'"
+        ) from None
+
+
+@contextmanager
+def database_errors(engine: Engine) -> Iterator[None]:
+    """Turn a driver's error (cannot connect, locked, read-only) into DatabaseUnavailable naming the URL."""
+    try:
+        yield
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+        raise DatabaseUnavailable(f"--db {masked(engine.url)}: {reason}") from None

@@ -1,0 +1,235 @@
+"""Recording submissions and counting attempts, atomically, on any backend the engine speaks.
+
+An attempt is claimed with one conditional UPDATE on its (student, problem) counter row inside the
+transaction that records it: the database's row lock (PostgreSQL) or write lock (SQLite, BEGIN
+IMMEDIATE) makes concurrent claims queue, so no number of simultaneous submissions, from any number
+of processes, records more than max_attempts counted attempts. No Python lock is involved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from grader.storage.engines import masked
+from grader.storage.errors import DatabaseUnavailable
+from grader.storage.schema import attempt_counts, submissions
+
+__all__ = ["AttemptsExhausted", "NewSubmission", "Storage", "StoredSubmission"]
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """A graded (or unreadable) answer about to be recorded."""
+
+    student: str
+    problem: str
+    submitted_at: datetime
+    source: str
+    raw: str
+    parsed: Any
+    status: str
+    score: float
+    max_score: float
+    feedback: str
+    days_late: int = 0
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """A recorded submission, as read back."""
+
+    id: int
+    student: str
+    problem: str
+    submitted_at: datetime
+    source: str
+    raw: str
+    parsed: Any
+    status: str
+    score: float
+    max_score: float
+    feedback: str
+    counted: bool
+    attempt: int | None
+    days_late: int
+
+
+class AttemptsExhausted(Exception):
+    """Every allowed attempt of (student, problem) is already used; nothing was recorded."""
+
+    def __init__(self, used: int) -> None:
+        self.used = used
+        super().__init__(f"{used} attempts used")
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; every stored time is UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _row_to_submission(row: Any) -> StoredSubmission:
+    return StoredSubmission(
+        id=row.id,
+        student=row.student,
+        problem=row.problem,
+        submitted_at=_utc(row.submitted_at),
+        source=row.source,
+        raw=row.raw,
+        parsed=None if row.parsed is None else json.loads(row.parsed),
+        status=row.status,
+        score=row.score,
+        max_score=row.max_score,
+        feedback=row.feedback,
+        counted=bool(row.counted),
+        attempt=row.attempt,
+        days_late=row.days_late,
+    )
+
+
+class Storage:
+    """The service's database: submissions and attempt counters."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert_ignore = (
+            postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except (OperationalError, DBAPIError) as error:
+            if isinstance(error, DBAPIError) and not isinstance(error, OperationalError) and not (
+                error.connection_invalidated
+            ):
+                raise
+            raise DatabaseUnavailable(
+                f"database {masked(self.engine.url)} unavailable: {str(error.orig).strip().splitlines()[0]}"
+            ) from None
+
+    def _values(self, new: NewSubmission, *, counted: bool, attempt: int | None) -> dict[str, Any]:
+        return {
+            "student": new.student,
+            "problem": new.problem,
+            "submitted_at": _utc(new.submitted_at),
+            "source": new.source,
+            "raw": new.raw,
+            "parsed": None if new.parsed is None else json.dumps(new.parsed),
+            "status": new.status,
+            "score": new.score,
+            "max_score": new.max_score,
+            "feedback": new.feedback,
+            "counted": counted,
+            "attempt": attempt,
+            "days_late": new.days_late,
+        }
+
+    def record_uncounted(self, new: NewSubmission) -> int:
+        """Record an answer that uses no attempt (an unreadable one); returns its id."""
+        with self._transaction() as connection:
+            result = connection.execute(
+                insert(submissions).values(**self._values(new, counted=False, attempt=None))
+                .returning(submissions.c.id)
+            )
+            return int(result.scalar_one())
+
+    @contextmanager
+    def claim_attempt(
+        self, student: str, problem: str, max_attempts: int | None
+    ) -> Iterator[tuple[int, Any]]:
+        """Claim the next attempt in a transaction; yields (attempt number, record function).
+
+        Call `record(new_submission)` inside the block; leaving the block commits both the claim
+        and the record, or neither. Raises AttemptsExhausted when no attempt is left.
+        """
+        with self._transaction() as connection:
+            connection.execute(
+                self._insert_ignore(attempt_counts)
+                .values(student=student, problem=problem, used=0)
+                .on_conflict_do_nothing()
+            )
+            condition = and_(attempt_counts.c.student == student, attempt_counts.c.problem == problem)
+            if max_attempts is not None:
+                condition = and_(condition, attempt_counts.c.used < max_attempts)
+            claimed = connection.execute(
+                update(attempt_counts)
+                .where(condition)
+                .values(used=attempt_counts.c.used + 1)
+                .returning(attempt_counts.c.used)
+            ).scalar_one_or_none()
+            if claimed is None:
+                raise AttemptsExhausted(max_attempts or 0)
+            number = int(claimed)
+            recorded: list[int] = []
+
+            def record(new: NewSubmission) -> int:
+                result = connection.execute(
+                    insert(submissions)
+                    .values(**self._values(new, counted=True, attempt=number))
+                    .returning(submissions.c.id)
+                )
+                recorded.append(int(result.scalar_one()))
+                return recorded[-1]
+
+            yield number, record
+            if not recorded:
+                raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
+
+    def attempts_used(self, student: str, problem: str) -> int:
+        with self._transaction() as connection:
+            used = connection.execute(
+                select(attempt_counts.c.used).where(
+                    attempt_counts.c.student == student, attempt_counts.c.problem == problem
+                )
+            ).scalar_one_or_none()
+        return int(used or 0)
+
+    def attempts_by_problem(self, student: str) -> dict[str, int]:
+        with self._transaction() as connection:
+            rows = connection.execute(
+                select(attempt_counts.c.problem, attempt_counts.c.used).where(
+                    attempt_counts.c.student == student
+                )
+            ).all()
+        return {row.problem: int(row.used) for row in rows}
+
+    def submissions(
+        self, *, student: str | None = None, problem: str | None = None, limit: int | None = None
+    ) -> list[StoredSubmission]:
+        """Recorded submissions in the order received, optionally for one student and/or problem."""
+        query = select(submissions).order_by(submissions.c.id)
+        if student is not None:
+            query = query.where(submissions.c.student == student)
+        if problem is not None:
+            query = query.where(submissions.c.problem == problem)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._transaction() as connection:
+            return [_row_to_submission(row) for row in connection.execute(query)]
+
+    def count(
+        self, *, student: str | None = None, problem: str | None = None, counted: bool | None = None
+    ) -> int:
+        query = select(func.count()).select_from(submissions)
+        if student is not None:
+            query = query.where(submissions.c.student == student)
+        if problem is not None:
+            query = query.where(submissions.c.problem == problem)
+        if counted is not None:
+            query = query.where(submissions.c.counted == counted)
+        with self._transaction() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
