@@ -289,7 +289,8 @@ class ClassGrader:
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""
         students = [self.student_report(student) for student in self._book]
-        return Report.model_construct(problems=self.problems.ids, students=students, errors=list(self.errors))
+        errors = sorted(self.errors, key=lambda issue: (issue.file, issue.line or 0))
+        return Report.model_construct(problems=self.problems.ids, students=students, errors=errors)
 
 
 def grade_submission(

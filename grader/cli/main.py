@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from grader import __version__
-from grader.cli.commands import batch, check, explain, key
+from grader.cli.commands import batch, check, explain, key, variant
 from grader.errors import EXIT_USAGE, GraderError
 
 __all__ = ["main", "COMMANDS"]
@@ -22,6 +22,7 @@ COMMANDS: dict[str, ModuleType] = {
     "key": key,
     "check": check,
     "explain": explain,
+    "variant": variant,
 }
 
 _EXIT_CODES = """exit codes:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from grader.compare.results import Report
+from grader.report.gradebook import render_csv
+from grader.report.gradescope import write_gradescope
 from grader.report.table import render_table
+from grader.spec.loader import ProblemSet
 
-__all__ = ["FORMATS", "render", "render_json"]
+__all__ = ["DIRECTORY_FORMATS", "FORMATS", "render", "render_json"]
 
 
 def render_json(report: Report) -> str:
@@ -20,6 +24,12 @@ def render_json(report: Report) -> str:
 FORMATS: dict[str, Callable[[Report], str]] = {
     "table": render_table,
     "json": render_json,
+    "csv": render_csv,
+}
+
+#: format name → writer of a whole report as a directory of files (`--output DIR` required).
+DIRECTORY_FORMATS: dict[str, Callable[[Report, Path, ProblemSet | None], None]] = {
+    "gradescope": write_gradescope,
 }
 
 

@@ -1,34 +1,74 @@
-"""Grade every student's submission and print a table (or a JSON report).
+"""Grade every student's submissions and print a table, or write a JSON report, CSV gradebook or
+Gradescope results.
 
-SUBMISSIONS is a directory of per-student YAML or JSON files ({student, answers}).
+SUBMISSIONS is a directory of per-student YAML or JSON files ({student, answers}), a JSONL file
+(one object per line), a CSV file (student,problem,answer[,submitted_at]) or an Open edX problem
+response report (CSV). Bad rows are reported on stderr with file and line, skipped, and the rest
+is graded (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.cli.commands.common import add_problems_option, emit
-from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE
-from grader.grading import grade_submissions
-from grader.report import FORMATS, render
+from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, UsageError
+from grader.grading import ClassGrader
+from grader.report import DIRECTORY_FORMATS, FORMATS, render
+from grader.report.progress import progress
 from grader.spec.loader import load_problems
+from grader.submissions.files import parse_timestamp
 from grader.submissions.formats import read_submissions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="directory of submission files")
+    parser.add_argument(
+        "submissions", type=Path, metavar="SUBMISSIONS",
+        help="directory of submission files, or a .jsonl / .csv export",
+    )
     add_problems_option(parser)
-    parser.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default: table)")
-    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here (atomically) instead of stdout")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no summary lines on stderr")
+    parser.add_argument(
+        "--format", choices=sorted([*FORMATS, *DIRECTORY_FORMATS]), default="table",
+        help="table (default), json, csv (gradebook) or gradescope (a directory, needs --output)",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="PATH",
+        help="write the report here (atomically) instead of stdout",
+    )
+    parser.add_argument(
+        "--now", metavar="TIME",
+        help="grade as of this ISO 8601 time with offset (feedback escalates after due dates); "
+        "default: the current time",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar or summary lines on stderr"
+    )
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(timezone.utc)
+    try:
+        return parse_timestamp(text)
+    except ValueError as error:
+        raise UsageError(f"--now: {error}") from None
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.format in DIRECTORY_FORMATS and args.output is None:
+        raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
+    now = _now(args.now)
     problems = load_problems(args.problems)
-    report = grade_submissions(problems, read_submissions(args.submissions))
-    emit(render(report, args.format), args.output)
+    grader = ClassGrader(problems, now=now)
+    grader.add(progress(read_submissions(args.submissions), quiet=args.quiet))
+    report = grader.report()
+    if args.format in DIRECTORY_FORMATS:
+        DIRECTORY_FORMATS[args.format](report, args.output, problems)
+    else:
+        emit(render(report, args.format), args.output)
     for issue in report.errors:
         print(f"grade: skipped: {issue}", file=sys.stderr)
     if args.output is not None and not args.quiet:

@@ -1,0 +1,47 @@
+"""The CSV gradebook: a row per student, a column per problem, the total; safe to open in a spreadsheet.
+
+A cell that starts with =, +, -, @, a tab or a carriage return would be run as a formula by
+Excel, LibreOffice or Google Sheets (CSV injection). Per OWASP's advice such text cells are
+neutralised by prefixing a single quote, and every cell is quoted where CSV needs it. Scores are
+written as plain numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from grader.compare.results import Report
+from grader.engine.keys import format_number
+
+__all__ = ["FORMULA_TRIGGERS", "neutralise", "render_csv"]
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet shows as typed: a leading formula trigger is escaped with a quote."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _number(value: float) -> str:
+    return format_number(round(value, 6))
+
+
+def render_csv(report: Report) -> str:
+    """student,<problem ids…>,total,max_score; one row per student, in report order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(name) for name in ("student", *report.problems, "total", "max_score")])
+    rows = (
+        [
+            neutralise(student.student),
+            *(_number(result.score) for result in student.results),
+            _number(student.score),
+            _number(student.max_score),
+        ]
+        for student in report.students
+    )
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,92 @@
+"""Gradescope autograder results: one `results.json` per student, in Gradescope's documented schema.
+
+    {"score": 2.0, "output": "...", "tests": [
+        {"name": "LSTM states 1", "number": "lstm-states-1", "score": 1.0, "max_score": 1.0,
+         "status": "passed", "output": "Correct.", "visibility": "visible"}, ...]}
+
+written as DIR/<student>/results.json. The whole directory is built beside the target and renamed
+into place, so an interrupted run leaves the previous results (or none), never some of each.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from grader.compare.results import ProblemResult, Report, Status, StudentReport
+from grader.errors import UsageError
+from grader.spec.loader import ProblemSet
+
+__all__ = ["RESULTS_FILE", "results_json", "student_directory", "write_gradescope"]
+
+RESULTS_FILE = "results.json"
+
+
+def _test(result: ProblemResult, title: str) -> dict[str, Any]:
+    output = result.feedback
+    if result.notes:
+        output += "\n" + "\n".join(result.notes)
+    return {
+        "name": title,
+        "number": result.problem,
+        "score": result.score,
+        "max_score": result.max_score,
+        "status": "passed" if result.status is Status.CORRECT else "failed",
+        "output": output,
+        "visibility": "visible",
+    }
+
+
+def results_json(student: StudentReport, titles: dict[str, str] | None = None) -> dict[str, Any]:
+    """One student's report as Gradescope's results.json data."""
+    titles = titles or {}
+    return {
+        "score": student.score,
+        "tests": [_test(result, titles.get(result.problem, result.problem)) for result in student.results],
+    }
+
+
+def student_directory(student: str) -> str:
+    """A directory name for a student id that cannot escape DIR (`/`, `..`, a leading dot)."""
+    name = quote(student, safe="@-_.+")
+    return "%2E" + name[1:] if name.startswith(".") else name
+
+
+def write_gradescope(report: Report, directory: Path, problems: ProblemSet | None = None) -> None:
+    """Write DIR/<student>/results.json for every student, replacing DIR as a whole."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory}: exists and is not a directory (gradescope output is a directory)")
+    titles = {p.id: p.title for p in problems} if problems is not None else {}
+    parent = directory.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=parent))
+    try:
+        for student in report.students:
+            folder = staging / student_directory(student.student)
+            folder.mkdir()
+            data = orjson.dumps(results_json(student, titles), option=orjson.OPT_INDENT_2)
+            (folder / RESULTS_FILE).write_bytes(data + b"\n")
+        _swap_into_place(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(staging: Path, directory: Path) -> None:
+    if not directory.exists():
+        os.replace(staging, directory)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".old", dir=staging.parent))
+    os.replace(directory, retired / "previous")
+    try:
+        os.replace(staging, directory)
+    except BaseException:
+        os.replace(retired / "previous", directory)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
