@@ -130,6 +130,24 @@ class _Converter:
         return result
 
 
+def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> DocumentError:
+    """The parser's complaint, at its line, with where the construct it was reading began."""
+    mark = error.problem_mark or error.context_mark
+    line = None if mark is None else mark.line + 1
+    if (error.context or "").startswith("expected a single document"):
+        return DocumentError("invalid YAML: a second document starts here (one document per file)", line)
+    context = error.context_mark
+    if "end of stream" in (error.problem or "") and error.context and context is not None:
+        # an unclosed quote or bracket: the line where it opened, not the end of the file
+        return DocumentError(f"invalid YAML: {error.context}, found the end of the file", context.line + 1)
+    message = f"invalid YAML: {error.problem or error.context or 'not well-formed'}"
+    if error.problem and error.context and context is not None and context.line + 1 != line:
+        message += f" ({error.context} that starts on line {context.line + 1})"
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        message += " (YAML does not allow tabs for indentation; use spaces)"
+    return DocumentError(message, line)
+
+
 def load_text(text: str) -> Document:
     """Parse one YAML (or JSON) document from text; raise DocumentError when it is not one."""
     loader = _SafeLoader(text)
@@ -137,10 +155,7 @@ def load_text(text: str) -> Document:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line = None if mark is None else mark.line + 1
-            problem = error.problem or error.context or "invalid YAML"
-            raise DocumentError(f"invalid YAML: {problem}", line) from None
+            raise _syntax_error(error, text) from None
         except yaml.YAMLError as error:
             raise DocumentError(f"invalid YAML: {error}") from None
         except RecursionError:  # the pure-Python composer recurses once per nesting level

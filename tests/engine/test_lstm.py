@@ -290,7 +290,7 @@ def test_a_batch_gives_the_same_keys_as_one_sequence_at_a_time():
     batch = np.array(sequences, dtype=float)[..., None]
     keys = compute_keys(p, batch)
     assert keys.shape == (4, 5)
-    for row, sequence in zip(keys, sequences):
+    for row, sequence in zip(keys, sequences, strict=True):
         assert row.tolist() == compute_key(p, np.array(sequence, dtype=float)[:, None]).tolist()
 
 

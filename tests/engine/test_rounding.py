@@ -32,7 +32,7 @@ TIES = [
 
 @pytest.mark.parametrize(("value", "places", *RULES), TIES)
 def test_ties_follow_the_rule(value, places, toward_zero, away_from_zero, even, up, down):
-    expected = dict(zip(RULES, (toward_zero, away_from_zero, even, up, down)))
+    expected = dict(zip(RULES, (toward_zero, away_from_zero, even, up, down), strict=True))
     assert is_tie(np.array([value]), places)[0]
     for rule in RULES:
         got = round_with_ties(np.array([value]), places, rule)[0]

@@ -1,0 +1,363 @@
+"""Every bad input of issue 2: `grade check` prints `file:line: field: message` and exits 2.
+
+Each case is a spec (the seed's, with one thing broken) and the exact line expected on stderr.
+Line numbers refer to SEED_SPEC in tests/conftest.py (for the vector cases, to VECTOR_SPEC here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.errors import EXIT_USAGE
+from tests.conftest import SEED_SPEC
+
+VECTOR_SPEC = """\
+id: vector
+title: Vector
+statement: Enter [h_0, h_1].
+model:
+  cell: lstm
+  gates:
+    forget: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}
+    input:  {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}
+    output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}
+    cell:   {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}
+  initial: {h: 0, c: [0, 0]}
+inputs: [[1, 0, 0], [0, 1, 0]]
+answer: {kind: sequence}
+"""
+
+CHOICE_SPEC = """\
+id: info
+title: Info
+statement: Which?
+answer:
+  kind: choice
+  multiple: true
+  choices:
+    - {id: a, text: A}
+    - {id: b, text: B, correct: true}
+"""
+
+
+def edit(base: str, old: str, new: str) -> str:
+    """`base` with its one occurrence of `old` replaced."""
+    assert base.count(old) == 1, f"{old!r} must occur once"
+    return base.replace(old, new)
+
+
+def seed(old: str, new: str) -> str:
+    return edit(SEED_SPEC, old, new)
+
+
+def vector(old: str, new: str) -> str:
+    return edit(VECTOR_SPEC, old, new)
+
+
+ALLOWED_TOP = (
+    "id, title, points, statement, model, inputs, evaluation, answer, expected, scoring, "
+    "max_attempts, due, late, counts, reveal"
+)
+
+# name, spec text, line, field (None: no field), message
+CASES = [
+    # --- YAML syntax
+    ("unclosed bracket", seed("inputs: [1, 1, 0, 1, 1]", "inputs: [1, 1, 0, 1, 1"), 13, None,
+     "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence that starts on line 12)"),
+    ("bad indentation", seed("  carry: rounded", " carry: rounded"), 16, None,
+     "invalid YAML: did not find expected key (while parsing a block mapping that starts on line 1)"),
+    ("tab indentation", seed("  carry: rounded", "\tcarry: rounded"), 16, None,
+     "invalid YAML: found character that cannot start any token "
+     "(YAML does not allow tabs for indentation; use spaces)"),
+    ("unclosed quote", seed("title: States", 'title: "States'), 2, None,
+     "invalid YAML: while scanning a quoted scalar, found the end of the file"),
+    ("two documents", SEED_SPEC + "---\nid: other\n", 20, None,
+     "invalid YAML: a second document starts here (one document per file)"),
+    # --- unknown keys, with a did-you-mean
+    ("typo at the top", seed("inputs:", "input:"), 12, "input",
+     f"unknown key 'input' (did you mean 'inputs'?); expected one of {ALLOWED_TOP}"),
+    ("typo in evaluation", seed("  carry:", "  cary:"), 16, "evaluation.cary",
+     "unknown key 'cary' (did you mean 'carry'?); expected one of activation, rounding, carry"),
+    ("typo in a gate", seed("forget: {W_h: 0,", "forget: {Wh: 0,"), 7, "model.gates.forget.Wh",
+     "unknown key 'Wh' (did you mean 'W_h'?); expected one of W_h, W_x, b"),
+    ("typo in a gate name", seed("    output:", "    outptu:"), 9, "model.gates.outptu",
+     "unknown key 'outptu' (did you mean 'output'?); expected one of forget, input, output, cell"),
+    ("unknown key, no close match", SEED_SPEC + "colour: red\n", 20, "colour",
+     f"unknown key 'colour'; expected one of {ALLOWED_TOP}"),
+    ("a boolean-looking key stays as written", SEED_SPEC + "yes: 1\n", 20, "yes",
+     f"unknown key 'yes'; expected one of {ALLOWED_TOP}"),
+    # --- duplicate keys
+    ("duplicate top-level key", SEED_SPEC + "inputs: [1]\n", 20, None,
+     "duplicate key 'inputs' (first defined on line 12)"),
+    ("duplicate nested key", seed("  of: h", "  of: h\n  of: c"), 20, None,
+     "duplicate key 'of' (first defined on line 19)"),
+    ("duplicate key in a flow mapping", seed("forget: {W_h: 0,", "forget: {W_h: 0, W_h: 1,"), 7, None,
+     "duplicate key 'W_h' (first defined on line 7)"),
+    # --- wrong types
+    ("text for a number", seed("b: -100", "b: minus"), 7, "model.gates.forget.b",
+     "expected a number; got 'minus'"),
+    ("quoted number", seed("at: 1", 'at: "1"'), 14, "evaluation.activation.at",
+     "expected a number; got '1'"),
+    ("boolean for a number", seed("b: -100", "b: true"), 7, "model.gates.forget.b",
+     "expected a number; got true"),
+    ("points as text", seed("title: States", "title: States\npoints: lots"), 3, "points",
+     "expected a number; got 'lots'"),
+    ("a date for text", seed("title: States", "title: 2020-01-01"), 2, "title",
+     "expected text; got the date 2020-01-01 (quote it to make it text)"),
+    ("an impossible date", seed("title: States", "title: 2020-02-31"), 2, None,
+     "invalid value '2020-02-31': day is out of range for month"),
+    ("gates as a list", seed("  gates:\n", "  gates: [1]\n  more:\n"), 6, "model.gates",
+     "expected a mapping of fields; got a list"),
+    ("rounding as a word", seed("{to: integer, ties: toward_zero}", "nearest"), 15, "evaluation.rounding",
+     "expected a mapping of fields; got 'nearest'"),
+    ("decimals not whole", seed("to: integer", "decimals: 1.5"), 15, "evaluation.rounding.decimals",
+     "expected a whole number; got 1.5"),
+    ("a number too large for a float", seed("b: -100", "b: 1" + "0" * 400), 7, "model.gates.forget.b",
+     "expected a number; got one too large for a float (1000000000000000000000000000000000000000… "
+     "(401 characters))"),
+    ("an id with a space", seed("id: states", "id: two words"), 1, "id",
+     "expected an id of letters, digits, '.', '_' and '-', starting with a letter or digit "
+     "(at most 64 characters); got 'two words'"),
+    ("a required field missing", seed("statement: Enter [h_0, ..., h_T].\n", ""), 1, "statement",
+     "required field is missing"),
+    ("a sequence problem without a model",
+     "id: p\ntitle: P\nstatement: s\ninputs: [1]\nanswer: {kind: sequence}\n", 1, "model",
+     "a sequence problem needs a `model`"),
+    # --- a missing gate
+    ("missing gate", seed("    output: {W_h: 0,    W_x: 100, b: 0}\n", ""), 6, "model.gates.output",
+     "required field is missing"),
+    ("missing gate parameter", seed("forget: {W_h: 0,    W_x: 0,   b: -100}", "forget: {W_h: 0, W_x: 0}"),
+     7, "model.gates.forget.b", "required field is missing"),
+    # --- unknown tie rule, activation, cell, carry
+    ("unknown tie rule", seed("toward_zero", "sideways"), 15, "evaluation.rounding.ties",
+     "expected one of 'toward_zero', 'away_from_zero', 'even', 'up', 'down'; got 'sideways'"),
+    ("unknown activation", seed("kind: saturating, at: 1", "kind: relu"), 14, "evaluation.activation",
+     "expected one of 'saturating', 'exact'; got 'relu'"),
+    ("unknown activation, short form", seed("{kind: saturating, at: 1}", "relu"), 14,
+     "evaluation.activation", "expected one of 'saturating', 'exact'; got 'relu'"),
+    ("unknown cell", seed("cell: lstm", "cell: gru"), 5, "model.cell", "expected one of 'lstm'; got 'gru'"),
+    ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
+     "expected one of 'rounded', 'exact'; got 'sometimes'"),
+    ("unknown answer kind", seed("kind: sequence", "kind: sequense"), 17, "answer",
+     "expected one of 'sequence', 'choice'; got 'sequense'"),
+    ("answer without kind", seed("  kind: sequence\n", ""), 17, "answer", "missing the `kind` key"),
+    ("both rounding targets", seed("to: integer", "to: integer, decimals: 2"), 15, "evaluation.rounding",
+     "give exactly one of `to: integer` or `decimals: k`"),
+    # --- non-positive saturation threshold
+    ("threshold zero", seed("at: 1", "at: 0"), 14, "evaluation.activation.at",
+     "expected a number greater than 0; got 0"),
+    ("threshold negative", seed("at: 1", "at: -2.5"), 14, "evaluation.activation.at",
+     "expected a number greater than 0; got -2.5"),
+    # --- empty inputs
+    ("empty inputs", seed("[1, 1, 0, 1, 1]", "[]"), 12, "inputs", "expected at least 1 item(s); got none"),
+    # --- NaN or infinite numbers
+    ("NaN parameter", seed("b: -100", "b: .nan"), 7, "model.gates.forget.b",
+     "expected a finite number; got nan"),
+    ("infinite input", seed("[1, 1, 0, 1, 1]", "[1, .inf]"), 12, "inputs[1]",
+     "expected a finite number; got inf"),
+    ("negative infinite threshold", seed("at: 1", "at: -.inf"), 14, "evaluation.activation.at",
+     "expected a finite number; got -inf"),
+    ("NaN initial state", seed("initial: {h: 0, c: 0}", "initial: {h: .NaN, c: 0}"), 11, "model.initial.h",
+     "expected a finite number; got nan"),
+    # --- vector shapes that do not fit
+    ("W_h not n×n", vector("input:  {W_h: [[1, 0], [0, 1]]", "input:  {W_h: [[1, 0, 0], [0, 1, 0]]"), 8,
+     "model.gates.input.W_h", "expected a 2×2 matrix; got a 2×3 matrix"),
+    ("ragged W_h", vector("input:  {W_h: [[1, 0], [0, 1]]", "input:  {W_h: [[1, 0], [0]]"), 8,
+     "model.gates.input.W_h[1]", "every row needs 2 numbers like the first; got 1"),
+    ("W_x columns differ between gates",
+     vector("cell:   {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]]",
+            "cell:   {W_h: [[1, 0], [0, 1]], W_x: [[1, 0], [0, 1]]"),
+     10, "model.gates.cell.W_x", "expected 3 columns like forget.W_x; got 2"),
+    ("b of the wrong length",
+     vector("output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}",
+            "output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0, 0]}"),
+     9, "model.gates.output.b", "expected a list of 2 numbers (the cell size); got a list of 3"),
+    ("a scalar gate in a vector cell",
+     vector("output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}",
+            "output: {W_h: 1, W_x: 1, b: 0}"),
+     9, "model.gates.output.b", "expected a list of 2 numbers (the cell size); got a number"),
+    ("initial state of the wrong length", vector("c: [0, 0]", "c: [0, 0, 0]"), 11, "model.initial.c",
+     "expected a number or a list of 2 numbers; got 3"),
+    ("an input of the wrong size", vector("[0, 1, 0]]\nanswer", "[0, 1]]\nanswer"), 12, "inputs[1]",
+     "x_1 has 2 value(s), but W_x takes inputs of size 3"),
+    ("scalar inputs to a vector cell", vector("inputs: [[1, 0, 0], [0, 1, 0]]", "inputs: [1, 0]"), 12,
+     "inputs[0]", "x_0 has 1 value(s), but W_x takes inputs of size 3"),
+    ("a matrix in a scalar cell", seed("output: {W_h: 0,", "output: {W_h: [[0]],"), 9,
+     "model.gates.output.W_h",
+     "this cell is scalar (forget.b is a number), so every parameter must be a number"),
+    ("a vector input to a scalar cell", seed("[1, 1, 0, 1, 1]", "[1, [1, 2]]"), 12, "inputs[1]",
+     "x_1 has 2 value(s), but W_x takes inputs of size 1"),
+    ("an empty matrix row", vector("input:  {W_h: [[1, 0], [0, 1]]", "input:  {W_h: [[], []]"), 8,
+     "model.gates.input.W_h[0]", "expected at least 1 item(s); got none"),
+    # --- choice problems
+    ("no correct choice", edit(CHOICE_SPEC, "B, correct: true}", "B}"), 7, "answer.choices",
+     "no choice is marked `correct: true`"),
+    ("unknown choice id in expected", CHOICE_SPEC + "expected: [z]\n", 10, "expected",
+     "not a well-formed answer: unknown choice 'z'; the choices are a, b"),
+    ("expected choice disagrees", CHOICE_SPEC + "expected: [a]\n", 10, "expected",
+     "the choices marked correct are [b], but `expected` says [a]"),
+    ("duplicate choice id", edit(CHOICE_SPEC, "{id: a,", "{id: B,"), 9, "answer.choices[1].id",
+     "duplicate choice id 'b' (ids are compared ignoring case)"),
+    ("two correct radio buttons",
+     edit(
+         edit(CHOICE_SPEC, "multiple: true", "multiple: false"),
+         "{id: a, text: A}",
+         "{id: a, text: A, correct: true}",
+     ),
+     7, "answer.choices", "`multiple: false` allows one correct choice; a, b are marked correct"),
+    ("correct as text", edit(CHOICE_SPEC, "B, correct: true}", 'B, correct: "yes"}'), 9,
+     "answer.choices[1].correct", "expected true or false; got 'yes'"),
+    ("a bad choice id", edit(CHOICE_SPEC, "{id: a,", '{id: "a b",'), 8, "answer.choices[0].id",
+     "expected an id of letters, digits, '.', '_' and '-', starting with a letter or digit "
+     "(at most 64 characters); got 'a b'"),
+    ("one choice only", edit(CHOICE_SPEC, "    - {id: a, text: A}\n", ""), 7, "answer.choices",
+     "expected at least 2 item(s); got 1"),
+    # --- empty file, top-level list or scalar
+    ("empty file", "", 1, None, "the file is empty"),
+    ("only comments", "# a spec, one day\n", 1, None, "the file is empty"),
+    ("top-level list", "- id: a\n- id: b\n", 1, None,
+     "expected a mapping of fields at the top level; got a list"),
+    ("top-level scalar", "hello\n", 1, None, "expected a mapping of fields at the top level; got 'hello'"),
+    # --- tags outside plain YAML
+    ("python object tag", SEED_SPEC + "x: !!python/object/apply:os.system ['true']\n", 20, None,
+     "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed (plain YAML values only)"),
+    ("python name tag", SEED_SPEC + "x: !!python/name:os.system\n", 20, None,
+     "tag 'tag:yaml.org,2002:python/name:os.system' is not allowed (plain YAML values only)"),
+    ("binary tag", SEED_SPEC + "x: !!binary aGVsbG8=\n", 20, None,
+     "tag 'tag:yaml.org,2002:binary' is not allowed (plain YAML values only)"),
+    ("local tag", SEED_SPEC + "x: !include other.yaml\n", 20, None,
+     "tag '!include' is not allowed (plain YAML values only)"),
+    ("merge key", "base: &base {id: p}\n<<: *base\n", 2, None, "merge keys ('<<') are not supported"),
+    ("complex key", SEED_SPEC + "? [a, b]\n: 1\n", 20, None, "mapping keys must be plain values"),
+    # --- aliases that expand without bound or refer to themselves
+    ("alias cycle", "a: &a [*a]\n", 1, None, "an alias refers to a value that contains it (a cycle)"),
+    ("deep nesting", "a: " + "[" * 200 + "]" * 200 + "\n", 1, None,
+     "nested too deeply (more than 64 levels)"),
+    # --- expected: that disagrees with the engine, both values shown
+    ("expected disagrees", SEED_SPEC + "expected: [1, -1, 0, 0, 1]\n", 20, "expected",
+     "the engine computes [1, -1, 0, 1, -1], but `expected` says [1, -1, 0, 0, 1] (differ at h_3, h_4)"),
+    ("expected of another length", SEED_SPEC + "expected: [1, -1, 0]\n", 20, "expected",
+     "the engine computes [1, -1, 0, 1, -1], but `expected` says [1, -1, 0] "
+     "(the key has 5 values, `expected` 3)"),
+    ("expected of c disagrees", seed("  of: h", "  of: c") + "expected: [1, -1, 1, 1, 1]\n", 20, "expected",
+     "the engine computes [1, -1, 1, 1, -1], but `expected` says [1, -1, 1, 1, 1] (differ at c_4)"),
+    ("expected not an answer", SEED_SPEC + "expected: [1, banana]\n", 20, "expected",
+     "not a well-formed answer: 'banana' is not a number"),
+    ("expected as text", SEED_SPEC + "expected: '[1, -1, 0, 1, -1]'\n", 20, "expected",
+     "expected a list; got '[1, -1, 0, 1, -1]'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "message"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_bad_spec_is_one_located_line_and_exit_2(grade, write_spec, text, line, field, message):
+    path = write_spec(text)
+    run = grade("check", path)
+    where = f"{path}:{line}" + (f": {field}" if field else "")
+    assert run.code == EXIT_USAGE
+    assert f"grade: error: {where}: {message}" in run.err.splitlines()
+    assert "Traceback" not in run.err + run.out
+
+
+def test_a_file_that_is_not_utf8(grade, tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("title: caf\xe9\n".encode("latin-1"))
+    run = grade("check", path)
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [f"grade: error: {path}: not UTF-8 text (byte 10)"]
+
+
+def test_python_tags_are_never_executed(grade, write_spec, tmp_path):
+    marker = tmp_path / "executed"
+    spec = SEED_SPEC + f"x: !!python/object/apply:os.system ['touch {marker}']\n"
+    other = f"!!python/object/apply:subprocess.call [['touch', '{marker}']]\n"
+    for text in (spec, other, f"!!python/object/new:pathlib.Path.touch ['{marker}']\n"):
+        run = grade("check", write_spec(text))
+        assert run.code == EXIT_USAGE
+        assert "is not allowed (plain YAML values only)" in run.err
+    assert not marker.exists()
+
+
+def test_an_alias_bomb_fails_fast(grade, write_spec):
+    # nine levels of ten aliases: 10^9 strings if expanded naively; refused after 100 000 values
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 9):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 10) + "]")
+    path = write_spec("\n".join(lines) + "\n")
+    run = grade("check", path)
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [
+        f"grade: error: {path}:1: document too large: more than 100000 values after expanding aliases"
+    ]
+
+
+def test_two_problems_with_the_same_id(grade, write_spec, tmp_path):
+    write_spec(SEED_SPEC, "course/a.yaml")
+    second = write_spec("# the same problem again\n" + SEED_SPEC, "course/b.yaml")
+    run = grade("check", tmp_path / "course")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [
+        f"grade: error: {second}:2: id: duplicate problem id 'states', "
+        f"already defined in {tmp_path / 'course' / 'a.yaml'}"
+    ]
+
+
+def test_the_same_id_across_two_paths(grade, write_spec):
+    first = write_spec(SEED_SPEC, "one.yaml")
+    second = write_spec(SEED_SPEC, "two.yaml")
+    run = grade("check", first, second)
+    assert run.code == EXIT_USAGE
+    assert f"{second}:1: id: duplicate problem id 'states'" in run.err
+
+
+def test_the_first_bad_file_stops_the_check(grade, write_spec, tmp_path):
+    write_spec(SEED_SPEC, "course/a.yaml")
+    bad = write_spec(seed("toward_zero", "sideways"), "course/b.yaml")
+    run = grade("check", tmp_path / "course")
+    assert run.code == EXIT_USAGE
+    assert f"grade: error: {bad}:15: evaluation.rounding.ties:" in run.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "no/such/dir"], "grade: error: no/such/dir: no such file or directory"),
+        (["key", "no/such/file.yaml"], "grade: error: no/such/file.yaml: no such file or directory"),
+    ],
+)
+def test_missing_paths(grade, argv, message):
+    run = grade(*argv)
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [message]
+
+
+def test_a_directory_without_specs(grade, tmp_path):
+    (tmp_path / "notes.txt").write_text("nothing here")
+    run = grade("check", tmp_path)
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [
+        f"grade: error: {tmp_path}: no problem specs found (expected *.yaml files)"
+    ]
+
+
+def test_bad_specs_also_stop_grading(grade, write_spec, tmp_path):
+    bad = write_spec(seed("at: 1", "at: 0"), "problems/states.yaml")
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "alice.yaml").write_text("student: alice\nanswers: {states: [1, -1, 0, 1, -1]}\n")
+    run = grade(submissions, "--problems", tmp_path / "problems")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [
+        f"grade: error: {bad}:14: evaluation.activation.at: expected a number greater than 0; got 0"
+    ]
+    assert run.out == ""
+
+
+def test_paths_are_reported_as_given(grade, write_spec, monkeypatch, tmp_path):
+    write_spec(seed("at: 1", "at: 0"), "relative.yaml")
+    monkeypatch.chdir(tmp_path)
+    run = grade("check", Path("relative.yaml"))
+    assert run.err.startswith("grade: error: relative.yaml:14: ")
