@@ -28,8 +28,8 @@ _TOKEN = re.compile(
     r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
 )
 _CLOSING = {"[": "]", "(": ")"}
-#: Brackets deeper than this are never a sequence of vectors (and must not exhaust the stack).
-_MAX_BRACKET_DEPTH = 3
+#: A list of rows is two levels of brackets; anything deeper is no answer (and must not recurse).
+_MAX_BRACKET_DEPTH = 2
 
 
 def normalise_text(text: str) -> str:
@@ -155,7 +155,9 @@ def _from_data(value: Any, depth: int = 0) -> Any:
             raise InvalidAnswer("lists are nested too deeply")
         return [_from_data(item, depth + 1) for item in value]
     if value is None:
-        raise InvalidAnswer("the answer is empty: expected a list of numbers")
+        if depth == 0:
+            raise InvalidAnswer("the answer is empty: expected a list of numbers")
+        raise InvalidAnswer("an entry is empty (null); expected a number")
     shown = "a mapping" if isinstance(value, dict) else type(value).__name__
     raise InvalidAnswer(f"expected a list of numbers; got {shown}")
 
