@@ -1,0 +1,104 @@
+"""`grade check`: validation, the key audit, --strict, and choice keys verified by simulation."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import PROBLEMS
+
+
+def test_shipped_problems_audit_golden(grade, golden):
+    run = grade("check", PROBLEMS)
+    assert run.code == 0
+    golden("check_problems.txt", run.out.replace(str(PROBLEMS), "problems"))
+
+
+def test_the_audit_flags_lstm_states_2(grade):
+    out = grade("check", PROBLEMS / "lstm-states-2.yaml").out
+    assert "under carry: exact (step t+1 sees the unrounded h_t), the answer changes at h_3 and h_4" in out
+    assert "carry_exact   [1, -1, 0, 0, 1]" in out
+    assert "h_2 = 0.5 before rounding is within 1e-06 of a rounding boundary" in out
+
+
+@pytest.mark.parametrize(
+    ("paths", "strict", "code"),
+    [
+        (["lstm-states-2.yaml"], True, 3),
+        (["lstm-states-2.yaml"], False, 0),
+        (["lstm-info.yaml", "lstm-states-1.yaml"], True, 3),  # states-1: h_5 = -0.5 is a tie too
+    ],
+)
+def test_strict_fails_on_warnings(grade, paths, strict, code):
+    argv = ["check", *(PROBLEMS / p for p in paths)] + (["--strict"] if strict else [])
+    assert grade(*argv).code == code
+
+
+def test_strict_passes_a_problem_without_ties(grade, write_spec):
+    text = (PROBLEMS / "lstm-states-2.yaml").read_text(encoding="utf-8")
+    text = text.replace("inputs: [1, 1, 0, 1, 1]", "inputs: [1, 1, 1, 1]").replace(
+        "expected: [1, -1, 0, 1, -1]", "expected: [1, -1, 1, -1]"
+    )
+    run = grade("check", "--strict", write_spec(text, "clean.yaml"))
+    assert (run.code, run.out.splitlines()[-1]) == (0, "1 problem valid")
+
+
+def test_the_lstm_info_key_is_verified_by_simulation(grade):
+    out = grade("check", PROBLEMS / "lstm-info.yaml", PROBLEMS / "lstm-states-1.yaml").out
+    assert "key verified by simulating lstm-states-1 on all 1024 input sequences of length 10" in out
+    assert (
+        "c  correct      h_t determines the parity of the current run of ones "
+        "(h_t -1 → even, 0 → even, 1 → odd)"
+    ) in out
+
+
+D_LINE = "\n    - {id: d, text: Whether the total number of ones is odd., property: parity_of_ones"
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A copy of the shipped problems, to break one of them."""
+    for path in PROBLEMS.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "property: parity_of_ones}",
+            "property: parity_of_ones, correct: true}",
+            "lstm-info.yaml:24: answer.choices[3].correct: choice 'd' is marked correct, but h_t of "
+            "'lstm-states-1' does not determine the parity of the number of ones so far: after inputs [0] "
+            "and after [1, 0] h_t = 0, but the property is even and odd",
+        ),
+        (  # the mark moved from c to d: c, checked first, is determined but not marked
+            "parity_of_run_of_ones, correct: true}" + D_LINE + "}",
+            "parity_of_run_of_ones}" + D_LINE + ", correct: true}",
+            "lstm-info.yaml:23: answer.choices[2].correct: choice 'c' is not marked correct, but h_t of "
+            "'lstm-states-1' determines the parity of the current run of ones on all 1024 sequences of "
+            "length 10 and their prefixes (h_t = -1: even, h_t = 0: even, h_t = 1: odd)",
+        ),
+        (
+            "property: parity_of_zeros}",
+            "property: parity_of_zeroes}",
+            "lstm-info.yaml:21: answer.choices[0].property: unknown property 'parity_of_zeroes'",
+        ),
+        (
+            "check: {model: lstm-states-1,",
+            "check: {model: lstm-states-9,",
+            "lstm-info.yaml:19: answer.check.model: 'lstm-states-9' is not a problem with a model",
+        ),
+    ],
+)
+def test_a_contradicted_or_broken_choice_key_is_a_spec_error(grade, course, old, new, message):
+    info = course / "lstm-info.yaml"
+    text = info.read_text(encoding="utf-8")
+    assert old in text
+    info.write_text(text.replace(old, new, 1), encoding="utf-8")
+    run = grade("check", course)
+    assert run.code == 2
+    file, rest = message.split(":", 1)
+    assert run.err.startswith(f"grade: error: {course / file}:{rest}")
