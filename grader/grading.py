@@ -27,7 +27,8 @@ from grader.compare.scoring import score_fraction
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key
 from grader.errors import SubmissionError
-from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, teach
+from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, reveals, teach
+from grader.feedback.mistakes import mistake_answers
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
@@ -63,11 +64,13 @@ def grade_answer(
     *,
     level: str | None = None,
     inputs: Array | None = None,
+    mistakes: dict[str, Array] | None = None,
 ) -> ProblemResult:
     """Parse, compare and score one answer against `key`, with feedback at reveal `level`.
 
     `level` defaults to the problem's base reveal level; `inputs` are the student's own inputs
-    (their variant), for feedback that re-runs the model on them.
+    (their variant), for feedback that re-runs the model on them; `mistakes` the catalogued
+    mistakes' answers for those inputs when computed for a class at once (else computed here).
     """
     expected_length = None if isinstance(key, tuple) else len(key)
     try:
@@ -89,7 +92,7 @@ def grade_answer(
             feedback=invalid_feedback(problem, error.message, expected_length),
             max_attempts=problem.max_attempts,
         )
-    lesson = teach(problem, key, given, comparison, level, inputs)
+    lesson = teach(problem, key, given, comparison, level, inputs, mistakes=mistakes)
     fraction = score_fraction(problem.scoring, lesson.comparison)
     return ProblemResult(
         problem=problem.id,
@@ -155,6 +158,10 @@ class ClassGrader:
         self._book: dict[str, tuple[list[int], list[AttemptTally | None]]] = {}
         self._whole_source: dict[str, str] = {}
         self._graded: dict[tuple[int, int, Hashable, str], ProblemResult] = {}
+        #: problem index → variant id → each catalogued mistake's answer for that variant's inputs
+        self._mistakes: dict[int, dict[int, dict[str, Array]]] = {
+            index: {} for index, problem in enumerate(self._list) if _may_diagnose(problem)
+        }
         self._final: dict[tuple[Any, ...], ProblemResult] = {}
 
     # -- input -------------------------------------------------------------------------------
@@ -184,8 +191,25 @@ class ClassGrader:
                 ids = self.keys.variant_ids(self._list[index].id, new_students).tolist()
                 for student, variant_id in zip(new_students, ids, strict=True):
                     self._book[student][0][index] = variant_id
+        for index, known in self._mistakes.items():
+            self._compute_mistakes(index, known)
         for submission in submissions:
             self._fold(submission)
+
+    def _compute_mistakes(self, index: int, known: dict[int, dict[str, Array]]) -> None:
+        """Mistake answers for every variant not yet diagnosed: one batch per input length."""
+        problem = self._list[index]
+        variants = self.keys.variants[problem.id]
+        new: dict[int, list[int]] = {}
+        for variant_id in range(len(variants.keys)):
+            inputs = variants.inputs[variant_id]
+            if variant_id not in known and inputs is not None:
+                new.setdefault(len(inputs), []).append(variant_id)
+        for ids in new.values():
+            batch = np.stack([variants.inputs[i] for i in ids])  # type: ignore[misc]
+            answers = mistake_answers(problem, batch)
+            for row, variant_id in enumerate(ids):
+                known[variant_id] = {name: values[row] for name, values in answers.items()}
 
     def _claim_whole(self, submission: Submission) -> bool:
         """A whole-student file is the student's only one: a second is skipped and reported."""
@@ -235,7 +259,8 @@ class ClassGrader:
             problem = self._list[index]
             key = self.keys.key_of(problem.id, variant)
             inputs = self.keys.inputs_of(problem.id, variant)
-            result = grade_answer(problem, raw, key, level=level, inputs=inputs)
+            mistakes = self._mistakes.get(index, {}).get(variant)
+            result = grade_answer(problem, raw, key, level=level, inputs=inputs, mistakes=mistakes)
             self._graded[cache_key] = result
         return result
 
@@ -291,6 +316,15 @@ class ClassGrader:
         students = [self.student_report(student) for student in self._book]
         errors = sorted(self.errors, key=lambda issue: (issue.file, issue.line or 0))
         return Report.model_construct(problems=self.problems.ids, students=students, errors=errors)
+
+
+def _may_diagnose(problem: Problem) -> bool:
+    """True when some reveal level of the problem shows the diagnosis of a sequence answer."""
+    if problem.model is None or isinstance(problem.answer, ChoiceAnswer):
+        return False
+    policy = problem.reveal
+    levels = [policy.show, policy.after_due, policy.after_last_attempt]
+    return any(level is not None and reveals(level, "diagnosis") for level in levels)
 
 
 def grade_submission(

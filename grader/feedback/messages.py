@@ -152,13 +152,16 @@ def teach(
     comparison: Comparison,
     level: str | None = None,
     inputs: Array | None = None,
+    *,
+    mistakes: dict[str, Array] | None = None,
 ) -> Lesson:
     """Feedback for one well-formed answer at reveal `level` (default: the problem's base level).
 
     For a wrong sequence answer this also finds which entries follow from the student's own
     earlier ones (always, so that `scoring: follow_through` can use it) and, from `diagnosis` on,
     which catalogued mistakes explain it; from `solution` on it appends the worked table.
-    `inputs` (T, d) are the student's own inputs when they differ from the problem's. A correct
+    `inputs` (T, d) are the student's own inputs when they differ from the problem's; `mistakes`
+    their row of `mistakes.mistake_answers`, when a class was computed in one batch. A correct
     answer costs nothing beyond the comparison.
     """
     from grader.feedback.explain import render_solution, worked_solution
@@ -179,7 +182,7 @@ def teach(
     scored = dataclasses.replace(comparison, carried_forward=carried)
     if not reveals(shown, "diagnosis"):
         return Lesson(base, scored, (), analysis)
-    matches = diagnose(problem, key_array, given_array, inputs)
+    matches = diagnose(problem, key_array, given_array, inputs, mistakes=mistakes)
     parts = [base]
     if matches:
         parts.append(matches[0].sentence)

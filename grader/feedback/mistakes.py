@@ -517,14 +517,29 @@ def matching_mistakes(
     return tuple(found)
 
 
-def diagnose(problem: Problem, key: Array, given: Array, inputs: Array | None = None) -> tuple[Match, ...]:
-    """The catalogued mistakes that explain one wrong answer, each with its sentence; () if none."""
+def diagnose(
+    problem: Problem,
+    key: Array,
+    given: Array,
+    inputs: Array | None = None,
+    *,
+    mistakes: dict[str, Array] | None = None,
+) -> tuple[Match, ...]:
+    """The catalogued mistakes that explain one wrong answer, each with its sentence; () if none.
+
+    `mistakes` is this student's row of `mistake_answers` when the caller computed them for a
+    whole class in one batch (grading does); otherwise they are computed here.
+    """
     sequence = fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
-    trace = trace_for(problem, sequence[None])
-    answers = mistake_answers(problem, sequence[None], trace)
-    matched = matching_mistakes(problem, {k: v[0] for k, v in answers.items()}, key, given)
+    if mistakes is None:
+        trace = trace_for(problem, sequence[None])
+        answers = mistake_answers(problem, sequence[None], trace)
+        mistakes = {k: v[0] for k, v in answers.items()}
+    matched = matching_mistakes(problem, mistakes, key, given)
     if not matched:
         return ()
+    trace = trace_for(problem, sequence[None])
+    answers = {name: mistakes[name][None] for name in matched}
     by_name = {variant.name: (mistake, variant) for mistake, variant in variants_for(problem)}
     matches = []
     for name in matched:
