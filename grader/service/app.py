@@ -162,28 +162,29 @@ class BodySizeLimit:
                     await error_response(error)(scope, receive, send)
                     return
         received = 0
-        started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
+                    exceeded = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            # once the body went over the limit, whatever the app answers is replaced by the 413
+            if not exceeded:
+                await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            if not started:
-                await error_response(error)(scope, receive, send)
+            pass
+        if exceeded:
+            await error_response(error)(scope, receive, send)
 
 
 # -- the application ------------------------------------------------------------------------------
@@ -196,8 +197,13 @@ def _validation_error(exc: RequestValidationError) -> ServiceError:
     location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     if kind == "json_invalid":
         return ServiceError("malformed_json", "the request body is not valid JSON")
-    if kind in ("string_too_long", "too_long") and "answer" in location:
-        return ServiceError("answer_too_long", f"{location}: {first.get('msg', 'too long')}")
+    if tuple(first.get("loc", ())) == ("body",):
+        return ServiceError(
+            "invalid_request", 'the body must be a JSON object like {"answer": "[1, -1, 0]"}'
+        )
+    for error in errors:  # a union reports each member: any "too long" of the answer decides
+        if error.get("type") in ("string_too_long", "too_long") and "answer" in error.get("loc", ()):
+            return ServiceError("answer_too_long", f"answer: {error.get('msg', 'too long')}")
     message = first.get("msg", "does not match the schema")
     return ServiceError("invalid_request", f"{location}: {message}" if location else message)
 
@@ -236,6 +242,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             return error_response(ServiceError("method_not_allowed", "this path does not take that method"))
         if exc.status_code == 404:
             return error_response(ServiceError("not_found", "no such path; the API is described at /docs"))
+        if exc.status_code == 400:  # FastAPI: the body could not be read as the declared type
+            return error_response(ServiceError("malformed_json", f"the request body could not be read: {exc.detail}"))
         log.error("unexpected HTTP error %s: %s", exc.status_code, exc.detail)
         return error_response(ServiceError("internal_error", "internal error"))
 

@@ -31,7 +31,7 @@ def database_url(text: str | Path) -> URL:
         return URL.create("sqlite+pysqlite", database=raw)
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise BadDatabaseUrl(f"--db: not a database URL: {_mask_text(raw)}") from None
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql", "postgres"):

@@ -1,0 +1,164 @@
+"""Storage: one schema and its migrations on both backends, atomic attempt counting, refusals."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from grader.service import Checker, ServiceError
+from grader.service.models import SubmissionOutcome
+from grader.spec.loader import ProblemSet
+from grader.storage import (
+    BadDatabaseUrl,
+    SchemaMismatch,
+    Storage,
+    check_schema,
+    current_revision,
+    database_url,
+    head_revision,
+    make_engine,
+    open_storage,
+    upgrade,
+)
+from grader.storage.schema import metadata
+from tests.service.conftest import NOW, Database
+
+
+def test_migrations_create_exactly_the_declared_schema(database: Database) -> None:
+    engine = make_engine(database.url)
+    try:
+        assert current_revision(engine) is None
+        assert upgrade(engine) == (None, head_revision())
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        assert differences == []
+        # running it again is a no-op
+        assert upgrade(engine) == (head_revision(), head_revision())
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_newer_than_this_grader_is_refused(database: Database) -> None:
+    open_storage(database.url).close()
+    engine = make_engine(database.url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        with pytest.raises(SchemaMismatch, match=r"9999_future.*newer than this grader knows"):
+            check_schema(engine)
+        with pytest.raises(SchemaMismatch, match="newer than this grader knows"):
+            open_storage(database.url)
+    finally:
+        engine.dispose()
+
+
+def test_a_server_without_migrating_refuses_an_empty_database(sqlite_database: Database) -> None:
+    with pytest.raises(SchemaMismatch, match="grade db upgrade"):
+        open_storage(sqlite_database.url, migrate=False)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("grader.db", "sqlite+pysqlite:///grader.db"),
+        ("/srv/course/grader.db", "sqlite+pysqlite:////srv/course/grader.db"),
+        ("sqlite:///x.db", "sqlite+pysqlite:///x.db"),
+        ("postgresql://u@db.example/course", "postgresql+psycopg://u@db.example/course"),
+        ("postgres://u:pw@h/c", "postgresql+psycopg://u:***@h/c"),
+    ],
+)
+def test_database_urls(given: str, expected: str) -> None:
+    assert database_url(given).render_as_string(hide_password=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("", "expected a file path or a postgresql:// URL"),
+        ("mysql://u@h/db", "unsupported database 'mysql'"),
+        ("sqlite://", "a SQLite URL needs a file"),
+        (
+            "postgresql://u:hunter2@h:notaport/db",
+            "not a database URL: postgresql://u:\\*\\*\\*@h:notaport/db",
+        ),
+    ],
+)
+def test_bad_database_urls_are_named_with_the_password_masked(given: str, message: str) -> None:
+    with pytest.raises(BadDatabaseUrl, match=message) as caught:
+        database_url(given)
+    assert "hunter2" not in str(caught.value)
+
+
+def _hammer(checker: Checker, answers: list[Any], problem: str = "exact-states") -> list[Any]:
+    """Submit every answer at once from its own thread (a barrier lines them up)."""
+    barrier = threading.Barrier(len(answers))
+
+    def one(answer: Any) -> SubmissionOutcome | str:
+        barrier.wait()
+        try:
+            return checker.submit(problem, "mallory", answer, now=NOW)
+        except ServiceError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=len(answers)) as pool:
+        return list(pool.map(one, answers))
+
+
+def test_fifty_concurrent_submissions_record_exactly_max_attempts(
+    course: ProblemSet, storage: Storage
+) -> None:
+    checker = Checker(course, storage)
+    wrong = "[0, 0, 0]"
+    invalid = "[0, 0, zero]"
+    answers = [invalid if i % 5 == 0 else wrong for i in range(50)]  # 10 invalid, 40 well-formed
+    results = _hammer(checker, answers)
+
+    counted = [r for r in results if isinstance(r, SubmissionOutcome) and r.counted]
+    uncounted = [r for r in results if isinstance(r, SubmissionOutcome) and not r.counted]
+    refused = [r for r in results if isinstance(r, str)]
+    assert course["exact-states"].max_attempts == 3
+    assert len(counted) == 3
+    assert sorted(r.attempts_used for r in counted) == [1, 2, 3]
+    assert all(r.status == "invalid" for r in uncounted)
+    assert set(refused) <= {"no_attempts_left"}
+    assert len(counted) + len(uncounted) + len(refused) == 50
+
+    stored = storage.submissions(student="mallory")
+    assert sorted(s.attempt for s in stored if s.counted) == [1, 2, 3]
+    assert storage.count(student="mallory", counted=True) == 3
+    assert storage.count(student="mallory", counted=False) == len(uncounted)
+    assert storage.attempts_used("mallory", "exact-states") == 3
+
+
+def test_invalid_answers_use_no_attempt(course: ProblemSet, storage: Storage) -> None:
+    checker = Checker(course, storage)
+    outcomes = [checker.submit("exact-states", "ivy", answer, now=NOW) for answer in ["", "[1, 2", "abc"]]
+    assert [(o.status, o.counted, o.attempts_used, o.attempts_left) for o in outcomes] == [
+        ("invalid", False, 0, 3)
+    ] * 3
+    assert storage.attempts_used("ivy", "exact-states") == 0
+    assert storage.count(student="ivy") == 3  # recorded all the same
+
+
+def test_submissions_round_trip_every_field(course: ProblemSet, storage: Storage) -> None:
+    checker = Checker(course, storage)
+    later = NOW + timedelta(minutes=5)
+    checker.submit("lstm-states-2", "rita", "1, -1, 0, 0, 1", now=later, source="page")
+    (stored,) = storage.submissions(student="rita")
+    assert (stored.problem, stored.raw, stored.parsed, stored.status, stored.score, stored.counted) == (
+        "lstm-states-2",
+        "1, -1, 0, 0, 1",
+        [1.0, -1.0, 0.0, 0.0, 1.0],
+        "incorrect",
+        0.0,
+        True,
+    )
+    assert (stored.source, stored.attempt, stored.days_late, stored.submitted_at) == ("page", 1, 0, later)
+    assert stored.feedback.startswith("Not correct: h_3 and h_4 are wrong")

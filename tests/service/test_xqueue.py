@@ -1,0 +1,96 @@
+"""The XQueue adapter: an Open edX request in, the graded reply out, recorded like any submission."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from grader.storage import Storage
+from tests.service.conftest import STAFF, STAFF_TOKEN
+
+
+def xqueue_request(
+    response: str, payload: str, student: str = "a1b2c3", time: str = "20260301110000"
+) -> dict[str, str]:
+    """A request as XQueue sends it: xqueue_body and student_info are JSON text inside JSON."""
+    info = json.dumps({"anonymous_student_id": student, "submission_time": time, "random_seed": 1})
+    body = {"student_info": info, "student_response": response, "grader_payload": payload}
+    return {
+        "xqueue_header": json.dumps({"submission_id": 72, "submission_key": "ffcd9335"}),
+        "xqueue_body": json.dumps(body),
+        "xqueue_files": "{}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("response", "payload", "reply"),
+    [
+        ("[1, -1, 0, 1, -1]", '{"problem": "lstm-states-2"}', (True, 1.0, "Correct.")),
+        ("[1, -1, 0, 0, 1]", "lstm-states-2", (False, 0.0, "Not correct: h_3 and h_4 are wrong")),
+        ("c", '{"problem": "lstm-info"}', (True, 1.0, "Correct.")),
+        ("seven", "lstm-states-2", (False, 0.0, "Could not read your answer")),
+    ],
+)
+def test_round_trip(
+    client: TestClient, sqlite_storage: Storage, response: str, payload: str, reply: tuple[bool, float, str]
+) -> None:
+    answer = client.post("/xqueue/grade", json=xqueue_request(response, payload), headers=STAFF)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"correct", "score", "msg"}
+    assert (body["correct"], body["score"]) == reply[:2]
+    assert body["msg"].startswith('<div class="grader-feedback"><p>' + reply[2])
+    (stored,) = sqlite_storage.submissions(student="a1b2c3")
+    assert (stored.source, stored.raw) == ("xqueue", response)
+
+
+def test_form_encoded_and_basic_auth_as_a_queue_url_would_send(client: TestClient) -> None:
+    basic = base64.b64encode(f"xqueue:{STAFF_TOKEN}".encode()).decode()
+    answer = client.post(
+        "/xqueue/grade",
+        data=xqueue_request("[1, -1, 0, 1, -1]", "lstm-states-2"),
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    assert answer.json()["correct"] is True
+
+
+def test_lateness_uses_the_submission_time_and_refusals_are_replies(client: TestClient) -> None:
+    # due-reject was due 2026-02-01: submitted on 2026-01-31 (queued until now) it is on time
+    on_time = client.post(
+        "/xqueue/grade", json=xqueue_request("[1, -1]", "due-reject", time="20260131230000"), headers=STAFF
+    )
+    assert on_time.json()["correct"] is True
+    late = client.post(
+        "/xqueue/grade", json=xqueue_request("[1, -1]", "due-reject", time="20260202000000"), headers=STAFF
+    )
+    assert late.status_code == 200
+    assert late.json()["correct"] is False and "late answers are not accepted" in late.json()["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"nothing": 1}, 422, "invalid_request"),
+        ({"xqueue_body": "not json"}, 422, "invalid_request"),
+        (
+            {"xqueue_body": json.dumps({"student_response": "1", "grader_payload": "lstm-states-2"})},
+            422,
+            "invalid_request",
+        ),
+        (xqueue_request("1", '{"problem": "nope"}'), 404, "unknown_problem"),
+        (xqueue_request("1", "{}"), 422, "invalid_request"),
+    ],
+)
+def test_malformed_requests(client: TestClient, body: dict[str, object], status: int, code: str) -> None:
+    answer = client.post("/xqueue/grade", json=body, headers=STAFF)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
+
+
+def test_malformed_json_and_no_token(client: TestClient) -> None:
+    broken = client.post("/xqueue/grade", content=b"{", headers=STAFF | {"Content-Type": "application/json"})
+    assert broken.json()["error"]["code"] == "malformed_json"
+    anonymous = client.post("/xqueue/grade", json=xqueue_request("1", "lstm-states-2"))
+    assert anonymous.json()["error"]["code"] == "missing_token"
