@@ -9,6 +9,7 @@ rejected, and the line of every mapping key and sequence item is recorded by its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,9 +138,20 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> DocumentError:
     if (error.context or "").startswith("expected a single document"):
         return DocumentError("invalid YAML: a second document starts here (one document per file)", line)
     context = error.context_mark
-    if "end of stream" in (error.problem or "") and error.context and context is not None:
-        # an unclosed quote or bracket: the line where it opened, not the end of the file
-        return DocumentError(f"invalid YAML: {error.context}, found the end of the file", context.line + 1)
+    at_end = mark is not None and not text[mark.index :].strip()
+    if at_end and (context is None or not text[context.index :].strip()):
+        last_line = text.rstrip().count("\n") + 1
+        return DocumentError(
+            "invalid YAML: the file ends in the middle of a value (a bracket or quote left open?)",
+            last_line,
+        )
+    if at_end and error.context and context is not None:
+        # an unclosed quote or bracket: point at the line where it opened, not at the end
+        thing = re.sub(r"^while (parsing|scanning) ", "", error.context)
+        return DocumentError(
+            f"invalid YAML: {thing} that starts here is never closed (found the end of the file)",
+            context.line + 1,
+        )
     message = f"invalid YAML: {error.problem or error.context or 'not well-formed'}"
     if error.problem and error.context and context is not None and context.line + 1 != line:
         message += f" ({error.context} that starts on line {context.line + 1})"

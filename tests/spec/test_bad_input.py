@@ -72,7 +72,11 @@ CASES = [
      "invalid YAML: found character that cannot start any token "
      "(YAML does not allow tabs for indentation; use spaces)"),
     ("unclosed quote", seed("title: States", 'title: "States'), 2, None,
-     "invalid YAML: while scanning a quoted scalar, found the end of the file"),
+     "invalid YAML: a quoted scalar that starts here is never closed (found the end of the file)"),
+    ("unclosed bracket at the end", SEED_SPEC + "expected: [1, -1\n", 20, None,
+     "invalid YAML: a flow sequence that starts here is never closed (found the end of the file)"),
+    ("a value cut short", SEED_SPEC + "expected: [1, -1,\n", 20, None,
+     "invalid YAML: the file ends in the middle of a value (a bracket or quote left open?)"),
     ("two documents", SEED_SPEC + "---\nid: other\n", 20, None,
      "invalid YAML: a second document starts here (one document per file)"),
     # --- unknown keys, with a did-you-mean

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader.errors import UsageError
 from grader.report.files import write_atomically
 
 __all__ = ["add_problems_option", "emit"]
@@ -29,4 +30,8 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_atomically(output, text)
+        try:
+            write_atomically(output, text)
+        except OSError as error:  # a missing or read-only directory: say so, write nothing
+            reason = error.strerror or str(error)
+            raise UsageError(f"cannot write {output}: {reason}") from None

@@ -1,0 +1,139 @@
+"""`grade SUBMISSIONS` on the shipped course: goldens for the table and the JSON report, and the
+exit code 1 path where some files cannot be read but everyone else is graded.
+
+`--now` pins the grading time so that nothing depends on the clock (reveal levels escalate after
+a due date).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT, SUBMISSIONS
+
+NOW = ("--now", "2023-03-20T12:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("table", "grade_submissions.txt"), ("json", "grade_submissions.json")]
+)
+def test_shipped_submissions_golden(grade, golden, monkeypatch, fmt, name):
+    monkeypatch.chdir(ROOT)
+    run = grade("submissions/", "--format", fmt, *NOW)
+    assert run.code == 0, run.err
+    assert run.err == ""
+    golden(name, run.out)
+
+
+def test_the_json_report_has_the_documented_shape(grade, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    report = json.loads(grade("submissions/", "--format", "json", *NOW).out)
+    assert [s["student"] for s in report["students"]] == ["alice", "bob", "carol", "dave", "erin"]
+    for student in report["students"]:
+        assert {"student", "score", "max_score", "results"} <= set(student)
+        assert student["max_score"] == 3
+        assert student["score"] == sum(r["score"] for r in student["results"])
+        for result in student["results"]:
+            assert {"problem", "status", "score", "max_score", "feedback"} <= set(result)
+            assert result["status"] in {"correct", "partial", "incorrect", "invalid", "missing"}
+
+
+# by hand from submissions/*: (student, problem) → status
+STATUSES = {
+    ("alice", "lstm-states-1"): "correct",
+    ("alice", "lstm-states-2"): "correct",  # typed as text "[1, -1, 0, 1, -1]"
+    ("alice", "lstm-info"): "correct",
+    ("bob", "lstm-states-1"): "correct",  # "0 0 1 -1 1 0"
+    ("bob", "lstm-states-2"): "incorrect",  # [1, -1, 0, 0, 1]: carried the unrounded h_2
+    ("bob", "lstm-info"): "incorrect",  # c and d
+    ("carol", "lstm-states-1"): "correct",  # "0, 0, +1, −1, 1.0, 0"
+    ("carol", "lstm-states-2"): "correct",
+    ("carol", "lstm-info"): "correct",  # "C"
+    ("dave", "lstm-states-1"): "invalid",  # a doubled comma
+    ("dave", "lstm-states-2"): "incorrect",
+    ("dave", "lstm-info"): "invalid",  # no choice e
+    ("erin", "lstm-states-1"): "incorrect",  # one value short
+    ("erin", "lstm-states-2"): "correct",
+    ("erin", "lstm-info"): "missing",
+}
+
+
+def test_statuses_by_hand(grade, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    report = json.loads(grade("submissions/", "--format", "json", *NOW).out)
+    got = {
+        (s["student"], r["problem"]): r["status"] for s in report["students"] for r in s["results"]
+    }
+    assert got == STATUSES
+
+
+def test_feedback_never_leaks_the_answer(grade, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    report = json.loads(grade("submissions/", "--format", "json", *NOW).out)
+    bob = next(s for s in report["students"] if s["student"] == "bob")
+    feedback = next(r["feedback"] for r in bob["results"] if r["problem"] == "lstm-states-2")
+    assert "1, -1, 0, 1, -1" not in feedback
+
+
+BROKEN = {
+    "zed.yaml": ("student: zed\nanswers: {lstm-info: [c]\n", 2),  # the brace never closed
+    "yan.json": ('{"student": "yan", "answers": ', 1),
+    "xia.yaml": (b"student: xia\nanswers: {lstm-info: caf\xe9}\n", None),
+}
+
+
+@pytest.fixture
+def class_with_broken_files(tmp_path):
+    """A copy of the shipped submissions plus three files that cannot be read."""
+    directory = tmp_path / "submissions"
+    shutil.copytree(SUBMISSIONS, directory)
+    for name, (content, _) in BROKEN.items():
+        path = directory / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return directory
+
+
+def test_unreadable_files_are_named_and_everyone_else_is_graded(grade, class_with_broken_files):
+    run = grade(class_with_broken_files, "--problems", ROOT / "problems", "--format", "json", *NOW)
+    assert run.code == 1
+    skipped = [line for line in run.err.splitlines() if line.startswith("grade: skipped: ")]
+    assert len(skipped) == len(BROKEN)
+    for name, (_, line) in BROKEN.items():
+        where = f"{class_with_broken_files / name}" + (f":{line}" if line else "")
+        assert any(entry.startswith(f"grade: skipped: {where}: ") for entry in skipped), name
+    assert "Traceback" not in run.err
+    report = json.loads(run.out)
+    assert [s["student"] for s in report["students"]] == ["alice", "bob", "carol", "dave", "erin"]
+    assert len(report["errors"]) == len(BROKEN)
+
+
+def test_unreadable_files_in_the_table_too(grade, class_with_broken_files):
+    run = grade(class_with_broken_files, "--problems", ROOT / "problems", *NOW)
+    assert run.code == 1
+    assert "3 input problem(s) (listed on stderr)" in run.out
+    assert "5 students graded" in run.out
+
+
+def test_output_file_gets_the_report_and_stderr_the_summary(grade, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    target = tmp_path / "out" / "report.json"
+    run = grade("submissions/", "--format", "json", "--output", target, *NOW)
+    assert run.code == 0
+    assert run.out == ""
+    assert run.err == f"grade: wrote {target} (5 students)\n"
+    assert len(json.loads(target.read_text())["students"]) == 5
+
+
+def test_problems_option_points_elsewhere(grade, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./problems here
+    run = grade(SUBMISSIONS, "--problems", ROOT / "problems", "--format", "json", *NOW)
+    assert run.code == 0
+    missing = grade(SUBMISSIONS)
+    assert missing.code == 2
+    assert missing.err == "grade: error: problems: no such file or directory\n"
