@@ -114,11 +114,11 @@ class _Converter:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise DocumentError("mapping keys must be plain values", key_line)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise DocumentError("merge keys ('<<') are not supported", key_line)
             self._check_tag(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise DocumentError("mapping keys must be plain values", key_line)
             # keys as written: `yes:` is the key 'yes' (not True), `1:` is '1', `~:` is '~'
             key = str(key_node.value)
             key_path: FieldPath = (*path, key)
