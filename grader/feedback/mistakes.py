@@ -96,8 +96,6 @@ class MistakeVariant:
     #: (inputs (B, T, d), the spec's own trace of them) → the mistake's answers (B, T', …)
     answers: Callable[[Array, Trace], Array]
     explain: Callable[[Evidence], str]
-    #: absolute tolerance for matching; None: the problem's own
-    tolerance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -268,11 +266,7 @@ def _no_rounding(problem: Problem) -> list[MistakeVariant]:
     if problem.evaluation.rounding is None:
         return []
     evaluation = problem.evaluation.model_copy(update={"rounding": None, "carry": "exact"})
-    return [
-        MistakeVariant(
-            "rounding_skipped", _under(problem, evaluation), _no_rounding_sentence, UNROUNDED_TOLERANCE
-        )
-    ]
+    return [MistakeVariant("rounding_skipped", _under(problem, evaluation), _no_rounding_sentence)]
 
 
 def _with_gate(problem: Problem, gate: str, **values: Any) -> Problem:
@@ -489,27 +483,35 @@ def variants_for(problem: Problem) -> list[tuple[Mistake, MistakeVariant]]:
 
 
 def mistake_answers(
-    problem: Problem, inputs: Array, trace: Trace | None = None
+    problem: Problem,
+    inputs: Array,
+    trace: Trace | None = None,
+    variants: list[tuple[Mistake, MistakeVariant]] | None = None,
 ) -> dict[str, Array]:
     """Each variant's answers for a batch of inputs (B, T, d): one engine pass per spec-level variant.
 
-    `trace` is the spec's own trace of `inputs` when the caller has it already.
+    `trace` is the spec's own trace of `inputs`, and `variants` those of `variants_for(problem)`,
+    when the caller has them already.
     """
     batch = np.asarray(inputs, dtype=np.float64)
     own = trace_for(problem, batch) if trace is None else trace
-    return {variant.name: variant.answers(batch, own) for _, variant in variants_for(problem)}
+    chosen = variants_for(problem) if variants is None else variants
+    return {variant.name: variant.answers(batch, own) for _, variant in chosen}
+
+
+def _tolerance(name: str) -> float | None:
+    return UNROUNDED_TOLERANCE if name == "rounding_skipped" else None
 
 
 def matching_mistakes(
     problem: Problem, answers: dict[str, Array], key: Array, given: Array
 ) -> tuple[str, ...]:
     """Names of the variants whose answer (one student's row of `mistake_answers`) equals `given`."""
-    tolerances = {variant.name: variant.tolerance for _, variant in variants_for(problem)}
     found = []
     for name, answer in answers.items():
         if len(answer) != len(given) or np.shape(answer) != np.shape(given):
             continue
-        if not _close(problem, answer, given, tolerances.get(name)).all():
+        if not _close(problem, answer, given, _tolerance(name)).all():
             continue
         if len(answer) == len(key) and _close(problem, key, answer).all():
             continue  # indistinguishable from the key for these inputs: explains nothing
@@ -531,19 +533,18 @@ def diagnose(
     whole class in one batch (grading does); otherwise they are computed here.
     """
     sequence = fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
+    trace = trace_for(problem, sequence[None])
+    variants = variants_for(problem)
     if mistakes is None:
-        trace = trace_for(problem, sequence[None])
-        answers = mistake_answers(problem, sequence[None], trace)
+        answers = mistake_answers(problem, sequence[None], trace, variants)
         mistakes = {k: v[0] for k, v in answers.items()}
     matched = matching_mistakes(problem, mistakes, key, given)
     if not matched:
         return ()
-    trace = trace_for(problem, sequence[None])
-    answers = {name: mistakes[name][None] for name in matched}
-    by_name = {variant.name: (mistake, variant) for mistake, variant in variants_for(problem)}
+    by_name = {variant.name: (mistake, variant) for mistake, variant in variants}
     matches = []
     for name in matched:
         mistake, variant = by_name[name]
-        evidence = Evidence(problem, sequence, key, given, answers[name][0], trace)
+        evidence = Evidence(problem, sequence, key, given, mistakes[name], trace)
         matches.append(Match(mistake.name, variant.name, variant.explain(evidence)))
     return tuple(matches)
