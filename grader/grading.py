@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +33,7 @@ from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
 from grader.submissions.files import read_submission_directory
-from grader.submissions.models import Submission
+from grader.submissions.models import Attempt, Submission
 
 __all__ = [
     "ClassGrader",
@@ -136,11 +136,17 @@ def _chunks(items: Iterable[Submission | SubmissionError]) -> Iterator[list[Subm
         yield chunk
 
 
+#: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level, the
+#: answer's identity and the raw answer), or a tally once a student has several attempts or times.
+Cell = Union[None, tuple[ProblemResult, Hashable, Any], AttemptTally]
+
+
 class ClassGrader:
     """A gradebook filled as submissions stream in; `report()` renders it.
 
-    `now` is when the grades are released (reveal escalation after the due date); the caller
-    reads the clock, never this class.
+    The gradebook is columnar: per problem, a list of cells and of variant ids, one per student
+    row. `now` is when the grades are released (reveal escalation after the due date); the
+    caller reads the clock, never this class.
     """
 
     def __init__(self, problems: ProblemSet, *, now: datetime | None = None, keys: KeyBook | None = None):
@@ -153,15 +159,21 @@ class ClassGrader:
         # exports that name problems by title (Open edX without url_names) find them too
         for index, problem in enumerate(self._list):
             self._index.setdefault(problem.title, index)
-        self._varying = [index for index, p in enumerate(self._list) if self.keys.varies(p.id)]
-        #: student → (variant id per problem, tally per problem); the gradebook
-        self._book: dict[str, tuple[list[int], list[AttemptTally | None]]] = {}
+        self._base_levels = [problem.reveal.show for problem in self._list]
+        self._rows: dict[str, int] = {}
+        self._students: list[str] = []
+        self._cells: list[list[Cell]] = [[] for _ in self._list]
+        #: variant id per student row, for problems whose inputs vary (None: everyone has variant 0)
+        self._variants: list[list[int] | None] = [
+            [] if self.keys.varies(problem.id) else None for problem in self._list
+        ]
         self._whole_source: dict[str, str] = {}
         self._graded: dict[tuple[int, int, Hashable, str], ProblemResult] = {}
         #: problem index → variant id → each catalogued mistake's answer for that variant's inputs
         self._mistakes: dict[int, dict[int, dict[str, Array]]] = {
             index: {} for index, problem in enumerate(self._list) if _may_diagnose(problem)
         }
+        self._levels: dict[tuple[int, int], str] = {}
         self._final: dict[tuple[Any, ...], ProblemResult] = {}
 
     # -- input -------------------------------------------------------------------------------
@@ -172,8 +184,9 @@ class ClassGrader:
             self._add_chunk(chunk)
 
     def _add_chunk(self, chunk: list[Submission | SubmissionError]) -> None:
-        submissions: list[Submission] = []
+        submissions: list[tuple[int, Submission]] = []
         new_students: list[str] = []
+        rows = self._rows
         for item in chunk:
             if isinstance(item, SubmissionError):
                 self.errors.append(
@@ -182,19 +195,22 @@ class ClassGrader:
                 continue
             if item.whole and not self._claim_whole(item):
                 continue
-            if item.student not in self._book:
-                self._book[item.student] = ([0] * len(self._list), [None] * len(self._list))
+            row = rows.get(item.student)
+            if row is None:
+                row = rows[item.student] = len(self._students)
+                self._students.append(item.student)
                 new_students.append(item.student)
-            submissions.append(item)
-        for index in self._varying:
-            if new_students:
-                ids = self.keys.variant_ids(self._list[index].id, new_students).tolist()
-                for student, variant_id in zip(new_students, ids, strict=True):
-                    self._book[student][0][index] = variant_id
-        for index, known in self._mistakes.items():
-            self._compute_mistakes(index, known)
-        for submission in submissions:
-            self._fold(submission)
+            submissions.append((row, item))
+        if new_students:
+            for cells in self._cells:
+                cells.extend([None] * len(new_students))
+            for index, variants in enumerate(self._variants):
+                if variants is not None:
+                    variants.extend(self.keys.variant_ids(self._list[index].id, new_students).tolist())
+            for index, known in self._mistakes.items():
+                self._compute_mistakes(index, known)
+        for row, submission in submissions:
+            self._fold(row, submission)
 
     def _compute_mistakes(self, index: int, known: dict[int, dict[str, Array]]) -> None:
         """Mistake answers for every variant not yet diagnosed: one batch per input length."""
@@ -227,30 +243,48 @@ class ClassGrader:
         self._whole_source[submission.student] = submission.source or "?"
         return True
 
-    def _fold(self, submission: Submission) -> None:
-        variants, tallies = self._book[submission.student]
+    def _unknown_problem(self, submission: Submission, problem_id: str, attempts: list[Attempt]) -> None:
+        first = attempts[0] if attempts else None
+        self.errors.append(
+            InputIssue(
+                file=(first.file if first and first.file else submission.source) or "?",
+                line=None if first is None else first.line,
+                field=f"answers.{problem_id}",
+                message=f"unknown problem {problem_id!r}; known: {', '.join(self.problems.ids)}",
+            )
+        )
+
+    def _fold(self, row: int, submission: Submission) -> None:
+        graded = self._graded
         for problem_id, attempts in submission.attempts.items():
             index = self._index.get(problem_id)
             if index is None:
-                first = attempts[0] if attempts else None
-                self.errors.append(
-                    InputIssue(
-                        file=(first.file if first and first.file else submission.source) or "?",
-                        line=None if first is None else first.line,
-                        field=f"answers.{problem_id}",
-                        message=f"unknown problem {problem_id!r}; known: {', '.join(self.problems.ids)}",
-                    )
-                )
+                self._unknown_problem(submission, problem_id, attempts)
+                continue
+            cells = self._cells[index]
+            variants = self._variants[index]
+            variant = 0 if variants is None else variants[row]
+            level = self._base_levels[index]
+            cell = cells[row]
+            if cell is None and len(attempts) == 1 and attempts[0].submitted_at is None:
+                # the common case, kept cheap: one attempt, no time, nothing before it
+                raw = attempts[0].answer
+                identity = raw if type(raw) is str else answer_identity(raw)
+                result = graded.get((index, variant, identity, level))
+                if result is None:
+                    result = self._grade(index, variant, identity, raw, level)
+                cells[row] = (result, identity, raw)
                 continue
             problem = self._list[index]
-            tally = tallies[index]
-            if tally is None:
-                tally = tallies[index] = AttemptTally()
-            variant = variants[index]
+            if not isinstance(cell, AttemptTally):
+                tally = AttemptTally()
+                if cell is not None:
+                    tally.record(problem, cell[0], cell[1], cell[2])
+                cell = cells[row] = tally
             for attempt in attempts:
                 identity = answer_identity(attempt.answer)
-                result = self._grade(index, variant, identity, attempt.answer, problem.reveal.show)
-                tally.record(problem, result, identity, attempt.answer, attempt.submitted_at)
+                result = self._grade(index, variant, identity, attempt.answer, level)
+                cell.record(problem, result, identity, attempt.answer, attempt.submitted_at)
 
     def _grade(self, index: int, variant: int, identity: Hashable, raw: Any, level: str) -> ProblemResult:
         cache_key = (index, variant, identity, level)
@@ -266,10 +300,28 @@ class ClassGrader:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _result(self, index: int, variant: int, tally: AttemptTally | None) -> ProblemResult:
-        problem = self._list[index]
-        if tally is None:
+    def _level(self, index: int, used: int) -> str:
+        level = self._levels.get((index, used))
+        if level is None:
+            level = reveal_level(self._list[index], attempts_used=used, now=self.now)
+            self._levels[(index, used)] = level
+        return level
+
+    def _result(self, index: int, variant: int, cell: Cell) -> ProblemResult:
+        if cell is None:
             return self._missing(index)
+        if isinstance(cell, tuple):
+            result, identity, raw = cell
+            if result.status is Status.INVALID:
+                return result
+            level = self._level(index, 1)
+            if level == self._base_levels[index]:
+                return result
+            return self._grade(index, variant, identity, raw, level)
+        return self._tally_result(index, variant, cell)
+
+    def _tally_result(self, index: int, variant: int, tally: AttemptTally) -> ProblemResult:
+        problem = self._list[index]
         counted = tally.counted
         if counted is None:
             if tally.invalid is not None and not tally.notes:
@@ -277,13 +329,12 @@ class ClassGrader:
             if tally.invalid is not None:
                 return tally.invalid.model_copy(update={"notes": list(tally.notes)})
             return missing_result(problem, tally.notes)
-        level = reveal_level(problem, attempts_used=tally.used, now=self.now)
+        level = self._level(index, tally.used)
         cache_key = (index, variant, counted.answer, level, tally.used, counted.factor, tuple(tally.notes))
         final = self._final.get(cache_key)
         if final is None:
             base = counted.result
             if level != problem.reveal.show:
-                # re-grade (from the cache when possible) for feedback at the escalated level
                 base = self._grade(index, variant, counted.answer, counted.raw, level)
             update: dict[str, Any] = {"attempts_used": tally.used, "notes": list(tally.notes)}
             if counted.factor != 1.0:
@@ -300,20 +351,25 @@ class ClassGrader:
             result = self._final[cache_key] = missing_result(self._list[index])
         return result
 
-    def student_report(self, student: str) -> StudentReport:
-        """One student's results so far."""
-        variants, tallies = self._book[student]
-        results = [self._result(i, variants[i], tallies[i]) for i in range(len(self._list))]
+    def _student(self, row: int) -> StudentReport:
+        results = [
+            self._result(index, 0 if variants is None else variants[row], cells[row])
+            for index, (cells, variants) in enumerate(zip(self._cells, self._variants, strict=True))
+        ]
         return StudentReport.model_construct(
-            student=student,
-            score=round(sum(r.score for r in results), 6),
-            max_score=sum(r.max_score for r in results),
+            student=self._students[row],
+            score=round(sum([r.score for r in results]), 6),
+            max_score=sum([r.max_score for r in results]),
             results=results,
         )
 
+    def student_report(self, student: str) -> StudentReport:
+        """One student's results so far."""
+        return self._student(self._rows[student])
+
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""
-        students = [self.student_report(student) for student in self._book]
+        students = [self._student(row) for row in range(len(self._students))]
         errors = sorted(self.errors, key=lambda issue: (issue.file, issue.line or 0))
         return Report.model_construct(problems=self.problems.ids, students=students, errors=errors)
 
