@@ -533,14 +533,17 @@ def diagnose(
     whole class in one batch (grading does); otherwise they are computed here.
     """
     sequence = fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
-    trace = trace_for(problem, sequence[None])
-    variants = variants_for(problem)
+    trace: Trace | None = None
+    variants: list[tuple[Mistake, MistakeVariant]] | None = None
     if mistakes is None:
+        trace, variants = trace_for(problem, sequence[None]), variants_for(problem)
         answers = mistake_answers(problem, sequence[None], trace, variants)
         mistakes = {k: v[0] for k, v in answers.items()}
     matched = matching_mistakes(problem, mistakes, key, given)
     if not matched:
-        return ()
+        return ()  # with a precomputed row, an unexplained answer runs no engine pass at all
+    if trace is None or variants is None:
+        trace, variants = trace_for(problem, sequence[None]), variants_for(problem)
     by_name = {variant.name: (mistake, variant) for mistake, variant in variants}
     matches = []
     for name in matched:
