@@ -28,6 +28,18 @@ __all__ = ["MAX_DEPTH", "MAX_NODES", "Document", "DocumentError", "FieldPath", "
 
 FieldPath = tuple[str | int, ...]
 
+
+class _Loader(_SafeLoader):
+    """The safe loader, reading `1e-6` and `1.0e6` as numbers as YAML 1.2 does (YAML 1.1, which
+    PyYAML implements, wants a dot and a signed exponent: `1.0e-6`, `1.0e+6`)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
 #: Node budget after alias expansion: far above any real spec, far below an alias bomb.
 MAX_NODES = 100_000
 #: Nesting budget: a spec nests a handful of levels; this keeps conversion far from Python's stack
@@ -162,7 +174,7 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> DocumentError:
 
 def load_text(text: str) -> Document:
     """Parse one YAML (or JSON) document from text; raise DocumentError when it is not one."""
-    loader = _SafeLoader(text)
+    loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grader.engine.lstm import Trace, run_lstm
+from grader.errors import SpecError
 from grader.spec.models import (
     ChoiceAnswer,
     Evaluation,
@@ -59,7 +60,16 @@ def trace_for(
     batch = fixed_inputs(problem)[None] if inputs is None else np.asarray(inputs, np.float64)
     if batch.ndim == 2:
         batch = batch[None]
-    return CELLS[problem.model.cell](problem.model, evaluation or problem.evaluation, batch)
+    trace = CELLS[problem.model.cell](problem.model, evaluation or problem.evaluation, batch)
+    finite = np.isfinite(trace.h) & np.isfinite(trace.c_reported)
+    if not finite.all():
+        step = int(np.argwhere(~finite)[0][1])
+        raise SpecError(
+            f"problem {problem.id!r}: h_{step} or c_{step} is not a finite number (float64 overflows); "
+            "use smaller parameters or inputs",
+            field="model",
+        )
+    return trace
 
 
 def _answer_of(problem: Problem, trace: Trace) -> Array:

@@ -126,13 +126,16 @@ def run_lstm(
     c_all = np.empty((batch, steps, n))
     h_raw = np.empty((batch, steps, n))
     h_out = np.empty((batch, steps, n))
-    for t in range(steps):
-        h_seen[:, t] = h_prev
-        z, gates, c, h = lstm_step(params, activations, h_prev, c_prev, x[:, t])
-        z_all[:, t], gates_all[:, t], c_all[:, t], h_raw[:, t] = z, gates, c, h
-        h_out[:, t] = report(h)
-        h_prev = h_out[:, t] if evaluation.carry == "rounded" else h
-        c_prev = c
+    # huge parameters can overflow float64; the caller checks the result for inf/NaN instead
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(steps):
+            h_seen[:, t] = h_prev
+            z, gates, c, h = lstm_step(params, activations, h_prev, c_prev, x[:, t])
+            z_all[:, t], gates_all[:, t], c_all[:, t], h_raw[:, t] = z, gates, c, h
+            h_out[:, t] = report(h)
+            h_prev = h_out[:, t] if evaluation.carry == "rounded" else h
+            c_prev = c
+        c_reported = report(c_all)
     return Trace(
         x=x,
         h_seen=h_seen,
@@ -141,5 +144,5 @@ def run_lstm(
         c=c_all,
         h_raw=h_raw,
         h=h_out,
-        c_reported=report(c_all),
+        c_reported=c_reported,
     )

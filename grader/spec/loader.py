@@ -260,8 +260,23 @@ def _load_problem(path: Path) -> tuple[Problem, Document]:
     except DocumentError as error:
         raise SpecError(error.message, file=path, line=error.line) from None
     problem: Problem = validate_document(Problem, document, path)
+    _check_computable(problem, path, document)
     _check_expected(problem, path, document)
     return problem, document
+
+
+def _check_computable(problem: Problem, path: Path, document: Document) -> None:
+    """A fixed-input sequence problem whose key overflows is a spec error, found at load time."""
+    if not problem.fixed_inputs or not isinstance(problem.answer, SequenceAnswer):
+        return
+    from grader.engine.keys import compute_key  # late: the spec layer reaches the engine only here
+
+    try:
+        compute_key(problem)
+    except SpecError as error:
+        raise SpecError(
+            error.message.split(": ", 1)[-1], file=path, line=document.line_of(("model",)), field="model"
+        ) from None
 
 
 def _check_expected(problem: Problem, path: Path, document: Document) -> None:

@@ -165,6 +165,14 @@ CASES = [
      "expected a finite number; got -inf"),
     ("NaN initial state", seed("initial: {h: 0, c: 0}", "initial: {h: .NaN, c: 0}"), 11, "model.initial.h",
      "expected a finite number; got nan"),
+    ("values that overflow float64",
+     vector("forget: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]]",
+            "forget: {W_h: [[1, 0], [0, 1]], W_x: [[1e308, 0, 1e308], [0, 1, 0]]")
+     .replace("inputs: [[1, 0, 0], [0, 1, 0]]", "inputs: [[2, 0, -2], [0, 1, 0]]"),
+     4, "model", "h_0 or c_0 is not a finite number (float64 overflows); use smaller parameters or inputs"),
+    ("a number in exponent form without a dot is a number", seed("b: -100", "b: -1e2") + "expected: [0]\n",
+     20, "expected", "the engine computes [1, -1, 0, 1, -1], but `expected` says [0] "
+     "(the key has 5 values, `expected` 1)"),
     # --- vector shapes that do not fit
     ("W_h not n×n", vector("input:  {W_h: [[1, 0], [0, 1]]", "input:  {W_h: [[1, 0, 0], [0, 1, 0]]"), 8,
      "model.gates.input.W_h", "expected a 2×2 matrix; got a 2×3 matrix"),
