@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,10 +180,8 @@ class BodySizeLimit:
             if not exceeded:
                 await send(message)
 
-        try:
+        with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
-        except _BodyTooLarge:
-            pass
         if exceeded:
             await error_response(error)(scope, receive, send)
 
@@ -243,7 +242,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if exc.status_code == 404:
             return error_response(ServiceError("not_found", "no such path; the API is described at /docs"))
         if exc.status_code == 400:  # FastAPI: the body could not be read as the declared type
-            return error_response(ServiceError("malformed_json", f"the request body could not be read: {exc.detail}"))
+            message = f"the request body could not be read: {exc.detail}"
+            return error_response(ServiceError("malformed_json", message))
         log.error("unexpected HTTP error %s: %s", exc.status_code, exc.detail)
         return error_response(ServiceError("internal_error", "internal error"))
 

@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--staff-token-file", type=Path, metavar="FILE", help="staff token (else $GRADER_STAFF_TOKEN)"
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--log-level",
+        choices=("critical", "error", "warning", "info", "debug"),
+        default="info",
+        help="uvicorn's log level (default: info; `info` prints the address it listens on)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             access_log=args.access_log,
+            log_level=args.log_level,
         )
     )
     return EXIT_OK
