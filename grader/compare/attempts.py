@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from grader.compare.policy import lateness
 from grader.compare.results import ProblemResult, Status
@@ -26,13 +25,12 @@ __all__ = ["Counted", "AttemptTally"]
 
 @dataclass(frozen=True)
 class Counted:
-    """The attempt that counts so far: its graded result, late factor and answer (for re-grading
-    at the final reveal level)."""
+    """The attempt that counts so far: its graded result, late factor and answer identity (for
+    re-grading at the final reveal level)."""
 
     result: ProblemResult
     factor: float
     answer: Hashable  # the answer's identity (`grading.answer_identity`)
-    raw: Any  # the answer as submitted
 
     @property
     def score(self) -> float:
@@ -54,7 +52,6 @@ class AttemptTally:
         problem: Problem,
         result: ProblemResult,
         answer: Hashable,
-        raw: Any = None,
         submitted_at: datetime | None = None,
     ) -> None:
         """Fold in one graded attempt (`result` as `grade_answer` returned it)."""
@@ -80,7 +77,7 @@ class AttemptTally:
         if late.late:
             consequence = f"score × {late.factor:g}" if late.factor < 1.0 else "accepted"
             self.notes.append(f"attempt {self.seen} was {late.days_late} day(s) late: {consequence}")
-        candidate = Counted(result, late.factor, answer, raw)
+        candidate = Counted(result, late.factor, answer)
         if (
             self.counted is None
             or problem.counts == "last"

@@ -34,12 +34,20 @@ def render_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise(name) for name in ("student", *report.problems, "total", "max_score")])
+    shown: dict[float, str] = {}  # a class has few distinct scores: format each once
+
+    def number(value: float) -> str:
+        text = shown.get(value)
+        if text is None:
+            text = shown[value] = _number(value)
+        return text
+
     rows = (
         [
             neutralise(student.student),
-            *(_number(result.score) for result in student.results),
-            _number(student.score),
-            _number(student.max_score),
+            *[number(result.score) for result in student.results],
+            number(student.score),
+            number(student.max_score),
         ]
         for student in report.students
     )

@@ -60,7 +60,9 @@ def _timestamp(value: Any, file: str, line: int, field: str) -> Any:
 
 
 def _attempts(value: Any, file: str, line: int, problem: str) -> list[Attempt]:
-    if not (isinstance(value, list) and value and all(isinstance(v, dict) and "answer" in v for v in value)):
+    if type(value) is str or not (
+        isinstance(value, list) and value and all(isinstance(v, dict) and "answer" in v for v in value)
+    ):
         return [Attempt(value, None, file, line)]
     attempts = []
     for index, item in enumerate(value):
@@ -82,7 +84,7 @@ def _from_object(data: Any, file: str, line: int) -> Submission:
     if student is None:
         raise SubmissionError("expected the student's id as text", file=file, line=line, field="student")
     if "answers" in data:
-        unknown = sorted(set(data) - _WHOLE_KEYS)
+        unknown = sorted(data.keys() - _WHOLE_KEYS) if len(data) != 2 else ()
         if unknown:
             raise SubmissionError(
                 f"unknown key {unknown[0]!r}; expected student and answers", file=file, line=line,
