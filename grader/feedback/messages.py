@@ -187,8 +187,8 @@ def teach(
     if matches:
         parts.append(matches[0].sentence)
         if len(matches) > 1:
-            others = ", ".join(m.variant.replace("_", " ") for m in matches[1:])
-            parts.append(f"(The same answer also comes from: {others}.)")
+            others = "; ".join(m.label for m in matches[1:])
+            parts.append(f"(The same answer also comes from {others}.)")
     elif analysis is not None:
         parts.append(_follow_through_sentence(problem, analysis))
     text = " ".join(part for part in parts if part)

@@ -96,6 +96,8 @@ class MistakeVariant:
     #: (inputs (B, T, d), the spec's own trace of them) → the mistake's answers (B, T', …)
     answers: Callable[[Array, Trace], Array]
     explain: Callable[[Evidence], str]
+    #: the mistake in a few words a student reads ("rounding ±0.5 up")
+    label: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Match:
     mistake: str
     variant: str
     sentence: str
+    label: str = ""
 
 
 def names(symbol: str, positions: Sequence[int]) -> str:
@@ -190,7 +193,12 @@ def _carry_sentence(evidence: Evidence) -> str:
 
 def _carry(problem: Problem) -> list[MistakeVariant]:
     return [
-        MistakeVariant(n.name, _under(problem, n.evaluation), _carry_sentence)
+        MistakeVariant(
+            n.name,
+            _under(problem, n.evaluation),
+            _carry_sentence,
+            f"carrying the {'unrounded' if n.name == 'carry_exact' else 'rounded'} h_t forward",
+        )
         for n in neighbours(problem.evaluation)
         if n.rule == "carry"
     ]
@@ -220,7 +228,12 @@ def _tie_sentence(rule: str) -> Callable[[Evidence], str]:
 
 def _ties(problem: Problem) -> list[MistakeVariant]:
     return [
-        MistakeVariant(n.name, _under(problem, n.evaluation), _tie_sentence(n.name[len("ties_") :]))
+        MistakeVariant(
+            n.name,
+            _under(problem, n.evaluation),
+            _tie_sentence(n.name[len("ties_") :]),
+            f"rounding ±0.5 {TIE_WORDS[n.name[len('ties_') :]]}",
+        )
         for n in neighbours(problem.evaluation)
         if n.rule == "ties"
     ]
@@ -244,7 +257,12 @@ def _activation_sentence(evidence: Evidence) -> str:
 
 def _activation(problem: Problem) -> list[MistakeVariant]:
     return [
-        MistakeVariant(n.name, _under(problem, n.evaluation), _activation_sentence)
+        MistakeVariant(
+            n.name,
+            _under(problem, n.evaluation),
+            _activation_sentence,
+            "the exact sigmoid and tanh" if n.name == "activation_exact" else "the saturating approximation",
+        )
         for n in neighbours(problem.evaluation)
         if n.rule == "activation"
     ]
@@ -266,7 +284,9 @@ def _no_rounding(problem: Problem) -> list[MistakeVariant]:
     if problem.evaluation.rounding is None:
         return []
     evaluation = problem.evaluation.model_copy(update={"rounding": None, "carry": "exact"})
-    return [MistakeVariant("rounding_skipped", _under(problem, evaluation), _no_rounding_sentence)]
+    return [
+        MistakeVariant("rounding_skipped", _under(problem, evaluation), _no_rounding_sentence, "not rounding")
+    ]
 
 
 def _with_gate(problem: Problem, gate: str, **values: Any) -> Problem:
@@ -300,7 +320,11 @@ def _output_gate_sentence(evidence: Evidence) -> str:
 
 def _output_gate(problem: Problem) -> list[MistakeVariant]:
     changed = _with_gate(problem, "output", W_h=0.0, W_x=0.0, b=_SATURATED)
-    return [MistakeVariant("output_gate_ignored", _engine(changed), _output_gate_sentence)]
+    return [
+        MistakeVariant(
+            "output_gate_ignored", _engine(changed), _output_gate_sentence, "leaving out the output gate"
+        )
+    ]
 
 
 def _forget_gate_sentence(evidence: Evidence) -> str:
@@ -313,7 +337,11 @@ def _forget_gate_sentence(evidence: Evidence) -> str:
 
 def _forget_gate(problem: Problem) -> list[MistakeVariant]:
     changed = _with_gate(problem, "forget", W_h=0.0, W_x=0.0, b=_SATURATED)
-    return [MistakeVariant("forget_gate_one", _engine(changed), _forget_gate_sentence)]
+    return [
+        MistakeVariant(
+            "forget_gate_one", _engine(changed), _forget_gate_sentence, "taking the forget gate as 1"
+        )
+    ]
 
 
 _GATE_LETTERS = {"forget": "f", "input": "i", "output": "o", "cell": "c"}
@@ -367,6 +395,7 @@ def _sign_flips(problem: Problem) -> list[MistakeVariant]:
             f"sign_flipped:{gate}.{parameter}" + "".join(f"[{i}]" for i in index),
             _engine(_flipped(problem, gate, parameter, index)),
             _sign_sentence(_parameter_symbol(gate, parameter, index), value),
+            f"flipping the sign of {_parameter_symbol(gate, parameter, index)}",
         )
         for gate, parameter, index, value in found
     ]
@@ -384,7 +413,7 @@ def _reversed(problem: Problem) -> list[MistakeVariant]:
     def answers(inputs: Array, _: Trace) -> Array:
         return compute_keys(problem, inputs[:, ::-1])
 
-    return [MistakeVariant("inputs_reversed", answers, _reversed_sentence)]
+    return [MistakeVariant("inputs_reversed", answers, _reversed_sentence, "reading the inputs in reverse")]
 
 
 # --- answer-level mistakes: another view of the right computation ------------------------------
@@ -407,7 +436,9 @@ def _other_state(problem: Problem) -> list[MistakeVariant]:
             )
         return "Your values are h_t, the visible state; the question asks for the memory cell c_t."
 
-    return [MistakeVariant("c_instead_of_h" if reports_h else "h_instead_of_c", answers, sentence)]
+    if reports_h:
+        return [MistakeVariant("c_instead_of_h", answers, sentence, "reporting c_t instead of h_t")]
+    return [MistakeVariant("h_instead_of_c", answers, sentence, "reporting h_t instead of c_t")]
 
 
 def _initial(problem: Problem, trace: Trace) -> Array:
@@ -454,9 +485,13 @@ def _shifted(problem: Problem) -> list[MistakeVariant]:
         )
 
     return [
-        MistakeVariant("starts_at_initial_state", starts_at_initial, starts_sentence),
-        MistakeVariant("includes_initial_state", includes_initial, includes_sentence),
-        MistakeVariant("first_step_dropped", first_dropped, dropped_sentence),
+        MistakeVariant(
+            "starts_at_initial_state", starts_at_initial, starts_sentence, "starting at the initial state"
+        ),
+        MistakeVariant(
+            "includes_initial_state", includes_initial, includes_sentence, "including the initial state"
+        ),
+        MistakeVariant("first_step_dropped", first_dropped, dropped_sentence, "leaving out the first step"),
     ]
 
 
@@ -549,5 +584,5 @@ def diagnose(
     for name in matched:
         mistake, variant = by_name[name]
         evidence = Evidence(problem, sequence, key, given, mistakes[name], trace)
-        matches.append(Match(mistake.name, variant.name, variant.explain(evidence)))
+        matches.append(Match(mistake.name, variant.name, variant.explain(evidence), variant.label))
     return tuple(matches)

@@ -63,3 +63,11 @@ def test_a_length_mistake_is_named(shipped):
         "Expected 5 values [h_0, …, h_4], one per time step; you gave 6. Your list includes the initial "
         "state h_{-1} as its first entry; the answer is [h_0, …, h_4], one value per input."
     )
+
+
+def test_other_mistakes_with_the_same_answer_are_named_in_a_few_words(shipped):
+    text = _lesson(shipped["lstm-states-2"], [1, -1, 1, -1, 1], "diagnosis").text
+    assert text.endswith(
+        "Your h_3 and h_4 follow correctly from that. (The same answer also comes from rounding ±0.5 up; "
+        "leaving out the output gate.)"
+    )
