@@ -32,7 +32,8 @@ def _paragraph(text: str) -> str:
         parts.append(escape(text[position : match.start()]))
         display = match.group("display")
         if display is not None:
-            parts.append(math_html(display, display=True))
+            # a wide formula scrolls on its own instead of widening the page (phones)
+            parts.append(f'<span class="math-display">{math_html(display, display=True)}</span>')
         else:
             parts.append(math_html(match.group("inline"), display=False))
         position = match.end()

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from grader.auth import Caller
+from grader.engine.keys import format_number
 from grader.service.app import TOKEN_COOKIE, checker_of, identify_token, now_of, token_of
 from grader.service.checking import Checker
 from grader.service.errors import ServiceError
@@ -30,6 +31,7 @@ __all__ = ["router", "mount_static"]
 _HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(_HERE / "templates"))
 templates.env.filters["statement_html"] = statement_html
+templates.env.filters["number"] = format_number
 
 router = APIRouter(include_in_schema=False)
 

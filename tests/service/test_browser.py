@@ -1,0 +1,113 @@
+"""The answer page end to end in headless Chromium (Debian's package, driven by Playwright).
+
+Signs in with a token, reads the statement (math as MathML, laid out by the browser), types an
+answer, submits, reads the feedback and the attempt count, runs out of attempts and sees the worked
+solution, on a phone-sized screen, with every request the page makes checked to stay on the server.
+The screenshot is saved under the test's tmp path (and, with GRADER_UPDATE_SCREENSHOT=1, as
+docs/answer-page.png).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.service.conftest import ROOT, SECRET, STAFF_TOKEN, student_token
+from tests.service.server_process import ServerProcess, grade_serve
+
+CHROMIUM = os.environ.get("GRADER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GRADER_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so this is a failure, not a skip")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(course_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    db = str(tmp_path_factory.mktemp("browser") / "grader.db")
+    with grade_serve(course_dir, db, {"GRADER_SECRET": SECRET, "GRADER_STAFF_TOKEN": STAFF_TOKEN}) as process:
+        yield process
+
+
+def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: Path) -> None:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    elsewhere: list[str] = []
+
+    def only_our_server(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_our_server)
+
+    # sign in: the real server checks expiry with its own clock, so the token is issued for now
+    page.goto(f"{server.url}/p/lstm-states-2")
+    page.get_by_label("Your token (from course staff)").fill(
+        student_token("phone-student", now=datetime.now(timezone.utc))
+    )
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}/p/lstm-states-2")
+
+    # the statement's math is MathML, laid out by the browser (a formula has a real size)
+    assert page.get_by_role("heading", name="LSTM states 2").is_visible()
+    assert page.locator("math").count() >= 20
+    box = page.locator("math[display=block]").first.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 10
+    assert page.locator("#inputs").inner_text() == "1, 1, 0, 1, 1"
+    assert "You have used 0 of 5 attempts." in page.locator("#attempts").inner_text()
+
+    page.get_by_label("Your answer, e.g. [1, -1, 0]").fill("[1, -1, 0, 0, 1]")
+    page.get_by_role("button", name="Submit").click()
+    feedback = page.get_by_role("status")
+    assert "Not correct: h_3 and h_4 are wrong; the other entries are right." in feedback.inner_text()
+    assert "You have used 1 of 5 attempts." in page.locator("#attempts").inner_text()
+    # usable on a phone: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    screenshot = tmp_path / "answer-page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000
+    if os.environ.get("GRADER_UPDATE_SCREENSHOT") == "1":
+        shutil.copy(screenshot, ROOT / "docs" / "answer-page.png")
+
+    # out of attempts on a problem that then reveals its worked solution
+    page.goto(f"{server.url}/p/exact-states")
+    for used in (1, 2, 3):
+        page.get_by_label("Your answer, e.g. [1, -1, 0]").fill("[0, 0, 0]")
+        page.get_by_role("button", name="Submit").click()
+        assert f"You have used {used} of 3 attempts." in page.locator("#attempts").inner_text()
+    assert page.get_by_role("button", name="Submit").is_disabled()
+    solution = page.get_by_role("region", name="Solution")
+    assert "The answer is [0.274800" in solution.inner_text()
+    assert "h_t" in page.get_by_label("Worked solution").inner_text()
+
+    assert elsewhere == []  # no CDN, no font service, nothing but this server
+    context.close()
