@@ -140,15 +140,15 @@ _IDENTIFIER_RULE = (
 )
 
 
-def _message(error: Any, data: Any, path: Sequence[str | int]) -> str:
+def _message(error: Any, root: type[BaseModel], path: Sequence[str | int]) -> str:
     kind = error["type"]
     given = error.get("input")
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         name = str(path[-1]) if path else "?"
-        allowed = _allowed_keys(path)
+        allowed = _allowed_keys(root, list(error["loc"]))
         close = difflib.get_close_matches(name, allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = f" (did you mean {close[0]!r}?)" if close and close[0] != name else ""
         known = f"; expected one of {', '.join(allowed)}" if allowed else ""
         return f"unknown key {name!r}{hint}{known}"
     if kind == "literal_error":
@@ -166,6 +166,8 @@ def _message(error: Any, data: Any, path: Sequence[str | int]) -> str:
         return f"{_IDENTIFIER_RULE}; got {_show(given)}"
     if kind == "float_type" and isinstance(given, int) and not isinstance(given, bool):
         return f"expected a number; got one too large for a float ({_show(given)})"
+    if kind == "string_type" and isinstance(given, (datetime.date, datetime.datetime)):
+        return f"expected text; got the date {given.isoformat()} (quote it to make it text)"
     template = _MESSAGES.get(kind)
     if template is not None:
         text = template.format(**{name: _bound(value) for name, value in ctx.items()})
@@ -190,39 +192,50 @@ def _show(value: Any) -> str:
         return "an empty list" if not value else "a list"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return f"the date {value.isoformat()} (quote it to make it text)"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
 
 
-def _allowed_keys(path: Sequence[str | int]) -> list[str]:
-    """Field names of the model that rejected an unknown key, found by walking Problem's fields."""
-    model: Any = Problem
-    for part in path[:-1]:
+def _allowed_keys(root: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Field names of the model that rejected an unknown key, found by walking pydantic's location
+    from the root model: through fields, and into the union member the location names (by class
+    name, or by the `kind` tag of a discriminated union)."""
+    candidates: list[type[BaseModel]] = [root]
+    for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        model = _field_model(model, part)
-        if model is None:
+        owner = next((model for model in candidates if part in model.model_fields), None)
+        if owner is not None:
+            candidates = _models_in(owner.model_fields[part].annotation)
+        else:
+            named = [model for model in candidates if part == model.__name__ or part in _tags(model)]
+            candidates = named or candidates
+        if not candidates:
             return []
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+    return list(candidates[0].model_fields) if len(candidates) == 1 else []
 
 
-def _field_model(model: Any, name: str) -> Any:
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return None
-    info = model.model_fields.get(name)
-    if info is None:
-        return None
-    candidates = [info.annotation]
-    while candidates:
-        annotation = candidates.pop()
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return annotation
-        candidates.extend(typing.get_args(annotation))
-    return None
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation can hold, through Annotated, Optional, unions and lists."""
+    found: list[type[BaseModel]] = []
+    pending = [annotation]
+    while pending:
+        current = pending.pop(0)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            found.append(current)
+        else:
+            pending.extend(typing.get_args(current))
+    return found
+
+
+def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
+    """The values of a model's `kind: Literal[...]`, which pydantic uses to name union members."""
+    kind = model.model_fields.get("kind")
+    return () if kind is None else typing.get_args(kind.annotation)
 
 
 def validate_document(
@@ -242,7 +255,7 @@ def validate_document(
         error = _most_telling(errors.errors(), data)
         path = _field_path(data, _located(error))
         raise SpecError(
-            _message(error, data, path),
+            _message(error, model, path),
             file=file,
             line=document.line_of(path),
             field=_dotted(path) or None,

@@ -88,6 +88,20 @@ CASES = [
      "unknown key 'Wh' (did you mean 'W_h'?); expected one of W_h, W_x, b"),
     ("typo in a gate name", seed("    output:", "    outptu:"), 9, "model.gates.outptu",
      "unknown key 'outptu' (did you mean 'output'?); expected one of forget, input, output, cell"),
+    ("typo in the random inputs",
+     seed("inputs: [1, 1, 0, 1, 1]", "inputs: {random: {alphabet: [0, 1], lenght: 5}}"), 12,
+     "inputs.random.lenght", "unknown key 'lenght' (did you mean 'length'?); expected one of alphabet, length"),
+    ("typo in the kind of inputs",
+     seed("inputs: [1, 1, 0, 1, 1]", "inputs: {randum: {alphabet: [0, 1], length: 5}}"), 12,
+     "inputs.randum", "unknown key 'randum' (did you mean 'random'?); expected one of random"),
+    ("typo in a sequence answer", seed("  of: h", "  off: h"), 19, "answer.off",
+     "unknown key 'off' (did you mean 'of'?); expected one of kind, of, compare"),
+    ("typo in a saturating activation", seed("kind: saturating, at: 1", "kind: saturating, att: 1"), 14,
+     "evaluation.activation.att", "unknown key 'att' (did you mean 'at'?); expected one of kind, at"),
+    ("a choice key in a sequence answer", seed("  of: h", "  of: h\n  choices: []"), 20, "answer.choices",
+     "unknown key 'choices'; expected one of kind, of, compare"),
+    ("a due date without offset", SEED_SPEC + "due: 2023-03-29T08:59:00\n", 20, "due",
+     "expected a date and time with a UTC offset, like 2023-03-29T08:59:00-03:00; got 2023-03-29T08:59:00"),
     ("unknown key, no close match", SEED_SPEC + "colour: red\n", 20, "colour",
      f"unknown key 'colour'; expected one of {ALLOWED_TOP}"),
     ("a boolean-looking key stays as written", SEED_SPEC + "yes: 1\n", 20, "yes",
@@ -323,6 +337,17 @@ def test_the_same_id_across_two_paths(grade, write_spec):
     run = grade("check", first, second)
     assert run.code == EXIT_USAGE
     assert f"{second}:1: id: duplicate problem id 'states'" in run.err
+
+
+def test_course_settings_have_their_own_keys(grade, write_spec, tmp_path):
+    write_spec(SEED_SPEC, "course/states.yaml")
+    course = write_spec("title: Unit 3\nordr: [states]\n", "course/course.yaml")
+    run = grade("check", tmp_path / "course")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [
+        f"grade: error: {course}:2: ordr: unknown key 'ordr' (did you mean 'order'?); "
+        "expected one of title, order, salt"
+    ]
 
 
 def test_the_first_bad_file_stops_the_check(grade, write_spec, tmp_path):
