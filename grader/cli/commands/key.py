@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from grader.cli.commands.common import emit
@@ -14,19 +15,39 @@ from grader.spec.loader import load_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="problem spec files or directories")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json: {problem id: answer}")
-    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here (atomically) instead of stdout")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="problem spec files or directories"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="text (default) or json: {problem id: answer}",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write here (atomically) instead of stdout"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     problems = load_problems(args.paths)
     keys = KeyBook.build(problems)
     fixed = {problem.id: keys.fixed[problem.id] for problem in problems if problem.id in keys.fixed}
+    varying = [pid for pid in problems.ids if pid not in fixed]
     if args.format == "json":
         text = json.dumps({pid: key_to_json(key) for pid, key in fixed.items()}, indent=2) + "\n"
     else:
         width = max(len(pid) for pid in problems.ids)
-        text = "".join(f"{pid.ljust(width)}  {describe_key(key)}\n" for pid, key in fixed.items())
+        text = "".join(
+            f"{pid.ljust(width)}  "
+            + (describe_key(fixed[pid]) if pid in fixed else f"varies per student (`grade variant {pid} --student ID`)")
+            + "\n"
+            for pid in problems.ids
+        )
     emit(text, args.output)
+    if varying and args.format == "json":
+        # the JSON maps id → answer; a problem without one answer is left out, and said so
+        print(
+            f"grade: note: left out {', '.join(varying)}: inputs vary per student "
+            "(see `grade variant PROBLEM --student ID`)",
+            file=sys.stderr,
+        )
     return EXIT_OK
