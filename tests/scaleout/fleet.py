@@ -1,0 +1,107 @@
+"""Several `grade serve` processes on one database, started together, each on a port of its own.
+
+Used by the scale-out tests (once per test module: starting a server takes a second or two) and by
+`benchmarks/scaleout.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Server", "fleet", "worker_pids"]
+
+_LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+
+
+@dataclass
+class Server:
+    """One `grade serve` process (the uvicorn parent, when it runs --workers N) and its URL."""
+
+    process: subprocess.Popen[str]
+    url: str
+    log: list[str] = field(default_factory=list)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, as if the machine lost the process."""
+        self.process.kill()
+        self.process.wait()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The child processes of `parent` (uvicorn's workers), read from /proc."""
+    children: list[int] = []
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        text = (task / "children").read_text().split()
+        children.extend(int(pid) for pid in text)
+    return sorted(children)
+
+
+def _start(problems: Path, db: str, env: dict[str, str], extra: Sequence[str]) -> subprocess.Popen[str]:
+    command = [
+        sys.executable, "-m", "grader", "serve", "--problems", str(problems), "--db", db,
+        "--port", "0", "--log-level", "info", *extra,
+    ]
+    return subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env={**os.environ, **env}, start_new_session=True,
+    )
+
+
+def _await_address(process: subprocess.Popen[str], log: list[str]) -> str:
+    """Read the log until uvicorn says where it listens (or the process ends: then fail with its log)."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        log.append(line)
+        match = _LISTENING.search(line)
+        if match:
+            return f"http://127.0.0.1:{match.group(1)}"
+    process.wait()
+    raise RuntimeError("grade serve did not start:\n" + "".join(log))
+
+
+def _stop(server: Server, drain: threading.Thread) -> None:
+    if server.alive:
+        # the whole session: uvicorn's workers too, when it runs several
+        os.killpg(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+    if drain.ident is not None:  # started: the server got as far as listening
+        drain.join(timeout=5)
+    if server.process.stderr is not None:
+        server.process.stderr.close()
+
+
+@contextmanager
+def fleet(
+    count: int, problems: Path, db: str, env: dict[str, str], *extra: str
+) -> Iterator[list[Server]]:
+    """`count` `grade serve` processes on `db`, all started at once (racing to migrate it)."""
+    with ExitStack() as stack:
+        servers = [Server(_start(problems, db, env, extra), url="") for _ in range(count)]
+        drains = [
+            threading.Thread(target=lambda s=server: s.log.extend(s.process.stderr or ()), daemon=True)
+            for server in servers
+        ]
+        for server, drain in zip(servers, drains, strict=True):
+            # registered before waiting, so every process is stopped even if one fails to start
+            stack.callback(_stop, server, drain)
+        for server, drain in zip(servers, drains, strict=True):
+            server.url = _await_address(server.process, server.log)
+            drain.start()
+        yield servers
