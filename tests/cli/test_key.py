@@ -120,3 +120,23 @@ def test_an_unwritable_output_is_a_usage_error_and_nothing_is_written(grade, tmp
     assert run.err.startswith(f"grade: error: cannot write {blocker / 'answers.json'}: ")
     assert "Traceback" not in run.err
     assert blocker.read_text() == "not a directory"
+
+
+def test_a_problem_whose_inputs_vary_per_student(grade, write_spec):
+    spec = SEED_SPEC.replace("[1, 1, 0, 1, 1]", "{random: {alphabet: [0, 1], length: 5}}").replace(
+        "statement: Enter [h_0, ..., h_T].", "statement: 'Inputs {inputs}: enter [h_0, ..., h_4].'"
+    )
+    path = write_spec(spec)
+    text = grade("key", path, PROBLEMS / "lstm-info.yaml")
+    assert text.code == 0
+    assert text.out.splitlines() == [
+        "states     varies per student (`grade variant states --student ID`)",
+        "lstm-info  [c]",
+    ]
+    as_json = grade("key", path, PROBLEMS / "lstm-info.yaml", "--format", "json")
+    assert as_json.code == 0
+    assert json.loads(as_json.out) == {"lstm-info": ["c"]}
+    assert as_json.err == (
+        "grade: note: left out states: inputs vary per student "
+        "(see `grade variant PROBLEM --student ID`)\n"
+    )

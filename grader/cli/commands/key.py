@@ -9,7 +9,7 @@ from pathlib import Path
 
 from grader.cli.commands.common import emit
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import describe_key, key_to_json
+from grader.engine.keys import Key, describe_key, key_to_json
 from grader.errors import EXIT_OK
 from grader.spec.loader import load_problems
 
@@ -36,12 +36,7 @@ def run(args: argparse.Namespace) -> int:
         text = json.dumps({pid: key_to_json(key) for pid, key in fixed.items()}, indent=2) + "\n"
     else:
         width = max(len(pid) for pid in problems.ids)
-        text = "".join(
-            f"{pid.ljust(width)}  "
-            + (describe_key(fixed[pid]) if pid in fixed else f"varies per student (`grade variant {pid} --student ID`)")
-            + "\n"
-            for pid in problems.ids
-        )
+        text = "".join(f"{pid.ljust(width)}  {_text_key(pid, fixed)}\n" for pid in problems.ids)
     emit(text, args.output)
     if varying and args.format == "json":
         # the JSON maps id → answer; a problem without one answer is left out, and said so
@@ -51,3 +46,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _text_key(problem_id: str, fixed: dict[str, Key]) -> str:
+    if problem_id in fixed:
+        return describe_key(fixed[problem_id])
+    return f"varies per student (`grade variant {problem_id} --student ID`)"
