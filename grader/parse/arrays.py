@@ -178,11 +178,14 @@ def parse_sequence(raw: Any, *, vector_size: int | None = None) -> Array:
             else:
                 raise InvalidAnswer("expected a flat list of numbers like [1, -1, 0]")
         return np.asarray(data, dtype=np.float64)
+    if vector_size == 1 and not any(isinstance(item, list) for item in data):
+        data = [[item] for item in data]  # one unit: [1, -1] means [[1], [-1]]
+    row = "[" + ", ".join(["0"] * vector_size) + "]"
     rows: list[list[float]] = []
     for index, item in enumerate(data):
         if not isinstance(item, list) or any(isinstance(v, list) for v in item):
             raise InvalidAnswer(
-                f"expected a list of {vector_size}-vectors like [[1, 0], [0, 1]]; "
+                f"expected a list of {vector_size}-vectors like [{row}, {row}]; "
                 f"entry {index} is not a list of numbers"
             )
         if len(item) != vector_size:

@@ -110,7 +110,7 @@ def test_vector_answers(raw, values):
     assert parse_sequence(raw, vector_size=2).tolist() == values
 
 
-NOT_ROWS = "expected a list of 2-vectors like [[1, 0], [0, 1]]; entry {} is not a list of numbers"
+NOT_ROWS = "expected a list of 2-vectors like [[0, 0], [0, 0]]; entry {} is not a list of numbers"
 
 
 @pytest.mark.parametrize(
@@ -133,3 +133,18 @@ def test_vector_answers_of_the_wrong_shape(raw, message):
 def test_nothing_is_ever_evaluated():
     with pytest.raises(InvalidAnswer):
         parse_sequence("__import__('os').system('true')")
+
+
+@pytest.mark.parametrize(
+    ("raw", "values"), [("[1, -1]", [[1], [-1]]), ("[[1], [-1]]", [[1], [-1]]), (0, [[0]])]
+)
+def test_a_one_unit_vector_cell_takes_plain_numbers(raw, values):
+    assert parse_sequence(raw, vector_size=1).tolist() == values
+
+
+def test_the_example_row_has_the_cell_size():
+    with pytest.raises(InvalidAnswer) as error:
+        parse_sequence("1 2 3", vector_size=3)
+    assert error.value.message == (
+        "expected a list of 3-vectors like [[0, 0, 0], [0, 0, 0]]; entry 0 is not a list of numbers"
+    )
