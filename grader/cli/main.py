@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from grader import __version__
-from grader.cli.commands import batch, check, explain, key, variant
+from grader.cli.commands import batch, check, db, explain, key, serve, token, variant
 from grader.errors import EXIT_USAGE, GraderError
 
 __all__ = ["main", "COMMANDS"]
@@ -22,6 +22,9 @@ COMMANDS: dict[str, ModuleType] = {
     "key": key,
     "check": check,
     "explain": explain,
+    "serve": serve,
+    "token": token,
+    "db": db,
     "variant": variant,
 }
 
@@ -63,6 +66,7 @@ def _top_parser() -> argparse.ArgumentParser:
         doc = (module.__doc__ or "").strip()
         sub = subparsers.add_parser(
             name,
+            prog=f"grade {name}",  # not derived from the two-line top usage, which garbles it
             help=doc.splitlines()[0] if doc else None,
             description=doc,
             epilog=_EXIT_CODES,
