@@ -1,0 +1,217 @@
+"""Grading a whole course at scale: `grade` end to end against merely parsing its input.
+
+    python benchmarks/course_scale.py [--students 100000] [--loop-students N] [--keep DIR]
+
+Generates N synthetic students as one JSONL file (the three seed problems, LSTM states 1 and 2
+turned into per-student variants), then prints side by side, in one run:
+
+- parse only: reading the file with the stdlib `json` module, line by line, nothing else;
+- `grade FILE --format csv -o gradebook.csv` end to end (read, variants, keys, grading,
+  feedback, gradebook written), measured inside its process, and the same command's wall time
+  including interpreter start-up and imports;
+- their ratio, submissions per second, and each process's peak memory (max RSS);
+- key computation for N variants: KeyBook (vectorized over students) against a per-student
+  Python loop (draw the variant, run the engine on it), and their ratio.
+
+Each measurement runs in a fresh subprocess so that no cache or import is shared. Not a test:
+it prints figures; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "problems"
+VARIANTS = {
+    "lstm-states-1": ("[0, 0, 1, 1, 1, 0]", 6),
+    "lstm-states-2": ("[1, 1, 0, 1, 1]", 5),
+}
+
+
+def make_problems(directory: Path) -> None:
+    """The shipped problems, with both sequence problems drawing 0/1 inputs per student."""
+    shutil.copytree(SHIPPED, directory)
+    for problem_id, (fixed, length) in VARIANTS.items():
+        spec = directory / f"{problem_id}.yaml"
+        lines = []
+        for line in spec.read_text().splitlines():
+            if line.startswith("expected:"):
+                continue
+            if line.startswith("inputs:"):
+                line = f"inputs: {{random: {{alphabet: [0, 1], length: {length}}}}}"
+            lines.append(line.replace(f"= {fixed}$", "= {inputs}$"))
+        spec.write_text("\n".join(lines) + "\n")
+
+
+def make_jsonl(problems_dir: Path, path: Path, students: int, seed: int = 686) -> None:
+    """N students: mostly right, some typical mistakes, some typing slips, some blanks."""
+    sys.path.insert(0, str(ROOT))
+    from grader.engine.keybook import KeyBook
+    from grader.spec.loader import load_problems
+
+    problems = load_problems(problems_dir)
+    ids = [f"student{i:06d}" for i in range(students)]
+    book = KeyBook.build(problems)
+    keys = {pid: book.keys_for(pid, ids) for pid in VARIANTS}
+    rng = random.Random(seed)
+    with path.open("w") as stream:
+        for index, student in enumerate(ids):
+            answers: dict[str, object] = {}
+            for pid in VARIANTS:
+                key = [int(v) for v in keys[pid][index]]
+                roll = rng.random()
+                if roll < 0.6:
+                    answers[pid] = rng.choice([str(key), ", ".join(map(str, key)), key])
+                elif roll < 0.85:
+                    wrong = list(key)
+                    position = rng.randrange(len(wrong))
+                    wrong[position] = rng.choice([v for v in (-1, 0, 1) if v != wrong[position]])
+                    answers[pid] = str(wrong)
+                elif roll < 0.95:
+                    answers[pid] = str(key)[:-1] + ",, 1]"  # a typing slip: invalid
+                # else: left blank
+            roll = rng.random()
+            answers["lstm-info"] = "c" if roll < 0.7 else rng.choice(["c, d", "a", ["b", "c"], "e"])
+            stream.write(json.dumps({"student": student, "answers": answers}) + "\n")
+
+
+PARSE_ONLY = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    start = time.perf_counter()
+    count = 0
+    with open(sys.argv[1], "rb") as stream:
+        for line in stream:
+            json.loads(line)
+            count += 1
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "count": count, "peak_mb": peak}))
+    """
+)
+
+GRADE = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from grader.cli.main import main
+    start = time.perf_counter()
+    code = main(sys.argv[1:])
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "code": code, "peak_mb": peak}), file=sys.stderr)
+    """
+)
+
+KEYS = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from grader.engine.keybook import KeyBook
+    from grader.engine.keys import compute_key
+    from grader.engine.variants import variant_for
+    from grader.spec.loader import load_problems
+    problems = load_problems(Path(sys.argv[1]))
+    students = [f"student{i:06d}" for i in range(int(sys.argv[2]))]
+    looped = students[: int(sys.argv[3])]
+    ids = list(json.loads(sys.argv[4]))
+    start = time.perf_counter()
+    book = KeyBook.build(problems)
+    for pid in ids:
+        book.keys_for(pid, students)
+    vectorized = time.perf_counter() - start
+    start = time.perf_counter()
+    for pid in ids:
+        problem = problems[pid]
+        for student in looped:
+            compute_key(problem, variant_for(problem, student, problems.course.salt).inputs)
+    loop = (time.perf_counter() - start) * len(students) / len(looped)
+    print(json.dumps({"vectorized": vectorized, "loop": loop}))
+    """
+)
+
+
+def run_json(argv: list[str], *, stderr: bool = False) -> tuple[dict[str, float], float]:
+    import time
+
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)
+    wall = time.perf_counter() - start
+    text = done.stderr if stderr else done.stdout
+    last = [line for line in text.splitlines() if line.startswith("{")]
+    if not last:
+        raise SystemExit(f"benchmark step failed:\n{done.stdout}\n{done.stderr}")
+    result: dict[str, float] = json.loads(last[-1])
+    return result, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--students", type=int, default=100_000)
+    parser.add_argument(
+        "--loop-students", type=int, default=None,
+        help="students timed in the per-student key loop (default: all; the figure is scaled to all)",
+    )
+    parser.add_argument("--keep", type=Path, help="keep the generated files in this directory")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-")) if args.keep is None else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        problems = work / "problems"
+        if problems.exists():
+            shutil.rmtree(problems)
+        make_problems(problems)
+        source = work / "class.jsonl"
+        make_jsonl(problems, source, args.students)
+        size = source.stat().st_size / 1e6
+        python = sys.executable
+        parse, parse_wall = run_json([python, "-c", PARSE_ONLY, str(source)])
+        grade_argv = [
+            str(source), "--problems", str(problems), "--format", "csv",
+            "-o", str(work / "gradebook.csv"), "--quiet", "--now", "2023-03-29T12:00:00Z",
+        ]
+        grade, grade_wall = run_json([python, "-c", GRADE, *grade_argv], stderr=True)
+        if grade["code"] not in (0, 1):
+            raise SystemExit(f"grade exited {grade['code']}")
+        loop_students = args.loop_students or args.students
+        keys, _ = run_json(
+            [python, "-c", KEYS, str(problems), str(args.students), str(loop_students),
+             json.dumps(list(VARIANTS))]
+        )
+        n = args.students
+        ratio = grade["seconds"] / parse["seconds"]
+        print(f"{n:,} students, 3 problems (2 with per-student variants), {size:.1f} MB of JSONL")
+        print()
+        print(f"{'':34}{'seconds':>9}{'wall (s)':>10}{'peak MB':>9}")
+        for name, figures, wall in (
+            ("parse only (stdlib json)", parse, parse_wall),
+            ("grade end to end (csv gradebook)", grade, grade_wall),
+        ):
+            print(f"{name:34}{figures['seconds']:9.3f}{wall:10.3f}{figures['peak_mb']:9.0f}")
+        print(f"{'ratio grade / parse':34}{ratio:9.2f}{grade_wall / parse_wall:10.2f}")
+        print(f"{'students graded per second':34}{n / grade['seconds']:9,.0f}")
+        print()
+        scaled = "" if loop_students == n else f" (timed on {loop_students:,}, scaled)"
+        print(f"keys for {n:,} students × 2 variant problems")
+        print(f"  vectorized (KeyBook)            {keys['vectorized']:9.3f} s")
+        print(f"  per-student Python loop         {keys['loop']:9.3f} s{scaled}")
+        print(f"  speed-up                        {keys['loop'] / keys['vectorized']:9.1f}×")
+        print()
+        print("seconds: measured inside the process, imports excluded; wall: the whole command")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
