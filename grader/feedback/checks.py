@@ -22,7 +22,7 @@ from grader.feedback.properties import (
     ChoiceVerification,
     verify_choices,
 )
-from grader.spec.loader import ProblemSet
+from grader.spec.loader import COURSE_FILE, ProblemSet, load_problem
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = ["ProblemCheck", "check_problems", "render_checks"]
@@ -58,6 +58,20 @@ def _spec_error(source: Path | None, path: tuple[str | int, ...], message: str) 
     return SpecError(message, file=source, line=_line(source, path), field=field)
 
 
+def _sibling(problem_id: str, source: Path) -> Problem | None:
+    """The problem `problem_id` among the specs beside `source`, for a spec checked on its own."""
+    for path in sorted(source.parent.glob("*.y*ml")):
+        if path == source or path.name == COURSE_FILE or path.suffix not in (".yaml", ".yml"):
+            continue
+        try:
+            document = load_file(path)
+        except DocumentError:
+            continue
+        if isinstance(document.data, dict) and document.data.get("id") == problem_id:
+            return load_problem(path)
+    return None
+
+
 def _verify(problem: Problem, problems: ProblemSet) -> ChoiceVerification | None:
     answer = problem.answer
     assert isinstance(answer, ChoiceAnswer)
@@ -73,12 +87,15 @@ def _verify(problem: Problem, problems: ProblemSet) -> ChoiceVerification | None
         return None
     check = answer.check
     model_problem = problems.problems.get(check.model)
+    if model_problem is None and source is not None:
+        model_problem = _sibling(check.model, source)
     if model_problem is None or model_problem.model is None:
         known = ", ".join(p.id for p in problems if p.model is not None) or "none"
         raise _spec_error(
             source,
             ("answer", "check", "model"),
-            f"{check.model!r} is not a problem with a model among the loaded problems (known: {known})",
+            f"{check.model!r} is not a problem with a model among the loaded problems or the specs "
+            f"beside this one (loaded: {known})",
         )
     if model_problem.model.input_size != 1:
         raise _spec_error(

@@ -16,6 +16,9 @@ from numpy.typing import NDArray
 
 from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
 from grader.engine.keys import Key
+from grader.feedback.explain import render_solution, worked_solution
+from grader.feedback.follow_through import FollowThrough, follow_through
+from grader.feedback.mistakes import Match, diagnose
 from grader.spec.models import REVEAL_LEVELS, ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
@@ -119,11 +122,12 @@ class Lesson:
     text: str
     #: the comparison, with `carried_forward` filled in for sequence answers
     comparison: Comparison
-    mistakes: tuple[Any, ...] = ()  # grader.feedback.mistakes.Match
-    follow_through: Any = None  # grader.feedback.follow_through.FollowThrough | None
+    mistakes: tuple[Match, ...] = ()
+    #: which wrong entries follow from the student's earlier ones; None when not analysed
+    follow_through: FollowThrough | None = None
 
 
-def _follow_through_sentence(problem: Problem, analysis: Any) -> str:
+def _follow_through_sentence(problem: Problem, analysis: FollowThrough) -> str:
     follows: tuple[int, ...] = analysis.follows
     if not follows:
         return ""
@@ -164,10 +168,6 @@ def teach(
     their row of `mistakes.mistake_answers`, when a class was computed in one batch. A correct
     answer costs nothing beyond the comparison.
     """
-    from grader.feedback.explain import render_solution, worked_solution
-    from grader.feedback.follow_through import follow_through
-    from grader.feedback.mistakes import diagnose
-
     shown = level or problem.reveal.show
     base = feedback_for(problem, comparison, shown)
     if not isinstance(comparison, SequenceComparison):

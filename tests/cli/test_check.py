@@ -102,3 +102,9 @@ def test_a_contradicted_or_broken_choice_key_is_a_spec_error(grade, course, old,
     assert run.code == 2
     file, rest = message.split(":", 1)
     assert run.err.startswith(f"grade: error: {course / file}:{rest}")
+
+
+def test_a_choice_spec_checked_on_its_own_finds_its_model_beside_it(grade):
+    run = grade("check", PROBLEMS / "lstm-info.yaml")
+    assert run.code == 0
+    assert "key verified by simulating lstm-states-1" in run.out
