@@ -41,12 +41,20 @@ class Server:
 
 
 def worker_pids(parent: int) -> list[int]:
-    """The child processes of `parent` (uvicorn's workers), read from /proc."""
+    """uvicorn's worker processes under `parent`, read from /proc (multiprocessing's resource
+    tracker, also a child, is left out)."""
     children: list[int] = []
     for task in Path(f"/proc/{parent}/task").iterdir():
-        text = (task / "children").read_text().split()
-        children.extend(int(pid) for pid in text)
-    return sorted(children)
+        children.extend(int(pid) for pid in (task / "children").read_text().split())
+    workers = []
+    for pid in children:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:  # ended since
+            continue
+        if b"spawn_main" in command:
+            workers.append(pid)
+    return sorted(workers)
 
 
 def _start(problems: Path, db: str, env: dict[str, str], extra: Sequence[str]) -> subprocess.Popen[str]:
