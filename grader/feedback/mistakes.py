@@ -210,16 +210,19 @@ def _tie_sentence(rule: str) -> Callable[[Evidence], str]:
         assert problem.evaluation.rounding is not None
         places = problem.evaluation.rounding.places
         trace = evidence.key_trace
-        ties = [
-            p for p in evidence.changed if bool(np.any(is_tie(trace.h_raw[0, p], places)))
-        ] or list(evidence.changed[:1])
+        # the reported state before rounding: h_t, or c_t when the answer is of c
+        before = trace.h_raw[0] if evidence.symbol == "h" else trace.c[0]
+        ties = [p for p in evidence.changed if bool(np.any(is_tie(before[p], places)))] or list(
+            evidence.changed[:1]
+        )
         first = ties[0]
-        raw = format_value(trace.h_raw[0, first])
+        raw = format_value(before[first])
         own = format_value(evidence.given[first])
         spec_rule = TIE_WORDS[problem.evaluation.rounding.ties]
+        halves = "±0.5" if places == 0 else "half-way values"
         return (
             f"Your {evidence.symbol}_{first}: before rounding it is {raw}, exactly half-way, and you "
-            f"rounded it {TIE_WORDS[rule]} to {own}; this problem rounds ±0.5 {spec_rule}."
+            f"rounded it {TIE_WORDS[rule]} to {own}; this problem rounds {halves} {spec_rule}."
             + _follows(evidence, first)
         )
 

@@ -81,13 +81,14 @@ def neighbours(evaluation: Evaluation) -> list[Neighbour]:
                 "carry",
             )
         )
+    halves = "±0.5" if rounding.places == 0 else "half-way values"
     for rule in TIE_RULES:
         if rule == rounding.ties:
             continue
         found.append(
             Neighbour(
                 f"ties_{rule}",
-                f"ties: {rule} (±0.5 rounded {TIE_WORDS[rule]})",
+                f"ties: {rule} ({halves} rounded {TIE_WORDS[rule]})",
                 _replace(evaluation, rounding=rounding.model_copy(update={"ties": rule})),
                 "ties",
             )

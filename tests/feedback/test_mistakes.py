@@ -109,3 +109,25 @@ def test_mistake_answers_for_a_batch_equal_one_at_a_time():
     keys = compute_keys(problem, batch)
     row = {name: answers[0] for name, answers in together.items()}
     assert matching_mistakes(problem, row, keys[0], np.array([1, -1, 0, 0, 1.0])) == ("carry_exact",)
+
+
+def test_a_tie_at_the_last_kept_decimal_is_named_as_a_half_way_value():
+    # c = -0.05, 0.95, 1.95 kept to 1 decimal: toward zero [-0, 0.9, 1.9]; away [-0.1, 1, 2]
+    problem = seed_variant(
+        "ledger",
+        [0, 1, 1],
+        initial={"h": 0, "c": -0.05},
+        evaluation={
+            "activation": {"kind": "saturating", "at": 1},
+            "rounding": {"decimals": 1, "ties": "toward_zero"},
+        },
+    )
+    key = compute_key(problem)
+    assert isinstance(key, np.ndarray)
+    np.testing.assert_allclose(key, [0, 0.9, 1.9])
+    matches = diagnose(problem, key, np.array([-0.1, 1.0, 2.0]))
+    assert [m.variant for m in matches] == ["ties_away_from_zero"]
+    assert matches[0].sentence == (
+        "Your c_0: before rounding it is -0.05, exactly half-way, and you rounded it away from zero to "
+        "-0.1; this problem rounds half-way values toward zero. Your c_1 and c_2 follow correctly from that."
+    )
