@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from grader.auth import issue_student_token
 from grader.storage import database_url
 from tests.service.conftest import SECRET, STAFF_TOKEN, Database, course, course_dir, postgres_url
 
-__all__ = ["ENV", "STAFF", "course", "course_dir", "module_database", "postgres_url", "token_for"]
+__all__ = [
+    "ENV", "STAFF", "course", "course_dir", "module_database", "postgres_module_database", "postgres_schema",
+    "postgres_url", "token_for",
+]
 
 #: What every server process of a test shares: the signing secret and the staff token.
 ENV = {"GRADER_SECRET": SECRET, "GRADER_STAFF_TOKEN": STAFF_TOKEN}
@@ -38,6 +43,22 @@ def postgres_schema_url(server_url: str, schema: str) -> str:
     return f"{server_url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
+@contextmanager
+def postgres_schema(server_url: str) -> Iterator[Database]:
+    """A schema of its own on the server, dropped afterwards."""
+    schema = f"grader_scaleout_{uuid.uuid4().hex[:12]}"
+    # no pooled connection kept: the server may have been restarted by the time the schema is dropped
+    admin = create_engine(database_url(server_url), poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Database("postgresql", postgres_schema_url(server_url, schema))
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def module_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -46,14 +67,12 @@ def module_database(
     if request.param == "sqlite":
         yield Database("sqlite", str(tmp_path_factory.mktemp("scaleout") / "grader.db"))
         return
-    server: str = request.getfixturevalue("postgres_url")
-    schema = f"grader_scaleout_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url(server))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield Database("postgresql", postgres_schema_url(server, schema))
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(request.getfixturevalue("postgres_url")) as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def postgres_module_database(postgres_url: str) -> Iterator[Database]:
+    """A PostgreSQL schema shared by one module's tests."""
+    with postgres_schema(postgres_url) as database:
+        yield database
