@@ -408,12 +408,33 @@ class ClassGrader:
         """One student's results so far."""
         return self._student(self._rows[student])
 
+    @property
+    def student_count(self) -> int:
+        return len(self._students)
+
+    def issues(self) -> list[InputIssue]:
+        """The unreadable inputs met so far, by file and line."""
+        return sorted(self.errors, key=lambda issue: (issue.file, issue.line or 0))
+
+    def gradebook_rows(self) -> Iterator[tuple[str, list[float], float, float]]:
+        """(student, score per problem, total, maximum) per student: the gradebook without
+        building a StudentReport per student (what a CSV gradebook of a large class needs)."""
+        maximum = sum(problem.points for problem in self._list)
+        columns = self._columns
+        result = self._result
+        with _no_cyclic_gc():
+            for row, student in enumerate(self._students):
+                scores = [
+                    result(index, 0 if variants is None else variants[row], cells[row]).score
+                    for index, cells, variants in columns
+                ]
+                yield student, scores, round(sum(scores), 6), maximum
+
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""
         with _no_cyclic_gc():
             students = [self._student(row) for row in range(len(self._students))]
-        errors = sorted(self.errors, key=lambda issue: (issue.file, issue.line or 0))
-        return Report.model_construct(problems=self.problems.ids, students=students, errors=errors)
+        return Report.model_construct(problems=self.problems.ids, students=students, errors=self.issues())
 
 
 def _may_diagnose(problem: Problem) -> bool:

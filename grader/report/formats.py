@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from grader.compare.results import Report
-from grader.report.gradebook import render_csv
+from grader.report.gradebook import GradebookRow, render_csv, render_csv_rows
 from grader.report.gradescope import write_gradescope
 from grader.report.table import render_table
 from grader.spec.loader import ProblemSet
 
-__all__ = ["DIRECTORY_FORMATS", "FORMATS", "render", "render_json"]
+__all__ = ["DIRECTORY_FORMATS", "FORMATS", "ROW_FORMATS", "render", "render_json"]
 
 
 def render_json(report: Report) -> str:
@@ -25,6 +25,12 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "table": render_table,
     "json": render_json,
     "csv": render_csv,
+}
+
+#: formats that need only each student's scores, rendered from plain rows without building a
+#: report (the fast path for a large class); each also has its FORMATS entry.
+ROW_FORMATS: dict[str, Callable[[list[str], Iterable[GradebookRow]], str]] = {
+    "csv": render_csv_rows,
 }
 
 #: format name → writer of a whole report as a directory of files (`--output DIR` required).

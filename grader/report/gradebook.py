@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 from grader.compare.results import Report
 from grader.engine.keys import format_number
 
-__all__ = ["FORMULA_TRIGGERS", "neutralise", "render_csv"]
+__all__ = ["FORMULA_TRIGGERS", "GradebookRow", "neutralise", "render_csv", "render_csv_rows"]
+
+#: (student, score per problem, total, maximum): all a gradebook needs of a student.
+GradebookRow = tuple[str, list[float], float, float]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,9 +35,18 @@ def _number(value: float) -> str:
 
 def render_csv(report: Report) -> str:
     """student,<problem ids…>,total,max_score; one row per student, in report order."""
+    rows = (
+        (student.student, [result.score for result in student.results], student.score, student.max_score)
+        for student in report.students
+    )
+    return render_csv_rows(report.problems, rows)
+
+
+def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> str:
+    """The gradebook from plain rows (`grading.ClassGrader.gradebook_rows`), no report objects."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(name) for name in ("student", *report.problems, "total", "max_score")])
+    writer.writerow([neutralise(name) for name in ("student", *problems, "total", "max_score")])
     shown: dict[float, str] = {}  # a class has few distinct scores: format each once
 
     def number(value: float) -> str:
@@ -42,14 +55,8 @@ def render_csv(report: Report) -> str:
             text = shown[value] = _number(value)
         return text
 
-    rows = (
-        [
-            neutralise(student.student),
-            *[number(result.score) for result in student.results],
-            number(student.score),
-            number(student.max_score),
-        ]
-        for student in report.students
+    writer.writerows(
+        [neutralise(student), *[number(score) for score in scores], number(total), number(maximum)]
+        for student, scores, total, maximum in students
     )
-    writer.writerows(rows)
     return buffer.getvalue()

@@ -17,7 +17,7 @@ from pathlib import Path
 from grader.cli.commands.common import add_problems_option, emit
 from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, UsageError
 from grader.grading import ClassGrader
-from grader.report import DIRECTORY_FORMATS, FORMATS, render
+from grader.report import DIRECTORY_FORMATS, FORMATS, ROW_FORMATS, render
 from grader.report.progress import progress
 from grader.spec.loader import load_problems
 from grader.submissions.files import parse_timestamp
@@ -64,13 +64,15 @@ def run(args: argparse.Namespace) -> int:
     problems = load_problems(args.problems)
     grader = ClassGrader(problems, now=now)
     grader.add(progress(read_submissions(args.submissions), quiet=args.quiet))
-    report = grader.report()
-    if args.format in DIRECTORY_FORMATS:
-        DIRECTORY_FORMATS[args.format](report, args.output, problems)
+    if args.format in ROW_FORMATS:
+        emit(ROW_FORMATS[args.format](problems.ids, grader.gradebook_rows()), args.output)
+    elif args.format in DIRECTORY_FORMATS:
+        DIRECTORY_FORMATS[args.format](grader.report(), args.output, problems)
     else:
-        emit(render(report, args.format), args.output)
-    for issue in report.errors:
+        emit(render(grader.report(), args.format), args.output)
+    issues = grader.issues()
+    for issue in issues:
         print(f"grade: skipped: {issue}", file=sys.stderr)
     if args.output is not None and not args.quiet:
-        print(f"grade: wrote {args.output} ({len(report.students)} students)", file=sys.stderr)
-    return EXIT_SOME_INPUT_UNREADABLE if report.errors else EXIT_OK
+        print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
+    return EXIT_SOME_INPUT_UNREADABLE if issues else EXIT_OK
