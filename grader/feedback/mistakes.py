@@ -177,16 +177,19 @@ def _carry_sentence(evidence: Evidence) -> str:
             source = s
             break
     raw = format_value(trace.h_raw[0, source])
-    own = format_value(evidence.given[source])
+    # the student's own rounded h when they report h; the rounded h of the computation otherwise
+    own = format_value(evidence.given[source] if evidence.symbol == "h" else trace.h[0, source])
     later = evidence.names([p for p in evidence.changed if p >= first])
     verb = "follows" if len([p for p in evidence.changed if p >= first]) == 1 else "follow"
     if carried_exact:
+        whose = "your" if evidence.symbol == "h" else "the"
         return (
             f"Your {later} {verb} from feeding the unrounded h_{source} = {raw} forward instead of "
-            f"your rounded h_{source} = {own}; this problem uses the rounded h_t in the next step."
+            f"{whose} rounded h_{source} = {own}; this problem uses the rounded h_t in the next step."
         )
+    whose = "your" if evidence.symbol == "h" else "the"
     return (
-        f"Your {later} {verb} from feeding your rounded h_{source} = {own} forward; this problem "
+        f"Your {later} {verb} from feeding {whose} rounded h_{source} = {own} forward; this problem "
         f"uses h_t before rounding (h_{source} = {raw}) in the next step and rounds only what you report."
     )
 
@@ -275,11 +278,14 @@ def _no_rounding_sentence(evidence: Evidence) -> str:
     rounding = evidence.problem.evaluation.rounding
     assert rounding is not None
     target = "the closest integer" if rounding.to == "integer" else f"{rounding.places} decimals"
+    carried = evidence.problem.evaluation.carry == "rounded"
+    if evidence.symbol == "h":
+        then = " and uses the rounded value in the next step." if carried else "."
+    else:
+        then = " (and h_t, whose rounded value the next step uses)." if carried else "."
     return (
         f"You did not round: your values are {evidence.symbol}_t before rounding. This problem rounds "
-        f"each {evidence.symbol}_t to {target}"
-        + (" and uses the rounded value in the next step." if evidence.problem.evaluation.carry == "rounded"
-           else ".")
+        f"each {evidence.symbol}_t to {target}{then}"
     )
 
 

@@ -131,3 +131,19 @@ def test_a_tie_at_the_last_kept_decimal_is_named_as_a_half_way_value():
         "Your c_0: before rounding it is -0.05, exactly half-way, and you rounded it away from zero to "
         "-0.1; this problem rounds half-way values toward zero. Your c_1 and c_2 follow correctly from that."
     )
+
+
+def test_sentences_for_an_answer_of_c_speak_of_c_and_quote_no_c_as_an_h():
+    # LSTM states 2 reporting c: key [1, -1, 1, 1, -1]; carrying h_2 = 0.5 gives c_3 = tanh(0) = 0
+    problem = seed_variant("seed", [1, 1, 0, 1, 1], answer={"kind": "sequence", "of": "c"})
+    key = compute_key(problem)
+    assert isinstance(key, np.ndarray)
+    assert key.tolist() == [1, -1, 1, 1, -1]
+    matches = diagnose(problem, key, np.array([1, -1, 1, 0, 1.0]))
+    assert [m.variant for m in matches] == ["carry_exact", "rounding_skipped"]
+    assert [m.sentence for m in matches] == [
+        "Your c_3 and c_4 follow from feeding the unrounded h_2 = 0.5 forward instead of the rounded "
+        "h_2 = 0; this problem uses the rounded h_t in the next step.",
+        "You did not round: your values are c_t before rounding. This problem rounds each c_t to the "
+        "closest integer (and h_t, whose rounded value the next step uses).",
+    ]
