@@ -321,8 +321,8 @@ def _engine(problem: Problem) -> Callable[[Array, Trace], Array]:
 
 def _output_gate_sentence(evidence: Evidence) -> str:
     return (
-        "Your answer is h_t = tanh(c_t), without the output gate: h_t = o_t · tanh(c_t) with "
-        "o_t = sigmoid(W^{o,h} h_{t-1} + W^{o,x} x_t + b_o). "
+        "Your answer is what you get without the output gate, taking h_t = tanh(c_t); "
+        "h_t = o_t · tanh(c_t) with o_t = sigmoid(W^{o,h} h_{t-1} + W^{o,x} x_t + b_o). "
         f"It first matters at {evidence.names(evidence.changed[:1])}."
     )
 
