@@ -225,7 +225,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     pending = [annotation]
     while pending:
         current = pending.pop(0)
-        if isinstance(current, type) and issubclass(current, BaseModel):
+        # on Python 3.10 `list[float]` passes isinstance(…, type) but not issubclass: check the origin
+        is_class = typing.get_origin(current) is None and isinstance(current, type)
+        if is_class and issubclass(current, BaseModel):
             found.append(current)
         else:
             pending.extend(typing.get_args(current))
