@@ -19,6 +19,9 @@ __all__ = ["DEFAULT_DATABASE", "database_url", "make_engine", "masked"]
 #: `grade serve` without `--db`: a SQLite file in the current directory, created on first start.
 DEFAULT_DATABASE = "grader.db"
 
+#: How long a PostgreSQL connection attempt may take (unless the URL says `?connect_timeout=`).
+CONNECT_TIMEOUT_SECONDS = 10
+
 _DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
@@ -82,7 +85,14 @@ def make_engine(url: URL | str, **options: Any) -> Engine:
     try:
         if url.get_backend_name() == "sqlite":
             if url.database and url.database != ":memory:":
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                directory = Path(url.database).parent
+                try:
+                    directory.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise BadDatabaseUrl(
+                        f"--db {masked(url)}: cannot create the directory {directory}: "
+                        f"{error.strerror or error}"
+                    ) from None
             if options.pop("null_pool", False):
                 options["poolclass"] = NullPool
             engine = create_engine(url, **options)
@@ -93,6 +103,9 @@ def make_engine(url: URL | str, **options: Any) -> Engine:
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
         options.setdefault("pool_timeout", 10)
+        if "connect_timeout" not in url.query:
+            # a server that never answers (a firewall dropping packets) fails in seconds, not minutes
+            options.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         return create_engine(url, **options)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
         raise BadDatabaseUrl(
