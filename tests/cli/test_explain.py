@@ -46,3 +46,16 @@ def test_writes_a_file(grade, tmp_path):
 def test_bad_usage_exits_2_with_a_message(grade, argv, message):
     run = grade("explain", *argv)
     assert run.code == 2 and message in run.err and "Traceback" not in run.err
+
+
+def test_inputs_that_vary_per_student_must_be_given(grade, write_spec):
+    text = (PROBLEMS / "lstm-states-2.yaml").read_text(encoding="utf-8")
+    text = text.replace("inputs: [1, 1, 0, 1, 1]", "inputs: {choose_from: [[1, 1, 1], [1, 1, 0, 1, 1]]}")
+    text = text.replace("expected: [1, -1, 0, 1, -1]\n", "").replace(
+        "statement: |\n", "statement: |\n  For the inputs {inputs}:\n"
+    )
+    spec = write_spec(text, "variants.yaml")
+    run = grade("explain", spec)
+    assert run.code == 2 and 'inputs vary per student; give them with --inputs "[...]"' in run.err
+    # x = 1, 1, 0 from h = 0: h = 1, -1, then 0.5 rounded toward zero
+    assert grade("explain", spec, "--inputs", "[1, 1, 0]").out.endswith("= [1, -1, 0]\n")
