@@ -122,3 +122,34 @@ def test_attempts_left(make_problems, used, left):
     unlimited = make_problems(SEED_SEQUENCE)["states"]
     assert attempts_left(unlimited, used) is None
     assert reveal_level(unlimited, attempts_used=used, now=None) == "positions"
+
+
+VARIANT = SEED_SEQUENCE.replace("statement: Enter [h_0, ..., h_4].", "statement: Inputs {inputs}.")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (SEED_SEQUENCE + "due: 2023-03-29T08:59:00\n",
+         ":17: due: expected a date and time with a UTC offset, like 2023-03-29T08:59:00-03:00; "
+         "got 2023-03-29T08:59:00"),
+        (SEED_SEQUENCE + "due: 2023-03-29T08:59:00Z\nlate: {policy: penalty, per_day: 1.5}\n",
+         ":18: late.per_day: expected a number of at most 1; got 1.5"),
+        (SEED_SEQUENCE + "scoring: half_credit\n", ":17: scoring: expected one of"),
+        (SEED_SEQUENCE + "scoring: edc\n", ":17: scoring: 'edc' is for choice problems"),
+        (SEED_SEQUENCE + "counts: first\n", ":17: counts: expected one of 'last', 'best'; got 'first'"),
+        (SEED_SEQUENCE + "max_attempts: 0\n", ":17: max_attempts: expected a number of at least 1; got 0"),
+        (VARIANT.replace("inputs: [1, 1, 0, 1, 1]", "inputs: {random: {alphabet: [0, 1], length: 0}}"),
+         ":12: inputs.random.length: expected a number of at least 1; got 0"),
+        (VARIANT.replace("inputs: [1, 1, 0, 1, 1]", "inputs: {random: {alphabet: [0, 1], length: 20000}}"),
+         ":12: inputs.random.length: expected a number of at most 10000; got 20000"),
+        (VARIANT.replace("inputs: [1, 1, 0, 1, 1]", "inputs: {random: {alphabet: [], length: 4}}"),
+         ":12: inputs.random.alphabet: expected at least 1 item(s); got none"),
+    ],
+)
+def test_course_operation_fields_are_checked_when_the_spec_loads(make_problems, spec, message):
+    from grader.errors import SpecError
+
+    with pytest.raises(SpecError) as error:
+        make_problems(spec)
+    assert message in str(error.value)
