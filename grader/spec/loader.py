@@ -91,9 +91,11 @@ def _located(error: Any) -> list[str | int]:
 
 
 def _most_telling(errors: Sequence[Any], data: Any) -> Any:
-    """The one error to report: the deepest in the document (a union's members each report one,
-    and the member that got furthest is the one the author meant); a typo'd key rather than the
-    `missing` error for the key it was meant to be."""
+    """The one error to report: in the first field that has errors, the deepest in the document
+    (a union's members each report one, and the member that got furthest is the one the author
+    meant); a typo'd key rather than the `missing` error for the key it was meant to be."""
+    first_field = errors[0]["loc"][:1]
+    errors = [error for error in errors if error["loc"][:1] == first_field]
     depth = [len(_field_path(data, _located(error))) for error in errors]
     best = errors[depth.index(max(depth))]
     if best["type"] == "missing":

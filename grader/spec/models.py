@@ -163,11 +163,15 @@ class LstmModel(_Spec):
             b_shape = _shape(gate.b)
             if b_shape != (size,):
                 raise FieldValueError(
-                    (*path, "b"), f"expected a list of {size} numbers (the cell size); got {_describe(gate.b)}"
+                    (*path, "b"),
+                    f"expected a list of {size} numbers (the cell size, as forget.b); "
+                    f"got {_describe(gate.b)}",
                 )
             if _shape(gate.W_h) != (size, size):
                 raise FieldValueError(
-                    (*path, "W_h"), f"expected a {size}×{size} matrix; got {_describe(gate.W_h)}"
+                    (*path, "W_h"),
+                    f"expected a {size}×{size} matrix (n = {size}, the length of forget.b); "
+                    f"got {_describe(gate.W_h)}",
                 )
             _check_rectangular(gate.W_h, (*path, "W_h"))
             _check_rectangular(gate.W_x, (*path, "W_x"))
@@ -486,7 +490,8 @@ def _check_inputs_fit(model: LstmModel, inputs: Inputs | None) -> None:
     elif isinstance(inputs, RandomInputs):
         if model.input_size != 1:
             raise FieldValueError(
-                ("inputs", "random"), f"random inputs are numbers, but this cell takes {model.input_size}-vectors"
+                ("inputs", "random"),
+                f"random inputs are numbers, but this cell takes {model.input_size}-vectors",
             )
         return
     d = model.input_size

@@ -190,7 +190,7 @@ CASES = [
      "(the key has 5 values, `expected` 1)"),
     # --- vector shapes that do not fit
     ("W_h not n×n", vector("input:  {W_h: [[1, 0], [0, 1]]", "input:  {W_h: [[1, 0, 0], [0, 1, 0]]"), 8,
-     "model.gates.input.W_h", "expected a 2×2 matrix; got a 2×3 matrix"),
+     "model.gates.input.W_h", "expected a 2×2 matrix (n = 2, the length of forget.b); got a 2×3 matrix"),
     ("ragged W_h", vector("input:  {W_h: [[1, 0], [0, 1]]", "input:  {W_h: [[1, 0], [0]]"), 8,
      "model.gates.input.W_h[1]", "every row needs 2 numbers like the first; got 1"),
     ("W_x columns differ between gates",
@@ -200,11 +200,11 @@ CASES = [
     ("b of the wrong length",
      vector("output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}",
             "output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0, 0]}"),
-     9, "model.gates.output.b", "expected a list of 2 numbers (the cell size); got a list of 3"),
+     9, "model.gates.output.b", "expected a list of 2 numbers (the cell size, as forget.b); got a list of 3"),
     ("a scalar gate in a vector cell",
      vector("output: {W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0]}",
             "output: {W_h: 1, W_x: 1, b: 0}"),
-     9, "model.gates.output.b", "expected a list of 2 numbers (the cell size); got a number"),
+     9, "model.gates.output.b", "expected a list of 2 numbers (the cell size, as forget.b); got a number"),
     ("initial state of the wrong length", vector("c: [0, 0]", "c: [0, 0, 0]"), 11, "model.initial.c",
      "expected a number or a list of 2 numbers; got 3"),
     ("an input of the wrong size", vector("[0, 1, 0]]\nanswer", "[0, 1]]\nanswer"), 12, "inputs[1]",
@@ -399,3 +399,10 @@ def test_paths_are_reported_as_given(grade, write_spec, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     run = grade("check", Path("relative.yaml"))
     assert run.err.startswith("grade: error: relative.yaml:14: ")
+
+
+def test_of_several_errors_the_first_field_is_reported(grade, write_spec):
+    # two mistakes: `title` (line 2) comes before `initial.h` (line 11), though the latter is deeper
+    path = write_spec(seed("title: States", "title: [States]").replace("{h: 0, c: 0}", "{h: x, c: 0}"))
+    run = grade("check", path)
+    assert run.err.splitlines() == [f"grade: error: {path}:2: title: expected text; got a list"]
