@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from grader import __version__
-from grader.cli.commands import batch, check, db, explain, key, serve, token, variant
+from grader.cli.commands import batch, check, db, explain, gradebook, key, serve, token, variant
 from grader.errors import EXIT_USAGE, GraderError
 
 __all__ = ["main", "COMMANDS"]
@@ -25,6 +25,7 @@ COMMANDS: dict[str, ModuleType] = {
     "serve": serve,
     "token": token,
     "db": db,
+    "gradebook": gradebook,
     "variant": variant,
 }
 

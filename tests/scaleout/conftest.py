@@ -19,11 +19,21 @@ from sqlalchemy.pool import NullPool
 
 from grader.auth import issue_student_token
 from grader.storage import database_url
-from tests.service.conftest import SECRET, STAFF_TOKEN, Database, course, course_dir, postgres_url
+from tests.service.conftest import (
+    SECRET,
+    STAFF_TOKEN,
+    Database,
+    course,
+    course_dir,
+    database,
+    postgres_database,
+    postgres_url,
+    sqlite_database,
+)
 
 __all__ = [
-    "ENV", "STAFF", "course", "course_dir", "module_database", "postgres_module_database", "postgres_schema",
-    "postgres_url", "token_for",
+    "ENV", "STAFF", "course", "course_dir", "database", "module_database", "postgres_database",
+    "postgres_module_database", "postgres_schema", "postgres_url", "sqlite_database", "token_for",
 ]
 
 #: What every server process of a test shares: the signing secret and the staff token.

@@ -1,0 +1,59 @@
+"""Export the service's gradebook from its database: the same CSV, JSON and table as batch grading.
+
+Reads the database `grade serve` records into (a SQLite file or postgresql://…), never migrates
+it: a database without the grader schema, or with a newer one, is refused (exit 2). Each student
+who submitted gets one row; each problem's result is the last counted attempt (or the best, per
+the spec's `counts`), exactly as the service shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.cli.commands.common import add_problems_option, emit
+from grader.errors import EXIT_OK, UsageError
+from grader.report import DIRECTORY_FORMATS, FORMATS, render
+from grader.spec.loader import load_problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", required=True, metavar="PATH|URL",
+        help="the service's database: SQLite file or postgresql://user@host/db URL",
+    )
+    add_problems_option(parser)
+    parser.add_argument(
+        "--format", choices=sorted([*FORMATS, *DIRECTORY_FORMATS]), default="csv",
+        help="csv (default), json, table, or gradescope (a directory, needs --output)",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="PATH",
+        help="write the gradebook here (atomically) instead of stdout",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from grader.service.checking import Checker
+        from grader.storage import open_storage
+    except ImportError as error:
+        raise UsageError(
+            f"grade gradebook needs the server extra: pip install 'grader[server]' ({error})"
+        ) from None
+    if args.format in DIRECTORY_FORMATS and args.output is None:
+        raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
+    problems = load_problems(args.problems)
+    storage = open_storage(args.db, migrate=False)
+    try:
+        report = Checker(problems, storage).gradebook()
+    finally:
+        storage.close()
+    if args.format in DIRECTORY_FORMATS:
+        DIRECTORY_FORMATS[args.format](report, args.output, problems)
+    else:
+        emit(render(report, args.format), args.output)
+    if args.output is not None:
+        print(f"grade: wrote {args.output} ({len(report.students)} students)", file=sys.stderr)
+    return EXIT_OK
