@@ -55,7 +55,8 @@ def _top_parser() -> argparse.ArgumentParser:
         description=(
             "Grade quantitative homework (LSTM sequence problems and multiple choice) "
             "against answers computed from each problem's YAML spec.\n\n"
-            "  grade SUBMISSIONS  grade a directory of per-student files (see `grade SUBMISSIONS --help`)\n"
+            "  grade SUBMISSIONS  grade per-student files, or a JSONL / CSV / Open edX export "
+            "(see `grade SUBMISSIONS --help`)\n"
             + verbs
         ),
         epilog=_EXIT_CODES,
