@@ -39,7 +39,7 @@ Key = Union[Array, tuple[str, ...]]
 CELLS: dict[str, Callable[..., Trace]] = {"lstm": run_lstm}
 
 
-def inputs_array(model: LstmModel, sequence: Sequence[Any]) -> Array:
+def inputs_array(model: LstmModel, sequence: Sequence[Any] | Array) -> Array:
     """One input sequence as an array of shape (T, d)."""
     return np.asarray(sequence, dtype=np.float64).reshape(len(sequence), model.input_size)
 
@@ -87,11 +87,16 @@ def compute_keys(problem: Problem, inputs: Array, evaluation: Evaluation | None 
 def compute_key(
     problem: Problem, inputs: Array | None = None, evaluation: Evaluation | None = None
 ) -> Key:
-    """The canonical answer for the problem's inputs (or the given (T, d) inputs)."""
+    """The canonical answer for the problem's inputs (or the given inputs: (T, d), or (T,) when
+    each x_t is a number)."""
     if isinstance(problem.answer, ChoiceAnswer):
         return problem.answer.correct_ids
-    batch = fixed_inputs(problem) if inputs is None else inputs
-    keys: Array = compute_keys(problem, np.asarray(batch, np.float64)[None], evaluation)
+    if inputs is None:
+        batch = fixed_inputs(problem)
+    else:
+        assert problem.model is not None
+        batch = inputs_array(problem.model, np.asarray(inputs, np.float64))
+    keys: Array = compute_keys(problem, batch[None], evaluation)
     return np.asarray(keys[0], dtype=np.float64)
 
 

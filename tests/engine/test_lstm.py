@@ -319,3 +319,11 @@ def test_evaluation_override_leaves_the_problem_alone():
     exact_carry = Evaluation.model_validate({**SEED_EVALUATION, "carry": "exact"})
     assert compute_key(p, evaluation=exact_carry).tolist() == [1, -1, 0, 0, 1]
     assert compute_key(p).tolist() == [1, -1, 0, 1, -1]
+
+
+@pytest.mark.parametrize(
+    "inputs", [[1, 1, 0, 1, 1], [[1], [1], [0], [1], [1]], np.array([1.0, 1, 0, 1, 1])]
+)
+def test_given_inputs_may_be_numbers_or_one_element_rows(inputs):
+    p = problem([0])
+    assert compute_key(p, inputs).tolist() == [1, -1, 0, 1, -1]
