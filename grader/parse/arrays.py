@@ -28,6 +28,8 @@ _TOKEN = re.compile(
     r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
 )
 _CLOSING = {"[": "]", "(": ")"}
+#: What may follow a number, besides white space: a separator or a bracket.
+_BOUNDARY = frozenset(",;[]()")
 #: A list of rows is two levels of brackets; anything deeper is no answer (and must not recurse).
 _MAX_BRACKET_DEPTH = 2
 
@@ -75,6 +77,16 @@ class _Parser:
         self.position = match.end()
         kind = match.lastgroup
         assert kind is not None
+        after = self.text[match.end() : match.end() + 1]
+        if kind == "number" and after and not (after.isspace() or after in _BOUNDARY):
+            # `1.5.5`, `1..5`, `1-1`: two numbers only with a space or separator between them
+            start = match.start(kind)
+            word = re.match(r"[^\s,;\[\]()]+", self.text[start:])
+            assert word is not None
+            raise InvalidAnswer(
+                f"{word.group(0)!r} (at character {start + 1}) is not a number; "
+                "expected numbers like [1, -1, 0]"
+            )
         return kind, match.group(kind), match.start(kind)
 
     def peek(self) -> tuple[str, str, int] | None:
