@@ -110,3 +110,21 @@ def test_rows_and_report_give_the_same_gradebook(problems, tmp_path):
     # alice: her own variant right; last valid attempt at states 2 wrong (the invalid one after it
     # uses no attempt); one box too many
     assert from_rows.splitlines()[1:] == ["alice,1,0,0,1,3", "'-b,0,1,0,1,3"]
+
+
+def test_the_gradebook_holds_about_a_kilobyte_per_student(problems, tmp_path):
+    """Memory grows with the gradebook (a cell per student and problem), not with what was read."""
+    import tracemalloc
+
+    source = tmp_path / "class.jsonl"
+    line = '{"student": "s%05d", "answers": {"lstm-states-1": [0, 0, 1, -1, 0, 1], "lstm-info": ["c"]}}\n'
+    source.write_text("".join(line % i for i in range(10_000)))
+    grader = ClassGrader(problems)
+    tracemalloc.start()
+    try:
+        grader.add(read_submissions(source))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert grader.student_count == 10_000
+    assert held < 10_000 * 1_000  # was ~8 KB per student while list answers kept orjson's buffers
