@@ -52,6 +52,9 @@ NOT_TIES = [
     (0.7615941559557649, 12, 0.761594155956),  # 12 decimals: not every value is a "tie"
     (0.123456785049, 8, 0.12345679),
     (1e10 + 0.25, 0, 1e10),
+    (1e300, 12, 1e300),  # scaling by 10^12 would overflow: already whole in the last place
+    (-3.0e20, 2, -3.0e20),
+    (2.0**53 + 2, 0, 2.0**53 + 2),
     (3.0, 0, 3.0),
 ]
 
