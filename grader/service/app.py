@@ -27,7 +27,16 @@ from grader.service.errors import ServiceError
 from grader.spec.loader import ProblemSet
 from grader.storage import DatabaseUnavailable, Storage
 
-__all__ = ["ServiceSettings", "create_app", "caller_of", "checker_of", "now_of", "TOKEN_COOKIE"]
+__all__ = [
+    "TOKEN_COOKIE",
+    "ServiceSettings",
+    "caller_of",
+    "checker_of",
+    "create_app",
+    "now_of",
+    "request_checker",
+    "request_time",
+]
 
 log = logging.getLogger("grader.service")
 
@@ -67,17 +76,28 @@ def _unavailable(error: DatabaseUnavailable) -> ServiceError:
 
 
 # -- dependencies (read by the routes) ---------------------------------------------------------
+# Each is cheap and never blocks, so it is `async`: FastAPI would run a plain `def` dependency in
+# the thread pool, one thread hop per dependency per request.
 
 
-def checker_of(request: Request) -> Checker:
+def request_checker(request: Request) -> Checker:
     checker: Checker = request.app.state.checker
     return checker
 
 
-def now_of(request: Request) -> datetime:
-    """The request's time, read once per request from the settings' clock."""
+def request_time(request: Request) -> datetime:
+    """The time from the settings' clock (read once per request by `now_of`)."""
     settings: ServiceSettings = request.app.state.settings
     return settings.clock()
+
+
+async def checker_of(request: Request) -> Checker:
+    return request_checker(request)
+
+
+async def now_of(request: Request) -> datetime:
+    """The request's time, read once per request from the settings' clock."""
+    return request_time(request)
 
 
 def token_of(request: Request) -> str | None:
@@ -98,14 +118,14 @@ def token_of(request: Request) -> str | None:
 def identify_token(request: Request, token: str) -> Caller:
     settings: ServiceSettings = request.app.state.settings
     try:
-        return identify(token, secret=settings.secret, staff_token=settings.staff_token, now=now_of(request))
+        return identify(token, secret=settings.secret, staff_token=settings.staff_token, now=settings.clock())
     except TokenExpired as error:
         raise ServiceError("token_expired", str(error)) from None
     except TokenInvalid as error:
         raise ServiceError("invalid_token", str(error)) from None
 
 
-def caller_of(request: Request) -> Caller:
+async def caller_of(request: Request) -> Caller:
     """The authenticated caller; missing_token, invalid_token or token_expired otherwise."""
     token = token_of(request)
     if token is None:
@@ -115,8 +135,8 @@ def caller_of(request: Request) -> Caller:
     return identify_token(request, token)
 
 
-def staff_of(request: Request) -> Caller:
-    caller = caller_of(request)
+async def staff_of(request: Request) -> Caller:
+    caller = await caller_of(request)
     if caller.role != "staff":
         raise ServiceError("staff_only", "this route is for course staff")
     return caller

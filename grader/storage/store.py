@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from grader.storage.engines import masked
+from grader.storage.engines import READ_ONLY, masked
 from grader.storage.errors import DatabaseUnavailable
 from grader.storage.schema import attempt_counts, submissions
 
@@ -98,17 +98,23 @@ def _row_to_submission(row: Any) -> StoredSubmission:
 class Storage:
     """The service's database: submissions and attempt counters."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_engine: Engine | None = None) -> None:
+        #: Where transactions that write go (for SQLite: one connection; see `open_storage`).
         self.engine = engine
+        #: Where reads go: the same engine, or for SQLite a pool of readers beside the writer.
+        self.read_engine = read_engine or engine
         self._insert_ignore = (
             postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         )
 
     @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as connection:
-                yield connection
+            with (self.read_engine if read_only else self.engine).connect() as connection:
+                if read_only:
+                    connection = connection.execution_options(**{READ_ONLY: True})
+                with connection.begin():
+                    yield connection
         except (OperationalError, DBAPIError) as error:
             if isinstance(error, DBAPIError) and not isinstance(error, OperationalError) and not (
                 error.connection_invalidated
@@ -135,14 +141,28 @@ class Storage:
             "days_late": new.days_late,
         }
 
-    def record_uncounted(self, new: NewSubmission) -> int:
-        """Record an answer that uses no attempt (an unreadable one); returns its id."""
+    def record_uncounted(self, new: NewSubmission, max_attempts: int | None = None) -> tuple[int, int]:
+        """Record an answer that uses no attempt (an unreadable one): (its id, attempts used).
+
+        Raises AttemptsExhausted (recording nothing) when every attempt is already used: a
+        student with none left gets the same refusal whatever they send.
+        """
         with self._transaction() as connection:
+            used = int(
+                connection.execute(
+                    select(attempt_counts.c.used).where(
+                        attempt_counts.c.student == new.student, attempt_counts.c.problem == new.problem
+                    )
+                ).scalar_one_or_none()
+                or 0
+            )
+            if max_attempts is not None and used >= max_attempts:
+                raise AttemptsExhausted(used)
             result = connection.execute(
                 insert(submissions).values(**self._values(new, counted=False, attempt=None))
                 .returning(submissions.c.id)
             )
-            return int(result.scalar_one())
+            return int(result.scalar_one()), used
 
     @contextmanager
     def claim_attempt(
@@ -187,7 +207,7 @@ class Storage:
                 raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
 
     def attempts_used(self, student: str, problem: str) -> int:
-        with self._transaction() as connection:
+        with self._transaction(read_only=True) as connection:
             used = connection.execute(
                 select(attempt_counts.c.used).where(
                     attempt_counts.c.student == student, attempt_counts.c.problem == problem
@@ -196,7 +216,7 @@ class Storage:
         return int(used or 0)
 
     def attempts_by_problem(self, student: str) -> dict[str, int]:
-        with self._transaction() as connection:
+        with self._transaction(read_only=True) as connection:
             rows = connection.execute(
                 select(attempt_counts.c.problem, attempt_counts.c.used).where(
                     attempt_counts.c.student == student
@@ -215,7 +235,7 @@ class Storage:
             query = query.where(submissions.c.problem == problem)
         if limit is not None:
             query = query.limit(limit)
-        with self._transaction() as connection:
+        with self._transaction(read_only=True) as connection:
             return [_row_to_submission(row) for row in connection.execute(query)]
 
     def count(
@@ -228,8 +248,10 @@ class Storage:
             query = query.where(submissions.c.problem == problem)
         if counted is not None:
             query = query.where(submissions.c.counted == counted)
-        with self._transaction() as connection:
+        with self._transaction(read_only=True) as connection:
             return int(connection.execute(query).scalar_one())
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

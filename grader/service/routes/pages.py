@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from grader.auth import Caller
 from grader.engine.keys import format_number
-from grader.service.app import TOKEN_COOKIE, checker_of, identify_token, now_of, token_of
+from grader.service.app import TOKEN_COOKIE, identify_token, request_checker, request_time, token_of
 from grader.service.checking import Checker
 from grader.service.errors import ServiceError
 from grader.service.mathtext import statement_html
@@ -113,7 +113,7 @@ def index(request: Request) -> Response:
     caller = _page_caller(request)
     if not isinstance(caller, Caller):
         return RedirectResponse("/login", status_code=303)
-    checker: Checker = checker_of(request)
+    checker: Checker = request_checker(request)
     return _render(request, "index.html", {"problems": checker.summaries(), "caller": caller})
 
 
@@ -162,7 +162,7 @@ def problem_page(request: Request, problem_id: str) -> Response:
     if isinstance(student, Response):
         return student
     try:
-        return _problem_page(request, checker_of(request), problem_id, student, now_of(request))
+        return _problem_page(request, request_checker(request), problem_id, student, request_time(request))
     except ServiceError as error:
         return _not_found(request, error)
 
@@ -172,8 +172,8 @@ async def submit_page(request: Request, problem_id: str) -> Response:
     student = _student(request)
     if isinstance(student, Response):
         return student
-    checker = checker_of(request)
-    now = now_of(request)
+    checker = request_checker(request)
+    now = request_time(request)
     if not _same_origin(request):
         return _not_found(request, ServiceError("cross_site", "this form was posted from another site"))
     form = await _form(request)
