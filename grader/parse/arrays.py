@@ -28,6 +28,8 @@ _TOKEN = re.compile(
     r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
 )
 _CLOSING = {"[": "]", "(": ")"}
+#: Brackets, separators or inner spaces: a string in a list that is a row, not one number.
+_ROW_MARKS = re.compile(r"[\[\](),;\s]")
 #: What may follow a number, besides white space: a separator or a bracket.
 _BOUNDARY = frozenset(",;[]()")
 #: A list of rows is two levels of brackets; anything deeper is no answer (and must not recurse).
@@ -161,6 +163,12 @@ def _from_data(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         if depth == 0:
             return _parse_text(value)
+        if depth == 1 and _ROW_MARKS.search(value.strip()):
+            # a list with one typed row per step, as a form with a field per h_t sends it
+            row = _parse_text(value)
+            if any(isinstance(item, list) for item in row):
+                raise InvalidAnswer(f"{value.strip()!r} is not a number or a row of numbers")
+            return row
         return parse_number(value)
     if isinstance(value, list):
         if depth > 1:

@@ -86,6 +86,9 @@ INVALID = [
     ([1, True], "True is not a number"),
     ([1, None], "an entry is empty (null); expected a number"),
     ([1, "two"], "'two' is not a number"),
+    (["1 2"], "expected a flat list of numbers like [1, -1, 0]"),
+    (["[[1]]"], "'[[1]]' is not a number or a row of numbers"),
+    (["[1,,2]"], "empty entry at character 4 (','): a separator with no number before it"),
     ([float("nan")], "nan is not a finite number"),
     (float("inf"), "inf is not a finite number"),
     ([[[1]]], "lists are nested too deeply"),
@@ -109,6 +112,7 @@ def test_invalid_forms_say_what_was_expected(raw, message):
         ("[(1, 0), (0, −1)]", [[1, 0], [0, -1]]),
         ([[1, 0], [0, 1]], [[1, 0], [0, 1]]),
         ([["1", "0"], [0, "1e0"]], [[1, 0], [0, 1]]),
+        (["[1, 0]", "0 1"], [[1, 0], [0, 1]]),  # one typed row per step
         ("[[0.5, -0.25]]", [[0.5, -0.25]]),
     ],
 )

@@ -118,3 +118,39 @@ def test_exponent_notation_is_a_number(write_spec, value):
     )
     problem = load_problem(write_spec(spec))
     assert problem.answer.compare is not None and problem.answer.compare.abs_tol == 1e-6
+
+
+PAIR = """\
+id: pair
+title: Pair
+statement: s
+model:
+  cell: lstm
+  gates:
+    forget: {W_h: [[0, 0], [0, 0]], W_x: [[0], [0]], b: [-100, -100]}
+    input:  {W_h: [[0, 0], [0, 0]], W_x: [[0], [0]], b: [100, 100]}
+    output: {W_h: [[0, 0], [0, 0]], W_x: [[0], [0]], b: [100, 100]}
+    cell:   {W_h: [[0, 0], [0, 0]], W_x: [[100], [-100]], b: [0, 0]}
+inputs: [1, 0]
+evaluation:
+  activation: {kind: saturating, at: 1}
+  rounding: {to: integer}
+answer: {kind: sequence}
+"""
+
+
+@pytest.mark.parametrize("expected", ["[[1, -1], [0, 0]]", "['[1, -1]', [0, 0]]"])
+def test_a_vector_expected_that_agrees(write_spec, expected):
+    # x = 1: cell inputs tanh(±100) = ±1 so h = [1, -1]; x = 0: tanh(0) = 0
+    problem = load_problem(write_spec(PAIR + f"expected: {expected}\n"))
+    assert compute_key(problem).tolist() == [[1, -1], [0, 0]]
+
+
+def test_a_vector_expected_that_disagrees(grade, write_spec):
+    path = write_spec(PAIR + "expected: [[1, -1], [0, 1]]\n")
+    run = grade("check", path)
+    assert run.code == 2
+    assert run.err.splitlines() == [
+        f"grade: error: {path}:16: expected: the engine computes [[1, -1], [0, 0]], "
+        "but `expected` says [[1, -1], [0, 1]] (differ at h_1)"
+    ]
