@@ -406,3 +406,13 @@ def test_of_several_errors_the_first_field_is_reported(grade, write_spec):
     path = write_spec(seed("title: States", "title: [States]").replace("{h: 0, c: 0}", "{h: x, c: 0}"))
     run = grade("check", path)
     assert run.err.splitlines() == [f"grade: error: {path}:2: title: expected text; got a list"]
+
+
+def test_course_order_names_an_unknown_problem(grade, write_spec, tmp_path):
+    write_spec(SEED_SPEC, "course/states.yaml")
+    course = write_spec("order: [states, stats]\n", "course/course.yaml")
+    run = grade("check", tmp_path / "course")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [
+        f"grade: error: {course}:1: order[1]: unknown problem id 'stats'; known: states"
+    ]
