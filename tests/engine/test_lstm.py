@@ -294,10 +294,25 @@ def test_a_batch_gives_the_same_keys_as_one_sequence_at_a_time():
         assert row.tolist() == compute_key(p, np.array(sequence, dtype=float)[:, None]).tolist()
 
 
-def test_c_is_reported_rounded_but_carried_exact():
+def test_the_answer_can_be_c():
     p = problem([1, 1, 0, 1, 1], answer={"of": "c"})
     # c_t = f·c + i·g with f = 0: c_t = i_t·g_t, i.e. [1, -1, 1, 1, -1] (c_3 = tanh(50) since h_2 → 0)
     assert compute_key(p).tolist() == [1, -1, 1, 1, -1]
+
+
+def test_c_is_reported_rounded_but_carried_exact():
+    # f = i = o = 1 and g = tanh(0.266) = 0.2599… each step, so c_t = (t + 1)·0.2599…:
+    # 0.26, 0.52, 0.78 reported to one decimal as 0.3, 0.5, 0.8. Had the rounded c been
+    # carried, it would read 0.3, 0.3 + 0.26 = 0.56 → 0.6, 0.86 → 0.9.
+    gates = {
+        "forget": {"W_h": 0, "W_x": 0, "b": 100},
+        "input": {"W_h": 0, "W_x": 0, "b": 100},
+        "output": {"W_h": 0, "W_x": 0, "b": 100},
+        "cell": {"W_h": 0, "W_x": 0, "b": 0.266},
+    }
+    evaluation = {"activation": "exact", "rounding": {"decimals": 1}, "carry": "rounded"}
+    p = problem([0, 0, 0], gates=gates, evaluation=evaluation, answer={"of": "c"})
+    assert compute_key(p).tolist() == [0.3, 0.5, 0.8]
 
 
 @pytest.mark.parametrize(
