@@ -336,6 +336,7 @@ def _check_expected(problem: Problem, path: Path, document: Document) -> None:
 
 
 def _spec_files(paths: Iterable[Path]) -> list[Path]:
+    """The spec files under `paths`, each once (`grade check problems/ problems/a.yaml`)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -346,7 +347,13 @@ def _spec_files(paths: Iterable[Path]) -> list[Path]:
             files.append(path)
         else:
             raise SpecError("no such file or directory", file=path)
-    return files
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        if file.resolve() not in seen:
+            seen.add(file.resolve())
+            unique.append(file)
+    return unique
 
 
 def _ordered(

@@ -154,3 +154,8 @@ def test_a_vector_expected_that_disagrees(grade, write_spec):
         f"grade: error: {path}:16: expected: the engine computes [[1, -1], [0, 0]], "
         "but `expected` says [[1, -1], [0, 1]] (differ at h_1)"
     ]
+
+
+def test_a_file_named_twice_is_loaded_once():
+    problems = load_problems([PROBLEMS, PROBLEMS / "lstm-info.yaml", PROBLEMS / ".." / "problems"])
+    assert problems.ids == ["lstm-states-1", "lstm-states-2", "lstm-info"]
