@@ -23,6 +23,8 @@ def _tokens(raw: Any) -> list[str]:
         text = unicodedata.normalize("NFKC", raw).strip()  # full-width letters as ASCII
         if text[:1] in "[(" and text[-1:] in "])":
             text = text[1:-1]
+        elif text[:1] in "[(" or text[-1:] in "])":
+            raise InvalidAnswer(f"unbalanced brackets in {text!r}; expected choice ids like [a, c]")
         return [token.strip("'\"") for token in _SEPARATORS.split(text) if token.strip("'\"")]
     if isinstance(raw, list):
         tokens = []

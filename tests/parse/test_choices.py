@@ -50,6 +50,8 @@ def test_accepted_selections(raw, selected):
         ("e", "unknown choice 'e'; the choices are a, b, c, d"),
         (["c", "x"], "unknown choice 'x'; the choices are a, b, c, d"),
         ("c.", "unknown choice 'c.'; the choices are a, b, c, d"),
+        ("[c", "unbalanced brackets in '[c'; expected choice ids like [a, c]"),
+        ("a, c]", "unbalanced brackets in 'a, c]'; expected choice ids like [a, c]"),
         ("", "no choice selected; select one or more of a, b, c, d"),
         ("[]", "no choice selected; select one or more of a, b, c, d"),
         (None, "no choice selected; select one or more of a, b, c, d"),
