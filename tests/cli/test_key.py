@@ -117,7 +117,7 @@ def test_an_unwritable_output_is_a_usage_error_and_nothing_is_written(grade, tmp
     blocker.write_text("not a directory")
     run = grade("key", PROBLEMS, "--output", blocker / "answers.json")
     assert run.code == 2
-    assert run.err.startswith(f"grade: error: cannot write {blocker / 'answers.json'}: ")
+    assert run.err == f"grade: error: cannot write {blocker / 'answers.json'}: {blocker} is not a directory\n"
     assert "Traceback" not in run.err
     assert blocker.read_text() == "not a directory"
 

@@ -33,5 +33,6 @@ def emit(text: str, output: Path | None) -> None:
         try:
             write_atomically(output, text)
         except OSError as error:  # a missing or read-only directory: say so, write nothing
-            reason = error.strerror or str(error)
+            blocker = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+            reason = f"{blocker} is not a directory" if blocker else (error.strerror or str(error))
             raise UsageError(f"cannot write {output}: {reason}") from None
