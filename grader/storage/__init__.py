@@ -3,7 +3,7 @@
 from grader.storage.engines import DEFAULT_DATABASE, database_url, make_engine, masked
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch, StorageError
 from grader.storage.migrate import check_schema, current_revision, head_revision, upgrade
-from grader.storage.store import AttemptsExhausted, NewSubmission, Storage, StoredSubmission
+from grader.storage.store import AttemptsExhausted, NewSubmission, OfflineAttempt, Storage, StoredSubmission
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -11,6 +11,7 @@ __all__ = [
     "BadDatabaseUrl",
     "DatabaseUnavailable",
     "NewSubmission",
+    "OfflineAttempt",
     "SchemaMismatch",
     "Storage",
     "StorageError",

@@ -49,7 +49,11 @@ submissions = Table(
     #: 1, 2, … among the counted attempts of (student, problem); NULL when not counted.
     Column("attempt", Integer, nullable=True),
     Column("days_late", Integer, nullable=False, server_default="0"),
+    #: A batch-graded attempt's identity (a hash of what was submitted); NULL for online answers.
+    #: Unique, so recording the same batch twice records each attempt once.
+    Column("origin", String(64), nullable=True),
     Index("ix_submissions_student_problem", "student", "problem"),
+    Index("ux_submissions_origin", "origin", unique=True),
 )
 
 #: Counted attempts per (student, problem): the row a submission locks to claim its attempt.

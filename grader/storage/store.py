@@ -9,7 +9,7 @@ of processes, records more than max_attempts counted attempts. No Python lock is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,7 +23,7 @@ from grader.storage.engines import READ_ONLY, masked
 from grader.storage.errors import DatabaseUnavailable
 from grader.storage.schema import attempt_counts, submissions
 
-__all__ = ["AttemptsExhausted", "NewSubmission", "Storage", "StoredSubmission"]
+__all__ = ["AttemptsExhausted", "NewSubmission", "OfflineAttempt", "Storage", "StoredSubmission"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,15 @@ class StoredSubmission:
     counted: bool
     attempt: int | None
     days_late: int
+
+
+@dataclass(frozen=True)
+class OfflineAttempt:
+    """A batch-graded attempt to record once: `origin` identifies it across runs of the batch."""
+
+    origin: str
+    submission: NewSubmission
+    counted: bool
 
 
 class AttemptsExhausted(Exception):
@@ -205,6 +214,45 @@ class Storage:
             yield number, record
             if not recorded:
                 raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
+
+    def record_offline(self, entries: Sequence[OfflineAttempt]) -> int:
+        """Record batch-graded attempts in one transaction, each once: an entry whose origin is
+        already stored is skipped (the unique index decides, so concurrent runs cannot double
+        one). A counted attempt takes the next attempt number of its (student, problem), without
+        a limit: it was made offline, before anyone could refuse it. Returns how many were new.
+        """
+        dialect_insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        added = 0
+        with self._transaction() as connection:
+            for entry in entries:
+                new = entry.submission
+                values = {**self._values(new, counted=entry.counted, attempt=None), "origin": entry.origin}
+                new_id = connection.execute(
+                    dialect_insert(submissions)
+                    .values(**values)
+                    .on_conflict_do_nothing(index_elements=["origin"])
+                    .returning(submissions.c.id)
+                ).scalar_one_or_none()
+                if new_id is None:
+                    continue
+                added += 1
+                if not entry.counted:
+                    continue
+                connection.execute(
+                    dialect_insert(attempt_counts)
+                    .values(student=new.student, problem=new.problem, used=0)
+                    .on_conflict_do_nothing()
+                )
+                number = connection.execute(
+                    update(attempt_counts)
+                    .where(attempt_counts.c.student == new.student, attempt_counts.c.problem == new.problem)
+                    .values(used=attempt_counts.c.used + 1)
+                    .returning(attempt_counts.c.used)
+                ).scalar_one()
+                connection.execute(
+                    update(submissions).where(submissions.c.id == new_id).values(attempt=int(number))
+                )
+        return added
 
     def attempts_used(self, student: str, problem: str) -> int:
         with self._transaction(read_only=True) as connection:

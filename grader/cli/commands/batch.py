@@ -13,6 +13,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.cli.commands.common import add_problems_option, emit
 from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, UsageError
@@ -22,6 +23,9 @@ from grader.report.progress import progress
 from grader.spec.loader import load_problems
 from grader.submissions.files import parse_timestamp
 from grader.submissions.formats import read_submissions
+
+if TYPE_CHECKING:
+    from grader.storage import Storage
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar or summary lines on stderr"
     )
+    parser.add_argument(
+        "--db", metavar="PATH|URL",
+        help="also record every attempt into the service's database (SQLite file or postgresql:// "
+        "URL), so `grade gradebook --db` shows online and offline work together; each attempt is "
+        "recorded once, so re-running adds only new attempts",
+    )
 
 
 def _now(text: str | None) -> datetime:
@@ -62,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
     now = _now(args.now)
     problems = load_problems(args.problems)
+    storage = None if args.db is None else _open_storage(args.db)  # a bad --db fails before grading
     grader = ClassGrader(problems, now=now)
     grader.add(progress(read_submissions(args.submissions), quiet=args.quiet))
     if args.format in ROW_FORMATS:
@@ -75,4 +86,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"grade: skipped: {issue}", file=sys.stderr)
     if args.output is not None and not args.quiet:
         print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
+    if storage is not None:
+        from grader.service.offline import record_batch
+
+        try:  # the input read a second time, streamed: the gradebook above kept no attempts
+            recorded = record_batch(problems, storage, read_submissions(args.submissions), now=now)
+        finally:
+            storage.close()
+        if not args.quiet:
+            print(
+                f"grade: recorded {recorded.added} new attempts in {args.db} ({recorded.already} already "
+                f"there, {recorded.past_due} past due under `late: reject` not recorded)",
+                file=sys.stderr,
+            )
     return EXIT_SOME_INPUT_UNREADABLE if issues else EXIT_OK
+
+
+def _open_storage(db: str) -> Storage:
+    try:
+        from grader.storage import open_storage
+    except ImportError as error:
+        raise UsageError(f"--db needs the server extra: pip install 'grader[server]' ({error})") from None
+    return open_storage(db)
