@@ -188,6 +188,8 @@ def _bound(value: Any) -> Any:
 
 def _show(value: Any) -> str:
     """A given value as the author would recognise it, shortened when long."""
+    if value is None:
+        return "nothing"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

@@ -8,6 +8,7 @@ wrote the cell in scalar form.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -359,7 +360,11 @@ class ChoiceAnswer(_Spec):
         return tuple(choice.id for choice in self.choices if choice.correct)
 
 
-Answer = Annotated[Union[SequenceAnswer, ChoiceAnswer], Field(discriminator="kind")]
+Answer = Annotated[
+    Union[SequenceAnswer, ChoiceAnswer],
+    Field(discriminator="kind"),
+    BeforeValidator(_kind_short_form),  # `answer: sequence` is short for `{kind: sequence}`
+]
 
 
 class _RandomDraw(_Spec):
@@ -381,6 +386,24 @@ class ChooseFromInputs(_Spec):
 
 InputSequence = Annotated[list[Number | Vector], Field(min_length=1)]
 Inputs = Union[InputSequence, RandomInputs, ChooseFromInputs]
+
+
+def _inputs_form(value: Any) -> Any:
+    """A mapping for `inputs` must say which kind it is; else no union member fits it well."""
+    kinds = ["random", "choose_from"]
+    if isinstance(value, dict) and not set(kinds) & set(value):
+        for key in value:
+            close = difflib.get_close_matches(str(key), kinds, n=1)
+            if close:
+                raise FieldValueError(
+                    (str(key),),
+                    f"unknown key {key!r} (did you mean {close[0]!r}?); expected one of random, choose_from",
+                )
+        keys = ", ".join(map(str, value)) or "none"
+        raise ValueError(
+            f"expected a list of inputs, or a mapping with `random:` or `choose_from:`; got keys {keys}"
+        )
+    return value
 
 
 class LatePolicy(_Spec):
@@ -422,7 +445,7 @@ class Problem(_Spec):
     points: PositiveNumber = 1.0
     statement: str
     model: LstmModel | None = None
-    inputs: Inputs | None = None
+    inputs: Annotated[Inputs | None, BeforeValidator(_inputs_form)] = None
     evaluation: Evaluation = Evaluation()
     answer: Answer
     expected: list[Any] | None = None

@@ -159,3 +159,9 @@ def test_a_vector_expected_that_disagrees(grade, write_spec):
 def test_a_file_named_twice_is_loaded_once():
     problems = load_problems([PROBLEMS, PROBLEMS / "lstm-info.yaml", PROBLEMS / ".." / "problems"])
     assert problems.ids == ["lstm-states-1", "lstm-states-2", "lstm-info"]
+
+
+def test_answer_short_form(write_spec):
+    spec = SEED_SPEC.replace("answer:\n  kind: sequence\n  of: h\n", "answer: sequence\n")
+    problem = load_problem(write_spec(spec))
+    assert problem.answer.kind == "sequence" and problem.answer.of == "h"
