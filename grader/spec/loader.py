@@ -166,6 +166,8 @@ def _message(error: Any, root: type[BaseModel], path: Sequence[str | int]) -> st
         return f"expected at least {ctx.get('min_length')} item(s); got {len(given) or 'none'}"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == IDENTIFIER_PATTERN:
         return f"{_IDENTIFIER_RULE}; got {_show(given)}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^\S+$":
+        return f"expected one word, without spaces; got {_show(given)}"
     if kind == "float_type" and isinstance(given, int) and not isinstance(given, bool):
         return f"expected a number; got one too large for a float ({_show(given)})"
     if kind == "string_type" and isinstance(given, (datetime.date, datetime.datetime)):

@@ -417,6 +417,22 @@ def test_of_several_errors_the_first_field_is_reported(grade, write_spec):
     assert run.err.splitlines() == [f"grade: error: {path}:2: title: expected text; got a list"]
 
 
+@pytest.mark.parametrize(
+    ("course", "message"),
+    [
+        ('salt: "two words"\n', "salt: expected one word, without spaces; got 'two words'"),
+        ('salt: ""\n', "salt: expected non-empty text; got ''"),
+        ("order: states\n", "order: expected a list; got 'states'"),
+    ],
+)
+def test_bad_course_settings(grade, write_spec, tmp_path, course, message):
+    write_spec(SEED_SPEC, "course/states.yaml")
+    path = write_spec(course, "course/course.yaml")
+    run = grade("check", tmp_path / "course")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [f"grade: error: {path}:1: {message}"]
+
+
 def test_course_order_names_an_unknown_problem(grade, write_spec, tmp_path):
     write_spec(SEED_SPEC, "course/states.yaml")
     course = write_spec("order: [states, stats]\n", "course/course.yaml")
