@@ -1,5 +1,8 @@
 """Storage of submissions and attempt counts: one schema, versioned migrations, SQLite or PostgreSQL."""
 
+from sqlalchemy import event
+
+from grader.storage.checkpoints import Checkpointer, no_automatic_checkpoints
 from grader.storage.engines import DEFAULT_DATABASE, database_url, make_engine, masked
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch, StorageError
 from grader.storage.migrate import check_schema, current_revision, head_revision, upgrade
@@ -47,4 +50,6 @@ def open_storage(db: str, *, migrate: bool = True) -> Storage:
     # processes still queue on busy_timeout; correctness never depends on this (BEGIN IMMEDIATE).
     engine.dispose()
     writer = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
-    return Storage(writer, read_engine=make_engine(url))
+    event.listen(writer, "connect", no_automatic_checkpoints)
+    readers = make_engine(url)
+    return Storage(writer, read_engine=readers, checkpointer=Checkpointer(readers))

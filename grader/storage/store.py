@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from grader.storage.checkpoints import Checkpointer
 from grader.storage.engines import READ_ONLY, masked
 from grader.storage.errors import DatabaseUnavailable
 from grader.storage.schema import attempt_counts, submissions
@@ -72,6 +73,29 @@ class OfflineAttempt:
     counted: bool
 
 
+# The statements, built once (Core constructs are immutable) so each request only binds values.
+_INSERT_SUBMISSION = insert(submissions).returning(submissions.c.id)
+_USED = select(attempt_counts.c.used).where(
+    attempt_counts.c.student == bindparam("b_student"), attempt_counts.c.problem == bindparam("b_problem")
+)
+_THIS_COUNTER = and_(
+    attempt_counts.c.student == bindparam("b_student"), attempt_counts.c.problem == bindparam("b_problem")
+)
+#: The claim: one conditional UPDATE; the row lock (or SQLite's write lock) orders concurrent claims.
+_CLAIM_LIMITED = (
+    update(attempt_counts)
+    .where(_THIS_COUNTER, attempt_counts.c.used < bindparam("b_limit"))
+    .values(used=attempt_counts.c.used + 1)
+    .returning(attempt_counts.c.used)
+)
+_CLAIM_UNLIMITED = (
+    update(attempt_counts)
+    .where(_THIS_COUNTER)
+    .values(used=attempt_counts.c.used + 1)
+    .returning(attempt_counts.c.used)
+)
+
+
 class AttemptsExhausted(Exception):
     """Every allowed attempt of (student, problem) is already used; nothing was recorded."""
 
@@ -107,13 +131,21 @@ def _row_to_submission(row: Any) -> StoredSubmission:
 class Storage:
     """The service's database: submissions and attempt counters."""
 
-    def __init__(self, engine: Engine, read_engine: Engine | None = None) -> None:
+    def __init__(
+        self, engine: Engine, read_engine: Engine | None = None, checkpointer: Checkpointer | None = None
+    ) -> None:
         #: Where transactions that write go (for SQLite: one connection; see `open_storage`).
         self.engine = engine
         #: Where reads go: the same engine, or for SQLite a pool of readers beside the writer.
         self.read_engine = read_engine or engine
-        self._insert_ignore = (
-            postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        #: For SQLite: runs WAL checkpoints off the request path (see checkpoints.py).
+        self.checkpointer = checkpointer
+        dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert_ignore = dialect_insert
+        self._ensure_counter = (
+            dialect_insert(attempt_counts)
+            .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0)
+            .on_conflict_do_nothing()
         )
 
     @contextmanager
@@ -124,9 +156,13 @@ class Storage:
                     connection = connection.execution_options(**{READ_ONLY: True})
                 with connection.begin():
                     yield connection
+            if self.checkpointer is not None and not read_only:
+                self.checkpointer.committed()
         except (OperationalError, DBAPIError) as error:
-            if isinstance(error, DBAPIError) and not isinstance(error, OperationalError) and not (
-                error.connection_invalidated
+            if (
+                isinstance(error, DBAPIError)
+                and not isinstance(error, OperationalError)
+                and not (error.connection_invalidated)
             ):
                 raise
             raise DatabaseUnavailable(
@@ -157,20 +193,11 @@ class Storage:
         student with none left gets the same refusal whatever they send.
         """
         with self._transaction() as connection:
-            used = int(
-                connection.execute(
-                    select(attempt_counts.c.used).where(
-                        attempt_counts.c.student == new.student, attempt_counts.c.problem == new.problem
-                    )
-                ).scalar_one_or_none()
-                or 0
-            )
+            where = {"b_student": new.student, "b_problem": new.problem}
+            used = int(connection.execute(_USED, where).scalar_one_or_none() or 0)
             if max_attempts is not None and used >= max_attempts:
                 raise AttemptsExhausted(used)
-            result = connection.execute(
-                insert(submissions).values(**self._values(new, counted=False, attempt=None))
-                .returning(submissions.c.id)
-            )
+            result = connection.execute(_INSERT_SUBMISSION, self._values(new, counted=False, attempt=None))
             return int(result.scalar_one()), used
 
     @contextmanager
@@ -183,20 +210,14 @@ class Storage:
         and the record, or neither. Raises AttemptsExhausted when no attempt is left.
         """
         with self._transaction() as connection:
-            connection.execute(
-                self._insert_ignore(attempt_counts)
-                .values(student=student, problem=problem, used=0)
-                .on_conflict_do_nothing()
-            )
-            condition = and_(attempt_counts.c.student == student, attempt_counts.c.problem == problem)
-            if max_attempts is not None:
-                condition = and_(condition, attempt_counts.c.used < max_attempts)
-            claimed = connection.execute(
-                update(attempt_counts)
-                .where(condition)
-                .values(used=attempt_counts.c.used + 1)
-                .returning(attempt_counts.c.used)
-            ).scalar_one_or_none()
+            where = {"b_student": student, "b_problem": problem}
+            connection.execute(self._ensure_counter, where)
+            if max_attempts is None:
+                claimed = connection.execute(_CLAIM_UNLIMITED, where).scalar_one_or_none()
+            else:
+                claimed = connection.execute(
+                    _CLAIM_LIMITED, {**where, "b_limit": max_attempts}
+                ).scalar_one_or_none()
             if claimed is None:
                 raise AttemptsExhausted(max_attempts or 0)
             number = int(claimed)
@@ -204,9 +225,7 @@ class Storage:
 
             def record(new: NewSubmission) -> int:
                 result = connection.execute(
-                    insert(submissions)
-                    .values(**self._values(new, counted=True, attempt=number))
-                    .returning(submissions.c.id)
+                    _INSERT_SUBMISSION, self._values(new, counted=True, attempt=number)
                 )
                 recorded.append(int(result.scalar_one()))
                 return recorded[-1]
@@ -300,6 +319,8 @@ class Storage:
             return int(connection.execute(query).scalar_one())
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

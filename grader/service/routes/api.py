@@ -86,9 +86,11 @@ def submit(
     checker: CheckerDep,
     now: NowDep,
     student: StudentParam = None,
-) -> SubmissionOutcome:
+) -> Response:
     """Submit an answer: status, score, feedback, attempts used. Unreadable answers use no attempt."""
-    return checker.submit(problem_id, acting_student(caller, student), body.answer, now=now, source="api")
+    outcome = checker.submit(problem_id, acting_student(caller, student), body.answer, now=now, source="api")
+    # the hot path: serialised once by pydantic, not validated again against the response model
+    return Response(outcome.model_dump_json(), media_type="application/json")
 
 
 @router.get(
