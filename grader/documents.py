@@ -3,8 +3,10 @@
 PyYAML's safe loader already refuses to build arbitrary Python objects, but it silently keeps the
 last of two duplicate keys and expands aliases without bound once the document is walked. So the
 document is composed into a node tree (C parser when available), then converted here: duplicate
-keys, tags outside the YAML core schema and documents that alias-expand past a budget are
-rejected, and the line of every mapping key and sequence item is recorded by its path.
+keys, tags outside the YAML core schema, documents that alias-expand past a budget, nest too
+deeply or contain themselves are rejected; keys are kept as written (`yes:` is 'yes', not True);
+and the line of every mapping key and sequence item is recorded by its path. Numbers in exponent
+form (`1e-6`) are numbers, as in YAML 1.2.
 """
 
 from __future__ import annotations
