@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +33,22 @@ def test_python_m_grader_help_lists_every_command():
     assert process.stderr == ""
 
 
-def test_version_in_a_real_process():
-    process = run_process("--version")
+def console_script() -> str:
+    """The installed `grade` script: beside this interpreter (a venv, tox) or on PATH."""
+    beside = Path(sys.executable).parent / ("grade.exe" if os.name == "nt" else "grade")
+    found = str(beside) if beside.exists() else shutil.which("grade")
+    assert found, "the `grade` console script is not installed (pip install -e .)"
+    return found
+
+
+@pytest.mark.parametrize("command", ["console script", "python -m grader"])
+def test_version_in_a_real_process(command):
+    if command == "console script":
+        process = subprocess.run(
+            [console_script(), "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    else:
+        process = run_process("--version")
     assert process.returncode == 0
     assert process.stdout == f"grade {grader.__version__}\n"
 
