@@ -238,6 +238,7 @@ def measure(
         # a backend that ended during the run (none should: the pools keep their connections)
         # counts as 0 after: the figure errs low, never high
         database_cpu = max(0.0, sum(map(_process_cpu, backends)) - database_before)
+        disturbed = any(not Path(f"/proc/{pid}").exists() for pid in [*servers, *backends])
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", report).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", report).group(1))  # type: ignore[union-attr]
     p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", report).group(1))  # type: ignore[union-attr]
@@ -247,7 +248,9 @@ def measure(
     if errors_match:
         print(f"  wrk: {errors_match.group(0)}", file=sys.stderr)
     name = "SQLite" if backend == "sqlite" else "PostgreSQL"
-    label = f"{name}, {workers} worker{'s' if workers > 1 else ''}"
+    # a server or database process that ended mid-run (someone restarted PostgreSQL, a worker
+    # died): the figures are flagged, not silently averaged in
+    label = f"{name}, {workers} worker{'s' if workers > 1 else ''}{' (!)' if disturbed else ''}"
     return Figures(
         label, rate, p50, p99, requests, int(non_2xx_match.group(1)) if non_2xx_match else 0,
         generator_cpu, busy, 1000 * server_cpu / requests, 1000 * database_cpu / requests,
@@ -309,7 +312,8 @@ def main() -> None:
         + ", ".join(f"{f.server_cpu_ms:.2f} + {f.database_cpu_ms:.2f}" for f in results)
         + f").\n{cores}-core cap: the requests/s at which that CPU would fill every core of this machine.\n"
         "wrk CPU: share of one core the load generator used. busy: share of all cores busy during the\n"
-        "run, counting everything on the machine (other users' work included)."
+        "run, counting everything on the machine (other users' work included). (!): a server or\n"
+        "PostgreSQL backend process ended during the run (a restart): that line's figures are disturbed."
     )
 
 
