@@ -11,7 +11,7 @@ gradebook (a tally per student and problem) and those caches, never the submissi
 from __future__ import annotations
 
 import gc
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
@@ -28,10 +28,11 @@ from grader.compare.policy import reveal_level
 from grader.compare.results import InputIssue, ProblemResult, Report, Status, StudentReport
 from grader.compare.scoring import score_fraction
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key
+from grader.engine.keys import Key, fixed_inputs
 from grader.errors import SubmissionError
+from grader.feedback.follow_through import FollowThrough, follow_through_batch
 from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, reveals, teach
-from grader.feedback.mistakes import mistake_answers
+from grader.feedback.mistakes import Match, diagnose_batch, mistake_answers
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
@@ -42,6 +43,7 @@ __all__ = [
     "ClassGrader",
     "answer_identity",
     "grade_answer",
+    "grade_answers",
     "grade_directory",
     "grade_submission",
     "grade_submissions",
@@ -75,17 +77,80 @@ def grade_answer(
     (their variant), for feedback that re-runs the model on them; `mistakes` the catalogued
     mistakes' answers for those inputs when computed for a class at once (else computed here).
     """
+    read = _read(problem, raw, key)
+    if isinstance(read, ProblemResult):
+        return read
+    given, comparison = read
+    return _scored(problem, key, given, comparison, level, inputs, mistakes)
+
+
+def grade_answers(
+    problem: Problem,
+    answers: Sequence[tuple[Any, Key, Array | None, dict[str, Array] | None]],
+    *,
+    level: str | None = None,
+) -> list[ProblemResult]:
+    """`grade_answer` for many answers to one problem: (raw, key, inputs, mistakes) each.
+
+    The same results, faster: the follow-through and the diagnosis of every wrong answer of one
+    shape run together (`follow_through_batch`, `diagnose_batch`), one engine pass per step for
+    all of them rather than one per answer.
+    """
+    reads = [_read(problem, raw, key) for raw, key, _, _ in answers]
+    analyses: dict[int, FollowThrough] = {}
+    diagnoses: dict[int, tuple[Match, ...]] = {}
+    if problem.model is not None and not isinstance(problem.answer, ChoiceAnswer):
+        shown = level or problem.reveal.show
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for position, read in enumerate(reads):
+            if isinstance(read, ProblemResult):
+                continue
+            given, comparison = read
+            if comparison.correct or not comparison.length_matches:
+                continue
+            groups.setdefault(np.shape(given), []).append(position)
+        for positions in groups.values():
+            key_block = np.stack([np.asarray(answers[p][1], dtype=np.float64) for p in positions])
+            given_block = np.stack([np.asarray(reads[p][0], dtype=np.float64) for p in positions])  # type: ignore[index]
+            inputs_block = np.stack([_inputs(problem, answers[p][2]) for p in positions])
+            found = follow_through_batch(problem, key_block, given_block, inputs_block)
+            if found is not None:
+                analyses.update(zip(positions, found, strict=True))
+            rows = [answers[p][3] for p in positions]
+            if reveals(shown, "diagnosis") and all(row is not None for row in rows):
+                matches = diagnose_batch(problem, key_block, given_block, inputs_block, rows)  # type: ignore[arg-type]
+                diagnoses.update(zip(positions, matches, strict=True))
+    results = []
+    for position, (read, (_, key, inputs, mistakes)) in enumerate(zip(reads, answers, strict=True)):
+        if isinstance(read, ProblemResult):
+            results.append(read)
+            continue
+        given, comparison = read
+        results.append(
+            _scored(
+                problem, key, given, comparison, level, inputs, mistakes,
+                analyses.get(position), diagnoses.get(position),
+            )
+        )
+    return results
+
+
+def _inputs(problem: Problem, inputs: Array | None) -> Array:
+    return fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
+
+
+def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:
+    """(the parsed answer, its comparison with `key`), or the result of an unreadable answer."""
     expected_length = None if isinstance(key, tuple) else len(key)
     try:
         if isinstance(problem.answer, ChoiceAnswer):
             assert isinstance(key, tuple)
             given: Any = parse_choices(raw, problem.answer)
-            comparison: Any = compare_choices(problem.answer, given)
-        else:
-            assert problem.model is not None and not isinstance(key, tuple)
-            vector_size = None if problem.model.scalar else problem.model.size
-            given = parse_sequence(raw, vector_size=vector_size)
-            comparison = compare_sequence(problem, np.asarray(key), given)
+            return given, compare_choices(problem.answer, given)
+        assert problem.model is not None and not isinstance(key, tuple)
+        vector_size = None if problem.model.scalar else problem.model.size
+        given = parse_sequence(raw, vector_size=vector_size)
+        return given, compare_sequence(problem, np.asarray(key), given)
     except InvalidAnswer as error:
         return ProblemResult(
             problem=problem.id,
@@ -95,7 +160,22 @@ def grade_answer(
             feedback=invalid_feedback(problem, error.message, expected_length),
             max_attempts=problem.max_attempts,
         )
-    lesson = teach(problem, key, given, comparison, level, inputs, mistakes=mistakes)
+
+
+def _scored(
+    problem: Problem,
+    key: Key,
+    given: Any,
+    comparison: Any,
+    level: str | None,
+    inputs: Array | None,
+    mistakes: dict[str, Array] | None,
+    analysis: FollowThrough | None = None,
+    matches: tuple[Match, ...] | None = None,
+) -> ProblemResult:
+    lesson = teach(
+        problem, key, given, comparison, level, inputs, mistakes=mistakes, analysis=analysis, matches=matches
+    )
     fraction = score_fraction(problem.scoring, lesson.comparison)
     return ProblemResult(
         problem=problem.id,
@@ -240,8 +320,39 @@ class ClassGrader:
                     variants.extend(self.keys.variant_ids(self._list[index].id, new_students).tolist())
             for index, known in self._mistakes.items():
                 self._compute_mistakes(index, known)
+        self._grade_new(submissions)
         for row, submission in submissions:
             self._fold(row, submission)
+
+    def _grade_new(self, submissions: list[tuple[int, Submission]]) -> None:
+        """Grade, together per problem, every answer of a chunk not graded before (at base level)."""
+        graded = self._graded
+        index_of = self._index.get
+        new: dict[int, dict[tuple[int, Hashable], Any]] = {}
+        for row, submission in submissions:
+            for problem_id, attempts in submission.attempts.items():
+                index = index_of(problem_id)
+                if index is None:
+                    continue
+                variants = self._variants[index]
+                variant = 0 if variants is None else variants[row]
+                level = self._base_levels[index]
+                for attempt in attempts:
+                    identity = answer_identity(attempt.answer)
+                    if (index, variant, identity, level) not in graded:
+                        new.setdefault(index, {}).setdefault((variant, identity), attempt.answer)
+        for index, answers in new.items():
+            problem = self._list[index]
+            level = self._base_levels[index]
+            known = self._mistakes.get(index, {})
+            key_of, inputs_of = self.keys.key_of, self.keys.inputs_of
+            batch = [
+                (raw, key_of(problem.id, variant), inputs_of(problem.id, variant), known.get(variant))
+                for (variant, _), raw in answers.items()
+            ]
+            results = grade_answers(problem, batch, level=level)
+            for (variant, answer), result in zip(answers, results, strict=True):
+                graded[(index, variant, answer, level)] = result
 
     def _compute_mistakes(self, index: int, known: dict[int, dict[str, Array]]) -> None:
         """Mistake answers for every variant not yet diagnosed: one batch per input length."""

@@ -28,7 +28,7 @@ from grader.engine.lstm import lstm_step, parameters_of
 from grader.engine.rounding import round_with_ties
 from grader.spec.models import ExactActivation, Problem, SequenceAnswer
 
-__all__ = ["FORGOTTEN", "FollowThrough", "follow_through"]
+__all__ = ["FORGOTTEN", "FollowThrough", "follow_through", "follow_through_batch"]
 
 Array = NDArray[np.float64]
 
@@ -45,17 +45,18 @@ class FollowThrough:
     unknown: tuple[int, ...] = ()  # wrong; the student's state before step t is not determined
 
 
+def _analysable(problem: Problem) -> bool:
+    answer = problem.answer
+    return isinstance(answer, SequenceAnswer) and answer.of == "h" and problem.model is not None
+
+
 def follow_through(
     problem: Problem, key: Array, given: Array, inputs: Array | None = None
 ) -> FollowThrough | None:
     """Classify the wrong entries of `given` (T,) or (T, n); None when it cannot be analysed."""
-    if (
-        not isinstance(problem.answer, SequenceAnswer)
-        or problem.answer.of != "h"
-        or problem.model is None
-        or len(given) != len(key)
-    ):
+    if not _analysable(problem) or len(given) != len(key):
         return None
+    assert problem.model is not None
     model, evaluation = problem.model, problem.evaluation
     params = parameters_of(model)
     activations = activations_for(evaluation.activation)
@@ -109,3 +110,76 @@ def follow_through(
             if bool(np.all(np.abs(ratio) < 1)):
                 c_prev = np.arctanh(ratio)
     return FollowThrough(tuple(follows), tuple(independent), tuple(unknown))
+
+
+def follow_through_batch(
+    problem: Problem, keys: Array, givens: Array, inputs: Array
+) -> list[FollowThrough] | None:
+    """`follow_through` for W answers at once, each with its own key and inputs, in one pass per step.
+
+    `keys` and `givens` are (W, T) or (W, T, n), `inputs` (W, T, d); row w gives exactly what
+    `follow_through(problem, keys[w], givens[w], inputs[w])` gives (the same arithmetic, row by
+    row, with the per-answer branches of the loop above as masks). None when the problem's
+    answers cannot be analysed.
+    """
+    if not _analysable(problem):
+        return None
+    assert problem.model is not None
+    model, evaluation = problem.model, problem.evaluation
+    params = parameters_of(model)
+    activations = activations_for(evaluation.activation)
+    rounding = evaluation.rounding
+    n = params.size
+    x = np.asarray(inputs, dtype=np.float64)
+    count, steps = np.shape(givens)[:2]
+    given_h = np.asarray(givens, dtype=np.float64).reshape(count, steps, n)
+    key_h = np.asarray(keys, dtype=np.float64).reshape(count, steps, n)
+    abs_tol, rel_tol = tolerance_for(problem)
+    invertible = rounding is None and isinstance(evaluation.activation, ExactActivation)
+    carries_reported = rounding is None or evaluation.carry == "rounded"
+
+    def close(a: Array, b: Array) -> NDArray[np.bool_]:
+        return np.asarray(np.all(np.abs(a - b) <= np.maximum(abs_tol, rel_tol * np.abs(b)), axis=-1))
+
+    follows = np.zeros((count, steps), dtype=np.bool_)
+    independent = np.zeros((count, steps), dtype=np.bool_)
+    unknown = np.zeros((count, steps), dtype=np.bool_)
+    # a row's state is "not determined" where its mask is False; its values there are zeros,
+    # as the single-answer loop uses for an undetermined c_{t-1}, and are never read
+    h_used = np.broadcast_to(params.h0, (count, n)).copy()
+    h_known = np.ones(count, dtype=np.bool_)
+    c_prev = np.broadcast_to(params.c0, (count, n)).copy()
+    c_known = np.ones(count, dtype=np.bool_)
+    for t in range(steps):
+        wrong = ~close(given_h[:, t], key_h[:, t])
+        _, gates, c, h_raw = lstm_step(params, activations, h_used, c_prev, x[:, t])
+        computed = h_known & (c_known | (np.max(gates[:, 0], axis=-1) <= FORGOTTEN))
+        reported = h_raw if rounding is None else round_with_ties(h_raw, rounding.places, rounding.ties)
+        consistent = computed & close(given_h[:, t], reported)
+        unknown[:, t] = wrong & ~computed
+        follows[:, t] = wrong & consistent
+        independent[:, t] = wrong & computed & ~consistent
+        # the state step t+1 starts from
+        if carries_reported:
+            h_used = given_h[:, t].copy()
+            h_known = np.ones(count, dtype=np.bool_)
+        else:
+            h_used = np.where(consistent[:, None], h_raw, 0.0)
+            h_known = consistent
+        c_prev = np.where(consistent[:, None], c, 0.0)
+        c_known = consistent.copy()
+        if invertible:
+            recover = computed & ~consistent
+            output = gates[:, 2]
+            ratio = given_h[:, t] / np.where(output > 0, output, np.nan)
+            recover &= np.all(np.abs(ratio) < 1, axis=-1)
+            c_prev[recover] = np.arctanh(ratio[recover])
+            c_known |= recover
+    return [
+        FollowThrough(_positions(f), _positions(i), _positions(u))
+        for f, i, u in zip(follows.tolist(), independent.tolist(), unknown.tolist(), strict=True)
+    ]
+
+
+def _positions(flags: list[bool]) -> tuple[int, ...]:
+    return tuple(t for t, flag in enumerate(flags) if flag)

@@ -158,6 +158,8 @@ def teach(
     inputs: Array | None = None,
     *,
     mistakes: dict[str, Array] | None = None,
+    analysis: FollowThrough | None = None,
+    matches: tuple[Match, ...] | None = None,
 ) -> Lesson:
     """Feedback for one well-formed answer at reveal `level` (default: the problem's base level).
 
@@ -165,8 +167,10 @@ def teach(
     earlier ones (always, so that `scoring: follow_through` can use it) and, from `diagnosis` on,
     which catalogued mistakes explain it; from `solution` on it appends the worked table.
     `inputs` (T, d) are the student's own inputs when they differ from the problem's; `mistakes`
-    their row of `mistakes.mistake_answers`, when a class was computed in one batch. A correct
-    answer costs nothing beyond the comparison.
+    their row of `mistakes.mistake_answers`, when a class was computed in one batch; `analysis`
+    and `matches` this answer's `follow_through` and `diagnose` when the caller computed them
+    for many answers at once (`follow_through_batch`, `diagnose_batch`). A correct answer costs
+    nothing beyond the comparison.
     """
     shown = level or problem.reveal.show
     base = feedback_for(problem, comparison, shown)
@@ -177,12 +181,14 @@ def teach(
     assert not isinstance(key, tuple)
     key_array = np.asarray(key, dtype=np.float64)
     given_array = np.asarray(given, dtype=np.float64)
-    analysis = follow_through(problem, key_array, given_array, inputs)
+    if analysis is None:
+        analysis = follow_through(problem, key_array, given_array, inputs)
     carried = () if analysis is None else analysis.follows
     scored = dataclasses.replace(comparison, carried_forward=carried)
     if not reveals(shown, "diagnosis"):
         return Lesson(base, scored, (), analysis)
-    matches = diagnose(problem, key_array, given_array, inputs, mistakes=mistakes)
+    if matches is None:
+        matches = diagnose(problem, key_array, given_array, inputs, mistakes=mistakes)
     parts = [base]
     if matches:
         parts.append(matches[0].sentence)

@@ -49,6 +49,7 @@ __all__ = [
     "mistake_answers",
     "matching_mistakes",
     "diagnose",
+    "diagnose_batch",
 ]
 
 Array = NDArray[np.float64]
@@ -595,3 +596,78 @@ def diagnose(
         evidence = Evidence(problem, sequence, key, given, mistakes[name], trace)
         matches.append(Match(mistake.name, variant.name, variant.explain(evidence), variant.label))
     return tuple(matches)
+
+
+def diagnose_batch(
+    problem: Problem,
+    keys: Array,
+    givens: Array,
+    inputs: Array,
+    mistakes: Sequence[dict[str, Array]],
+) -> list[tuple[Match, ...]]:
+    """`diagnose` for W answers of one shape at once: row w gives exactly what
+    `diagnose(problem, keys[w], givens[w], inputs[w], mistakes=mistakes[w])` gives.
+
+    `keys` and `givens` are (W, T) or (W, T, n), `inputs` (W, T, d), `mistakes` each row's
+    catalogued mistake answers (rows of one variant may share one dict). Every mistake's answers
+    are compared with all W answers in one array operation; the engine runs (one trace per
+    distinct inputs) only for the answers some mistake explains, and sentences are written only
+    for those.
+    """
+    count = len(mistakes)
+    if count == 0:
+        return []
+    abs_tol, rel_tol = tolerance_for(problem)
+    key_block = np.asarray(keys, dtype=np.float64)
+    given_block = np.asarray(givens, dtype=np.float64)
+    row_shape = given_block.shape[1:]
+    matched: list[list[str]] = [[] for _ in range(count)]
+    any_match = np.zeros(count, dtype=np.bool_)
+
+    def close(a: Array, b: Array, absolute: float) -> NDArray[np.bool_]:
+        # `_close` per row, then every entry of the row
+        near = np.abs(a - b) <= np.maximum(absolute, rel_tol * np.abs(b))
+        return np.asarray(near.reshape(count, -1).all(axis=1), dtype=np.bool_)
+
+    for name in mistakes[0]:
+        rows = [row[name] for row in mistakes]
+        if any(np.shape(answer) != row_shape for answer in rows):
+            # a mistake whose answer has another length (or shape) matches none of these rows;
+            # rows of another shape than the first are left to the per-row rule below
+            if all(np.shape(answer) != row_shape for answer in rows):
+                continue
+            keep = np.asarray([np.shape(answer) == row_shape for answer in rows], dtype=np.bool_)
+            rows = [a if ok else np.full(row_shape, np.nan) for a, ok in zip(rows, keep, strict=True)]
+        else:
+            keep = np.ones(count, dtype=np.bool_)
+        answer_block = np.stack([np.asarray(answer, dtype=np.float64) for answer in rows])
+        tolerance = _tolerance(name)
+        explains = keep & close(given_block, answer_block, abs_tol if tolerance is None else tolerance)
+        if not explains.any():
+            continue
+        # indistinguishable from the key for these inputs: explains nothing
+        explains &= ~close(answer_block, key_block, abs_tol)
+        for row in np.flatnonzero(explains).tolist():
+            matched[row].append(name)
+        any_match |= explains
+    results: list[tuple[Match, ...]] = [() for _ in range(count)]
+    if not any_match.any():
+        return results
+    variants = variants_for(problem)
+    by_name = {variant.name: (mistake, variant) for mistake, variant in variants}
+    traces: dict[bytes, Trace] = {}
+    sequences = np.asarray(inputs, dtype=np.float64)
+    for row in np.flatnonzero(any_match).tolist():
+        sequence = sequences[row]
+        identity = sequence.tobytes() + str(sequence.shape).encode()
+        trace = traces.get(identity)
+        if trace is None:
+            trace = traces[identity] = trace_for(problem, sequence[None])
+        found = []
+        for name in matched[row]:
+            mistake, variant = by_name[name]
+            mistaken = mistakes[row][name]
+            evidence = Evidence(problem, sequence, key_block[row], given_block[row], mistaken, trace)
+            found.append(Match(mistake.name, variant.name, variant.explain(evidence), variant.label))
+        results[row] = tuple(found)
+    return results
