@@ -96,6 +96,24 @@ _CLAIM_UNLIMITED = (
 )
 
 
+#: SQLSTATEs that mean "the database cannot take this now", not "this statement is wrong": connection
+#: exceptions (08), insufficient resources (53: disk full, too many connections), operator
+#: intervention (57: shutting down, starting up), system errors (58: I/O), and a read-only
+#: transaction (25006: a hot standby after a failover, or a database set read-only).
+_UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
+_UNAVAILABLE_CODES = ("25006",)
+
+
+def _unavailable(error: DBAPIError) -> bool:
+    """True when the error is the database being away, full or read-only (a 503, not a bug)."""
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and (
+        sqlstate[:2] in _UNAVAILABLE_CLASSES or sqlstate in _UNAVAILABLE_CODES
+    )
+
+
 class AttemptsExhausted(Exception):
     """Every allowed attempt of (student, problem) is already used; nothing was recorded."""
 
@@ -158,12 +176,8 @@ class Storage:
                     yield connection
             if self.checkpointer is not None and not read_only:
                 self.checkpointer.committed()
-        except (OperationalError, DBAPIError) as error:
-            if (
-                isinstance(error, DBAPIError)
-                and not isinstance(error, OperationalError)
-                and not (error.connection_invalidated)
-            ):
+        except DBAPIError as error:
+            if not _unavailable(error):
                 raise
             raise DatabaseUnavailable(
                 f"database {masked(self.engine.url)} unavailable: {str(error.orig).strip().splitlines()[0]}"

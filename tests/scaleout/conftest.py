@@ -23,17 +23,20 @@ from tests.service.conftest import (
     SECRET,
     STAFF_TOKEN,
     Database,
+    clock,
     course,
     course_dir,
     database,
+    make_client,
     postgres_database,
     postgres_url,
     sqlite_database,
 )
 
 __all__ = [
-    "ENV", "STAFF", "course", "course_dir", "database", "module_database", "postgres_database",
-    "postgres_module_database", "postgres_schema", "postgres_url", "sqlite_database", "token_for",
+    "ENV", "STAFF", "clock", "course", "course_dir", "database", "make_client", "module_database",
+    "postgres_database", "postgres_module_database", "postgres_schema", "postgres_url", "sqlite_database",
+    "token_for",
 ]
 
 #: What every server process of a test shares: the signing secret and the staff token.
