@@ -35,13 +35,21 @@ def secrets_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ("mysql://grader:hunter2@host/course", "grader:***@host/course: unsupported database 'mysql'"),
         # a SQLite file that cannot be created, or is not a database
         ("/proc/no-such-dir/grader.db", "cannot create the directory /proc/no-such-dir"),
-        ("/etc/hostname", "--db sqlite+pysqlite:////etc/hostname: file is not a database"),
+        ("{tmp}/notes.txt", "--db sqlite+pysqlite:///{tmp}/notes.txt: file is not a database"),
     ],
 )
 @pytest.mark.parametrize("verb", [["db", "upgrade"], ["db", "current"], ["serve", "--workers", "2"]])
 def test_a_bad_or_unreachable_database_is_named_with_exit_2(
-    grade: Callable[..., Run], secrets_in_env: None, course_dir: Path, verb: list[str], db: str, message: str
+    grade: Callable[..., Run],
+    secrets_in_env: None,
+    course_dir: Path,
+    tmp_path: Path,
+    verb: list[str],
+    db: str,
+    message: str,
 ) -> None:
+    (tmp_path / "notes.txt").write_text("a text file, not a SQLite database\n" * 100, encoding="utf-8")
+    db, message = db.format(tmp=tmp_path), message.format(tmp=tmp_path)
     options = ["--problems", str(course_dir)] if verb[0] == "serve" else []
     run = grade(*verb, *options, "--db", db)
     assert (run.code, run.out) == (2, "")
