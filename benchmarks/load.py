@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -76,14 +77,19 @@ def server(db: str, workers: int, env: dict[str, str]) -> Iterator[tuple[str, in
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
     assert process.stderr is not None
     url = None
+    started = 0
+    # with --workers N the parent prints the address before its workers listen: wait for all N
     for line in process.stderr:
         match = _LISTENING.search(line)
         if match:
             url = match.group(1)
+        started += "Application startup complete" in line
+        if url is not None and started >= workers:
             break
-    if url is None:
+    if url is None or started < workers:
         process.wait()
         raise SystemExit("grade serve did not start")
+    threading.Thread(target=lambda: [None for _ in process.stderr or ()], daemon=True).start()
     try:
         yield url, process.pid
     finally:
