@@ -112,6 +112,9 @@ def test_staff_read_keys_submissions_and_the_gradebook(client: TestClient) -> No
     assert book.headers["content-type"] == "application/json"
     totals = {s["student"]: s["score"] for s in book.json()["students"]}
     assert totals == {"alice": 1.0, "bob": 1.0}
+    csv = client.get("/api/staff/gradebook?format=csv", headers=STAFF)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert [line.split(",")[0] for line in csv.text.splitlines()[1:]] == ["alice", "bob"]
     table = client.get("/api/staff/gradebook?format=table", headers=STAFF).text
     assert table.splitlines()[0].split()[:2] == ["student", "lstm-states-1"]
 
