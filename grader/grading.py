@@ -249,6 +249,8 @@ def _chunks(items: Iterable[Submission | SubmissionError]) -> Iterator[list[Subm
 #: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level and the
 #: answer's identity), or a tally once a student has several attempts or timed ones.
 Cell = Union[None, tuple[ProblemResult, Hashable], AttemptTally]
+#: A cell whose answer is being graded with the rest of its chunk (never seen outside `_fold`).
+_PENDING: Any = ("pending",)
 
 
 class ClassGrader:
@@ -320,39 +322,7 @@ class ClassGrader:
                     variants.extend(self.keys.variant_ids(self._list[index].id, new_students).tolist())
             for index, known in self._mistakes.items():
                 self._compute_mistakes(index, known)
-        self._grade_new(submissions)
-        for row, submission in submissions:
-            self._fold(row, submission)
-
-    def _grade_new(self, submissions: list[tuple[int, Submission]]) -> None:
-        """Grade, together per problem, every answer of a chunk not graded before (at base level)."""
-        graded = self._graded
-        index_of = self._index.get
-        new: dict[int, dict[tuple[int, Hashable], Any]] = {}
-        for row, submission in submissions:
-            for problem_id, attempts in submission.attempts.items():
-                index = index_of(problem_id)
-                if index is None:
-                    continue
-                variants = self._variants[index]
-                variant = 0 if variants is None else variants[row]
-                level = self._base_levels[index]
-                for attempt in attempts:
-                    identity = answer_identity(attempt.answer)
-                    if (index, variant, identity, level) not in graded:
-                        new.setdefault(index, {}).setdefault((variant, identity), attempt.answer)
-        for index, answers in new.items():
-            problem = self._list[index]
-            level = self._base_levels[index]
-            known = self._mistakes.get(index, {})
-            key_of, inputs_of = self.keys.key_of, self.keys.inputs_of
-            batch = [
-                (raw, key_of(problem.id, variant), inputs_of(problem.id, variant), known.get(variant))
-                for (variant, _), raw in answers.items()
-            ]
-            results = grade_answers(problem, batch, level=level)
-            for (variant, answer), result in zip(answers, results, strict=True):
-                graded[(index, variant, answer, level)] = result
+        self._fold(submissions)
 
     def _compute_mistakes(self, index: int, known: dict[int, dict[str, Array]]) -> None:
         """Mistake answers for every variant not yet diagnosed: one batch per input length."""
@@ -396,37 +366,88 @@ class ClassGrader:
             )
         )
 
-    def _fold(self, row: int, submission: Submission) -> None:
+    def _fold(self, submissions: list[tuple[int, Submission]]) -> None:
+        """Fold a chunk's attempts into the gradebook, grading the answers new to it together.
+
+        One pass over the chunk: a plain attempt (the only one, untimed, in an empty cell) whose
+        answer was graded before is filled in at once; new answers are collected per problem and
+        graded in one batch (`grade_answers`), then filled in; attempts that need a tally (several,
+        timed, or a cell already filled) are folded last, in submission order, once every answer
+        they need is graded.
+        """
         graded = self._graded
-        for problem_id, attempts in submission.attempts.items():
-            index = self._index.get(problem_id)
-            if index is None:
-                self._unknown_problem(submission, problem_id, attempts)
-                continue
-            cells = self._cells[index]
-            variants = self._variants[index]
-            variant = 0 if variants is None else variants[row]
-            level = self._base_levels[index]
-            cell = cells[row]
-            if cell is None and len(attempts) == 1 and attempts[0].submitted_at is None:
-                # the common case, kept cheap: one attempt, no time, nothing before it
-                raw = attempts[0].answer
-                identity = answer_identity(raw)
-                result = graded.get((index, variant, identity, level))
-                if result is None:
-                    result = self._grade(index, variant, identity, raw, level)
-                cells[row] = (result, identity)
-                continue
-            problem = self._list[index]
-            if not isinstance(cell, AttemptTally):
-                tally = AttemptTally()
-                if cell is not None:
-                    tally.record(problem, cell[0], cell[1])
-                cell = cells[row] = tally
-            for attempt in attempts:
-                identity = answer_identity(attempt.answer)
-                result = self._grade(index, variant, identity, attempt.answer, level)
-                cell.record(problem, result, identity, attempt.submitted_at)
+        index_of = self._index.get
+        all_cells, all_variants, base_levels = self._cells, self._variants, self._base_levels
+        new: dict[int, dict[tuple[int, Hashable], Any]] = {}
+        pending: list[tuple[list[Cell], int, tuple[int, int, Hashable, str], Hashable]] = []
+        tallied: list[tuple[int, int, int, list[Attempt]]] = []
+        for row, submission in submissions:
+            for problem_id, attempts in submission.attempts.items():
+                index = index_of(problem_id)
+                if index is None:
+                    self._unknown_problem(submission, problem_id, attempts)
+                    continue
+                cells = all_cells[index]
+                variants = all_variants[index]
+                variant = 0 if variants is None else variants[row]
+                level = base_levels[index]
+                cell = cells[row]
+                if cell is None and len(attempts) == 1 and attempts[0].submitted_at is None:
+                    # the common case, kept cheap
+                    raw = attempts[0].answer
+                    identity = answer_identity(raw)
+                    cache_key = (index, variant, identity, level)
+                    result = graded.get(cache_key)
+                    if result is None:
+                        new.setdefault(index, {}).setdefault((variant, identity), raw)
+                        pending.append((cells, row, cache_key, identity))
+                        cells[row] = _PENDING  # filled in below, before anything reads it
+                    else:
+                        cells[row] = (result, identity)
+                    continue
+                for attempt in attempts:
+                    identity = answer_identity(attempt.answer)
+                    if (index, variant, identity, level) not in graded:
+                        new.setdefault(index, {}).setdefault((variant, identity), attempt.answer)
+                if cell is None:
+                    cells[row] = AttemptTally()  # so that a later attempt in this chunk is tallied too
+                tallied.append((row, index, variant, attempts))
+        for index, answers in new.items():
+            self._grade_together(index, answers)
+        for cells, row, waiting, answer in pending:
+            cells[row] = (graded[waiting], answer)
+        for row, index, variant, attempts in tallied:
+            self._tally(row, index, variant, attempts)
+
+    def _grade_together(self, index: int, answers: dict[tuple[int, Hashable], Any]) -> None:
+        """Grade new answers to one problem ((variant, identity) → raw answer) in one batch."""
+        problem = self._list[index]
+        level = self._base_levels[index]
+        known = self._mistakes.get(index, {})
+        key_of, inputs_of = self.keys.key_of, self.keys.inputs_of
+        batch = [
+            (raw, key_of(problem.id, variant), inputs_of(problem.id, variant), known.get(variant))
+            for (variant, _), raw in answers.items()
+        ]
+        results = grade_answers(problem, batch, level=level)
+        for (variant, answer), result in zip(answers, results, strict=True):
+            self._graded[(index, variant, answer, level)] = result
+
+    def _tally(self, row: int, index: int, variant: int, attempts: list[Attempt]) -> None:
+        """Fold attempts into a cell's AttemptTally (made from its plain attempt, if it has one)."""
+        problem = self._list[index]
+        cells = self._cells[index]
+        level = self._base_levels[index]
+        cell = cells[row]
+        if not isinstance(cell, AttemptTally):
+            tally = AttemptTally()
+            if cell is not None:
+                tally.record(problem, cell[0], cell[1])
+            cell = cells[row] = tally
+        for attempt in attempts:
+            identity = answer_identity(attempt.answer)
+            result = self._grade(index, variant, identity, attempt.answer, level)
+            cell.record(problem, result, identity, attempt.submitted_at)
 
     def _grade(
         self, index: int, variant: int, identity: Hashable, raw: Any, level: str
