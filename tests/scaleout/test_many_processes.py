@@ -26,18 +26,36 @@ SUBMISSIONS = 50
 TRIALS = 20
 
 
+#: How the four processes run: four `grade serve` on ports of their own, or one `grade serve
+#: --workers 4` whose workers share its port (the kernel hands each connection to one of them).
+LAYOUTS = {"4 processes": (4, ()), "--workers 4": (1, ("--workers", "4"))}
+
+
+@pytest.fixture(scope="module", params=list(LAYOUTS))
+def layout(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="module")
-def servers(module_database: Database, course_dir: Path) -> Iterator[list[Server]]:
-    with fleet(4, course_dir, module_database.url, ENV) as started:
+def servers(module_database: Database, course_dir: Path, layout: str) -> Iterator[list[Server]]:
+    count, extra = LAYOUTS[layout]
+    with fleet(count, course_dir, module_database.url, ENV, *extra) as started:
         yield started
 
 
 @pytest.fixture(scope="module")
 def clients(servers: list[Server]) -> Iterator[list[httpx.Client]]:
-    opened = [httpx.Client(base_url=server.url, timeout=30) for server in servers]
+    """Four clients: one per process, or four on the one port (each its own connections)."""
+    opened = [httpx.Client(base_url=servers[i % len(servers)].url, timeout=30) for i in range(4)]
     yield opened
     for client in opened:
         client.close()
+
+
+def student_of(layout: str, name: str) -> str:
+    """The layouts share the module's database: each has its own students."""
+    return f"{name}-{'ports' if layout == '4 processes' else 'workers'}"
 
 
 def _submit_all_at_once(
@@ -59,9 +77,9 @@ def _submit_all_at_once(
 
 @pytest.mark.parametrize("trial", range(TRIALS))
 def test_fifty_submissions_over_four_processes_record_exactly_three_attempts(
-    clients: list[httpx.Client], trial: int
+    clients: list[httpx.Client], layout: str, trial: int
 ) -> None:
-    student = f"mallory-{trial}"
+    student = student_of(layout, f"mallory-{trial}")
     answers = [INVALID if i % 5 == 0 else WRONG for i in range(SUBMISSIONS)]  # 10 invalid, 40 wrong
     responses = _submit_all_at_once(clients, student, answers)
 
@@ -84,8 +102,8 @@ def test_fifty_submissions_over_four_processes_record_exactly_three_attempts(
     assert all(s["raw"] == INVALID for s in stored if not s["counted"])
 
 
-def test_a_student_sees_the_same_state_on_every_process(clients: list[httpx.Client]) -> None:
-    student = "wanda"
+def test_a_student_sees_the_same_state_on_every_process(clients: list[httpx.Client], layout: str) -> None:
+    student = student_of(layout, "wanda")
     headers = {"Authorization": f"Bearer {token_for(student)}"}
     first = clients[0].post(f"/api/problems/{PROBLEM}/submissions", json={"answer": WRONG}, headers=headers)
     assert first.status_code == 200 and first.json()["attempts_used"] == 1
