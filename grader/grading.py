@@ -395,7 +395,7 @@ class ClassGrader:
                 if cell is None and len(attempts) == 1 and attempts[0].submitted_at is None:
                     # the common case, kept cheap
                     raw = attempts[0].answer
-                    identity = answer_identity(raw)
+                    identity = raw if type(raw) is str else answer_identity(raw)
                     cache_key = (index, variant, identity, level)
                     result = graded.get(cache_key)
                     if result is None:
@@ -554,15 +554,30 @@ class ClassGrader:
         """(student, score per problem, total, maximum) per student: the gradebook without
         building a StudentReport per student (what a CSV gradebook of a large class needs)."""
         maximum = sum(problem.points for problem in self._list)
-        columns = self._columns
-        result = self._result
         with _no_cyclic_gc():
-            for row, student in enumerate(self._students):
-                scores = [
-                    result(index, 0 if variants is None else variants[row], cells[row]).score
-                    for index, cells, variants in columns
-                ]
+            columns = [self._column_scores(index) for index in range(len(self._list))]
+            for student, row_scores in zip(self._students, zip(*columns, strict=True), strict=True):
+                scores = list(row_scores)
                 yield student, scores, round(sum(scores), 6), maximum
+
+    def _column_scores(self, index: int) -> list[float]:
+        """Every student's score for one problem, in row order (`_result(...).score` per cell)."""
+        cells, variants = self._cells[index], self._variants[index]
+        # a plain attempt's result is final unless its reveal level escalates (then regraded)
+        plain_final = self._level(index, 1) is self._base_levels[index]
+        missing = self._missing(index).score
+        invalid = Status.INVALID
+        result = self._result
+        scores: list[float] = []
+        append = scores.append
+        for row, cell in enumerate(cells):
+            if cell is None:
+                append(missing)
+            elif type(cell) is tuple and (plain_final or cell[0].status is invalid):
+                append(cell[0].score)
+            else:
+                append(result(index, 0 if variants is None else variants[row], cell).score)
+        return scores
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""

@@ -47,16 +47,23 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise(name) for name in ("student", *problems, "total", "max_score")])
-    shown: dict[float, str] = {}  # a class has few distinct scores: format each once
-
-    def number(value: float) -> str:
-        text = shown.get(value)
-        if text is None:
-            text = shown[value] = _number(value)
-        return text
-
+    shown = _Formatted()  # a class has few distinct scores: format each once
+    triggers = FORMULA_TRIGGERS
     writer.writerows(
-        [neutralise(student), *[number(score) for score in scores], number(total), number(maximum)]
+        [
+            "'" + student if student.startswith(triggers) else student,  # `neutralise`, inlined
+            *[shown[score] for score in scores],
+            shown[total],
+            shown[maximum],
+        ]
         for student, scores, total, maximum in students
     )
     return buffer.getvalue()
+
+
+class _Formatted(dict[float, str]):
+    """Scores as the gradebook writes them, each formatted on first use."""
+
+    def __missing__(self, value: float) -> str:
+        text = self[value] = _number(value)
+        return text
