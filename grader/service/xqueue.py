@@ -16,6 +16,7 @@ from typing import Any
 
 from grader.service.errors import ServiceError
 from grader.service.models import SubmissionOutcome
+from grader.storage.schema import STUDENT_LENGTH
 
 __all__ = ["XQueueSubmission", "parse_xqueue", "xqueue_reply", "xqueue_refusal"]
 
@@ -75,6 +76,9 @@ def parse_xqueue(document: Any) -> XQueueSubmission:
         info["anonymous_student_id"].strip()
     ):
         raise ServiceError("invalid_request", "xqueue_body.student_info.anonymous_student_id: missing")
+    if len(info["anonymous_student_id"].strip()) > STUDENT_LENGTH:
+        field = "xqueue_body.student_info.anonymous_student_id"
+        raise ServiceError("invalid_request", f"{field}: over {STUDENT_LENGTH} characters")
     response = body.get("student_response")
     if not isinstance(response, str):
         raise ServiceError("invalid_request", "xqueue_body.student_response: expected text")

@@ -82,6 +82,7 @@ def test_lateness_uses_the_submission_time_and_refusals_are_replies(client: Test
         ),
         (xqueue_request("1", '{"problem": "nope"}'), 404, "unknown_problem"),
         (xqueue_request("1", "{}"), 422, "invalid_request"),
+        (xqueue_request("1", "lstm-states-2", student="x" * 201), 422, "invalid_request"),
     ],
 )
 def test_malformed_requests(client: TestClient, body: dict[str, object], status: int, code: str) -> None:
