@@ -16,6 +16,7 @@ MISTAKES, with its test in tests/feedback/test_mistakes.py.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -655,14 +656,20 @@ def diagnose_batch(
         return results
     variants = variants_for(problem)
     by_name = {variant.name: (mistake, variant) for mistake, variant in variants}
-    traces: dict[bytes, Trace] = {}
     sequences = np.asarray(inputs, dtype=np.float64)
-    for row in np.flatnonzero(any_match).tolist():
+    explained = np.flatnonzero(any_match).tolist()
+    # one engine pass for the distinct inputs of the explained answers, a batch of one each
+    distinct: dict[bytes, int] = {}
+    for row in explained:
+        distinct.setdefault(sequences[row].tobytes(), row)
+    together = trace_for(problem, sequences[list(distinct.values())])
+    traces = {
+        identity: Trace(**{f.name: getattr(together, f.name)[i : i + 1] for f in dataclasses.fields(Trace)})
+        for i, identity in enumerate(distinct)
+    }
+    for row in explained:
         sequence = sequences[row]
-        identity = sequence.tobytes() + str(sequence.shape).encode()
-        trace = traces.get(identity)
-        if trace is None:
-            trace = traces[identity] = trace_for(problem, sequence[None])
+        trace = traces[sequence.tobytes()]
         found = []
         for name in matched[row]:
             mistake, variant = by_name[name]
