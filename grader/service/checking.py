@@ -48,6 +48,15 @@ def answer_text(raw: Any) -> str:
     return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
 
 
+def _has_nul(raw: Any) -> bool:
+    """True when some text of the answer holds U+0000 (PostgreSQL cannot store it in text)."""
+    if isinstance(raw, str):
+        return "\x00" in raw
+    if isinstance(raw, list):
+        return any(_has_nul(item) for item in raw)
+    return False
+
+
 def _parsed(problem: Problem, raw: Any) -> Any:
     """The answer as the parser read it (JSON data), or None when it could not be read."""
     try:
@@ -208,8 +217,8 @@ class Checker:
     ) -> SubmissionOutcome:
         """Grade and record one answer; invalid answers are recorded but use no attempt.
 
-        Raises ServiceError: unknown_problem, answer_too_long, past_due, no_attempts_left
-        (nothing is recorded then).
+        Raises ServiceError: unknown_problem, answer_too_long, invalid_request (a NUL character),
+        past_due, no_attempts_left (nothing is recorded then).
         """
         problem = self.problem(problem_id)
         text = answer_text(raw)
@@ -217,6 +226,8 @@ class Checker:
             raise ServiceError(
                 "answer_too_long", f"the answer has {len(text)} characters; the limit is {MAX_ANSWER_CHARS}"
             )
+        if _has_nul(raw):
+            raise ServiceError("invalid_request", "answer: contains a NUL character (U+0000)")
         late = lateness(problem, now)
         if not late.accepted:
             raise ServiceError(

@@ -76,8 +76,10 @@ def parse_xqueue(document: Any) -> XQueueSubmission:
         info["anonymous_student_id"].strip()
     ):
         raise ServiceError("invalid_request", "xqueue_body.student_info.anonymous_student_id: missing")
+    field = "xqueue_body.student_info.anonymous_student_id"
+    if "\x00" in info["anonymous_student_id"]:
+        raise ServiceError("invalid_request", f"{field}: a NUL character")
     if len(info["anonymous_student_id"].strip()) > STUDENT_LENGTH:
-        field = "xqueue_body.student_info.anonymous_student_id"
         raise ServiceError("invalid_request", f"{field}: over {STUDENT_LENGTH} characters")
     response = body.get("student_response")
     if not isinstance(response, str):

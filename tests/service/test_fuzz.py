@@ -6,11 +6,14 @@ and with no token, so the run takes seconds and is the same size every time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
+from grader.storage import Storage
 from tests.service.conftest import STAFF, as_student
 
 EXAMPLES_PER_OPERATION = 30
@@ -18,8 +21,9 @@ CALLERS = {"student": as_student("fuzz"), "staff": STAFF, "nobody": {}}
 
 
 @pytest.fixture
-def api_schema(client: TestClient) -> object:
-    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+def api_schema(make_client: Callable[[Storage], TestClient], storage: Storage) -> object:
+    """The schema of an app on SQLite, then on PostgreSQL (which refuses what SQLite lets by)."""
+    return schemathesis.openapi.from_asgi("/openapi.json", make_client(storage).app)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -45,9 +45,11 @@ CheckerDep = Annotated[Checker, Depends(checker_of)]
 CallerDep = Annotated[Caller, Depends(caller_of)]
 StaffDep = Annotated[Caller, Depends(staff_of)]
 NowDep = Annotated[datetime, Depends(now_of)]
+#: No NUL: PostgreSQL cannot compare text with one (it would be a 500, not a 422).
+_TEXT = r"^[^\x00]*$"
 StudentParam = Annotated[
     str | None,
-    Query(min_length=1, max_length=200, description="staff only: the student to act as or read"),
+    Query(min_length=1, max_length=200, pattern=_TEXT, description="staff only: the student to act as/read"),
 ]
 
 
@@ -142,7 +144,7 @@ def problem_key(
 def all_submissions(
     _staff: StaffDep,
     checker: CheckerDep,
-    student: Annotated[str | None, Query(max_length=200)] = None,
+    student: Annotated[str | None, Query(max_length=200, pattern=_TEXT)] = None,
     problem: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[SubmissionRecord]:
     """Staff: every recorded submission, oldest first, optionally of one student and/or problem."""
