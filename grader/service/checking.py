@@ -37,7 +37,7 @@ from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
 from grader.storage import AttemptsExhausted, NewSubmission, Storage, StoredSubmission
 
-__all__ = ["Checker", "answer_text"]
+__all__ = ["Checker", "answer_text", "storable"]
 
 #: Answers longer than this (characters or JSON bytes) are graded without caching the result.
 _CACHED_ANSWER_LENGTH = 256
@@ -48,12 +48,23 @@ def answer_text(raw: Any) -> str:
     return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
 
 
-def _has_nul(raw: Any) -> bool:
-    """True when some text of the answer holds U+0000 (PostgreSQL cannot store it in text)."""
+def storable(text: str) -> bool:
+    """False for text no database can store: U+0000 (PostgreSQL refuses it) or a lone surrogate
+    (JSON's "\\ud800" decodes to one; it has no UTF-8 encoding)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable(raw: Any) -> bool:
     if isinstance(raw, str):
-        return "\x00" in raw
+        return not storable(raw)
     if isinstance(raw, list):
-        return any(_has_nul(item) for item in raw)
+        return any(_unstorable(item) for item in raw)
     return False
 
 
@@ -226,8 +237,10 @@ class Checker:
             raise ServiceError(
                 "answer_too_long", f"the answer has {len(text)} characters; the limit is {MAX_ANSWER_CHARS}"
             )
-        if _has_nul(raw):
-            raise ServiceError("invalid_request", "answer: contains a NUL character (U+0000)")
+        if _unstorable(raw):
+            raise ServiceError(
+                "invalid_request", "answer: contains a NUL character (U+0000) or a lone UTF-16 surrogate"
+            )
         late = lateness(problem, now)
         if not late.accepted:
             raise ServiceError(

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
+from grader.service.checking import storable
 from grader.service.errors import ServiceError
 from grader.service.models import SubmissionOutcome
 from grader.storage.schema import STUDENT_LENGTH
@@ -77,8 +78,8 @@ def parse_xqueue(document: Any) -> XQueueSubmission:
     ):
         raise ServiceError("invalid_request", "xqueue_body.student_info.anonymous_student_id: missing")
     field = "xqueue_body.student_info.anonymous_student_id"
-    if "\x00" in info["anonymous_student_id"]:
-        raise ServiceError("invalid_request", f"{field}: a NUL character")
+    if not storable(info["anonymous_student_id"]):
+        raise ServiceError("invalid_request", f"{field}: a NUL character or a lone surrogate")
     if len(info["anonymous_student_id"].strip()) > STUDENT_LENGTH:
         raise ServiceError("invalid_request", f"{field}: over {STUDENT_LENGTH} characters")
     response = body.get("student_response")

@@ -1,4 +1,4 @@
-"""Text PostgreSQL cannot store (NUL characters) is refused as bad input on both backends, not a 500."""
+"""Text a database cannot store (NUL, lone surrogates) is refused as bad input on both backends, not a 500."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ XQUEUE_BODY = {
     [
         ("POST", SUBMIT, b'{"answer": "[1, -1, 0,\\u0000 1, -1]"}'),  # JSON's \u0000 decodes to NUL
         ("POST", SUBMIT, b'{"answer": ["a\\u0000"]}'),
+        ("POST", SUBMIT, b'{"answer": "\\ud800"}'),  # a lone surrogate: no UTF-8 encoding
+        ("POST", SUBMIT, b'{"answer": ["1", "\\udfff"]}'),
         ("GET", "/api/staff/submissions?student=a%00b", None),
         ("GET", "/api/problems/lstm-states-2?student=a%00b", None),
         ("POST", "/xqueue/grade", json.dumps({"xqueue_body": json.dumps(XQUEUE_BODY)}).encode()),
     ],
 )
-def test_nul_characters_are_bad_input(
+def test_unstorable_text_is_bad_input(
     make_client: Callable[[Storage], TestClient], storage: Storage, method: str, path: str, body: bytes | None
 ) -> None:
     headers = as_student("alice") if path == SUBMIT else STAFF
