@@ -338,11 +338,17 @@ class Checker:
     # -- records and grades ------------------------------------------------------------------
 
     def submissions(
-        self, *, student: str | None = None, problem: str | None = None
+        self,
+        *,
+        student: str | None = None,
+        problem: str | None = None,
+        after: int | None = None,
+        limit: int | None = None,
     ) -> list[SubmissionRecord]:
         if problem is not None:
             self.problem(problem)
-        return [_record(s) for s in self.storage.submissions(student=student, problem=problem)]
+        stored = self.storage.submissions(student=student, problem=problem, after=after, limit=limit)
+        return [_record(s) for s in stored]
 
     def _result(self, problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
         counted = [s for s in stored if s.counted]

@@ -306,10 +306,18 @@ class Storage:
         return {row.problem: int(row.used) for row in rows}
 
     def submissions(
-        self, *, student: str | None = None, problem: str | None = None, limit: int | None = None
+        self,
+        *,
+        student: str | None = None,
+        problem: str | None = None,
+        limit: int | None = None,
+        after: int | None = None,
     ) -> list[StoredSubmission]:
-        """Recorded submissions in the order received, optionally for one student and/or problem."""
+        """Recorded submissions in the order received, optionally for one student and/or problem;
+        `after` an id and `limit` page through them."""
         query = select(submissions).order_by(submissions.c.id)
+        if after is not None:
+            query = query.where(submissions.c.id > after)
         if student is not None:
             query = query.where(submissions.c.student == student)
         if problem is not None:

@@ -104,6 +104,10 @@ def test_staff_read_keys_submissions_and_the_gradebook(client: TestClient) -> No
     submit(client, "lstm-info", "c", headers=as_student("bob"))
     key = client.get("/api/staff/problems/lstm-states-2/key", headers=STAFF).json()
     assert (key["key"], key["text"]) == ([1, -1, 0, 1, -1], "[1, -1, 0, 1, -1]")
+    first, second = (
+        client.get(f"/api/staff/submissions?limit=1&after={after}", headers=STAFF).json() for after in (0, 1)
+    )
+    assert ([s["id"] for s in first], [s["id"] for s in second]) == ([1], [2])
     assert [s["student"] for s in client.get("/api/staff/submissions", headers=STAFF).json()] == [
         "alice",
         "bob",

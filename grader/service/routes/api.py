@@ -146,9 +146,14 @@ def all_submissions(
     checker: CheckerDep,
     student: Annotated[str | None, Query(max_length=200, pattern=_TEXT)] = None,
     problem: Annotated[str | None, Query(max_length=64)] = None,
+    after: Annotated[int, Query(ge=0, le=2**62, description="only submissions with a larger id")] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=100_000, description="at most this many")] = None,
 ) -> list[SubmissionRecord]:
-    """Staff: every recorded submission, oldest first, optionally of one student and/or problem."""
-    return checker.submissions(student=student, problem=problem)
+    """Staff: recorded submissions, oldest first, optionally of one student and/or problem.
+
+    All of them, or pages of `limit`: ask for the next with `after` = the last id received.
+    """
+    return checker.submissions(student=student, problem=problem, after=after, limit=limit)
 
 
 _MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
