@@ -34,6 +34,7 @@ from grader.feedback.follow_through import FollowThrough, follow_through_batch
 from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, reveals, teach
 from grader.feedback.mistakes import Match, diagnose_batch, mistake_answers
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.report.gradebook import GradebookColumns
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
 from grader.submissions.files import read_submission_directory
@@ -550,15 +551,14 @@ class ClassGrader:
         """The unreadable inputs met so far, by file and line."""
         return sorted(self.errors, key=lambda issue: (issue.file, issue.line or 0))
 
-    def gradebook_rows(self) -> Iterator[tuple[str, list[float], float, float]]:
-        """(student, score per problem, total, maximum) per student: the gradebook without
-        building a StudentReport per student (what a CSV gradebook of a large class needs)."""
+    def gradebook_rows(self) -> GradebookColumns:
+        """(student, score per problem, total, maximum) per student, as columns that iterate as
+        rows: the gradebook without building a StudentReport per student (what a CSV gradebook
+        of a large class needs)."""
         maximum = sum(problem.points for problem in self._list)
         with _no_cyclic_gc():
             columns = [self._column_scores(index) for index in range(len(self._list))]
-            for student, row_scores in zip(self._students, zip(*columns, strict=True), strict=True):
-                scores = list(row_scores)
-                yield student, scores, round(sum(scores), 6), maximum
+        return GradebookColumns(list(self._students), columns, maximum)
 
     def _column_scores(self, index: int) -> list[float]:
         """Every student's score for one problem, in row order (`_result(...).score` per cell)."""

@@ -10,15 +10,48 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import repeat
 
 from grader.compare.results import Report
 from grader.engine.keys import format_number
 
-__all__ = ["FORMULA_TRIGGERS", "GradebookRow", "neutralise", "render_csv", "render_csv_rows"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "GradebookColumns",
+    "GradebookRow",
+    "neutralise",
+    "render_csv",
+    "render_csv_rows",
+]
 
 #: (student, score per problem, total, maximum): all a gradebook needs of a student.
 GradebookRow = tuple[str, list[float], float, float]
+
+
+@dataclass(frozen=True)
+class GradebookColumns:
+    """A whole gradebook by columns: student ids, each problem's scores in student order, the maximum.
+
+    Iterating gives its rows (`GradebookRow`); `render_csv_rows` writes it column by column,
+    without a row object per student (what a gradebook of a large class is written from).
+    """
+
+    students: list[str]
+    scores: list[list[float]]  # one list per problem, in student order
+    maximum: float
+
+    def _rows(self) -> Iterable[tuple[float, ...]]:
+        return zip(*self.scores, strict=True) if self.scores else repeat((), len(self.students))
+
+    def totals(self) -> list[float]:
+        """Each student's total, rounded to 6 decimals as the reports show it."""
+        return [round(sum(row), 6) for row in self._rows()]
+
+    def __iter__(self) -> Iterator[GradebookRow]:
+        for student, row, total in zip(self.students, self._rows(), self.totals(), strict=True):
+            yield student, list(row), total, self.maximum
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,6 +82,14 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
     writer.writerow([neutralise(name) for name in ("student", *problems, "total", "max_score")])
     shown = _Formatted()  # a class has few distinct scores: format each once
     triggers = FORMULA_TRIGGERS
+    if isinstance(students, GradebookColumns):
+        # column by column: each cell's text in a list comprehension, then one writerows
+        names = ["'" + student if student.startswith(triggers) else student for student in students.students]
+        columns = [[shown[score] for score in column] for column in students.scores]
+        totals = [shown[total] for total in students.totals()]
+        maximum = repeat(shown[students.maximum], len(names))
+        writer.writerows(zip(names, *columns, totals, maximum, strict=False))
+        return buffer.getvalue()
     writer.writerows(
         [
             "'" + student if student.startswith(triggers) else student,  # `neutralise`, inlined
