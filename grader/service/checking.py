@@ -97,6 +97,8 @@ class Checker:
         # a student typed: computed once per (problem, inputs) here, so diagnosing a wrong answer
         # runs no engine pass per request (17 passes, ~12 ms, otherwise).
         self._mistake_rows = lru_cache(maxsize=4096)(self._compute_mistake_row)
+        #: Keys of per-student variants, by the variant's inputs (many students share a variant).
+        self._variant_keys = lru_cache(maxsize=16384)(self._compute_variant_key)
         # Grading is a pure function of (problem, inputs, answer, reveal level); a class sends the
         # same few wrong answers again and again, so results are cached under exactly that.
         self._graded = lru_cache(maxsize=65536)(self._grade_uncached)
@@ -119,7 +121,16 @@ class Checker:
         fixed = self._fixed.get(problem.id)
         if fixed is not None:
             return fixed
-        return compute_key(problem, self.variant(problem, student).inputs)
+        inputs = np.ascontiguousarray(self.variant(problem, student).inputs, dtype=np.float64)
+        key: Key = self._variant_keys(problem.id, inputs.tobytes(), inputs.shape)
+        return key
+
+    def _compute_variant_key(self, problem_id: str, inputs: bytes, shape: tuple[int, ...]) -> Key:
+        sequence = np.frombuffer(inputs, dtype=np.float64).reshape(shape)
+        key = compute_key(self.problems[problem_id], sequence)
+        if isinstance(key, np.ndarray):
+            key.setflags(write=False)  # shared by every request of this variant
+        return key
 
     def _compute_mistake_row(self, problem_id: str, inputs: bytes, shape: tuple[int, ...]) -> dict[str, Any]:
         problem = self.problems[problem_id]
@@ -141,7 +152,7 @@ class Checker:
         problem = self.problems[problem_id]
         array = None if inputs is None else np.frombuffer(inputs, dtype=np.float64).reshape(shape)
         fixed = self._fixed.get(problem_id)
-        key = fixed if fixed is not None else compute_key(problem, array)
+        key = fixed if fixed is not None else self._variant_keys(problem_id, inputs, shape)
         mistakes = self.mistakes(problem, array)
         return grade_answer(problem, answer_of(identity), key, level=level, inputs=array, mistakes=mistakes)
 
