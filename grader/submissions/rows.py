@@ -41,8 +41,8 @@ EDX_REQUIRED = ("username", "title", "block_key", "state")
 _ROW_KEYS = frozenset(("student", "problem", "answer", "submitted_at"))
 _WHOLE_KEYS = frozenset(("student", "answers"))
 _ABSENT = object()
-#: Attempt(answer, None, file, line) without the named tuple's Python-level __new__ (a third of
-#: the cost of reading a line of a class-wide export goes to building its attempts)
+#: Attempt(answer, None, file, line) and Submission(...) without the named tuples' Python-level
+#: __new__ (a third of the cost of reading a line of a class-wide export went to building them)
 _plain = tuple.__new__
 
 
@@ -107,7 +107,7 @@ def _from_object(data: Any, file: str, line: int) -> Submission:
             else _attempts(value, file, line, pid)
             for pid, value in answers.items()
         }
-        return Submission(student, attempts, file, False)
+        return _plain(Submission, (student, attempts, file, False))
     unknown = sorted(set(data) - _ROW_KEYS)
     if unknown:
         raise SubmissionError(
