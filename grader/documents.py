@@ -7,10 +7,16 @@ keys, tags outside the YAML core schema, documents that alias-expand past a budg
 deeply or contain themselves are rejected; keys are kept as written (`yes:` is 'yes', not True);
 and the line of every mapping key and sequence item is recorded by its path. Numbers in exponent
 form (`1e-6`) are numbers, as in YAML 1.2.
+
+Nesting is limited while the node tree is composed, not only afterwards: libyaml's composer
+recurses in C once per level, and `[` repeated 100,000 times overflows the C stack (the process
+dies; no exception to catch). So the tree is composed by PyYAML's Python composer over the C
+parser's events, which stops at MAX_DEPTH with the line and path of the value.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,26 +32,17 @@ try:  # the C parser is several times faster; fall back to pure Python where lib
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "Document", "DocumentError", "FieldPath", "load_file", "load_text"]
+__all__ = [
+    "MAX_DEPTH", "MAX_NODES", "Document", "DocumentError", "FieldPath", "load_file", "load_json", "load_text",
+]
 
 FieldPath = tuple[str | int, ...]
 
 
-class _Loader(_SafeLoader):
-    """The safe loader, reading `1e-6` and `1.0e6` as numbers as YAML 1.2 does (YAML 1.1, which
-    PyYAML implements, wants a dot and a signed exponent: `1.0e-6`, `1.0e+6`)."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
-    list("-+.0123456789"),
-)
-
 #: Node budget after alias expansion: far above any real spec, far below an alias bomb.
 MAX_NODES = 100_000
-#: Nesting budget: a spec nests a handful of levels; this keeps conversion far from Python's stack
-#: limit, whatever the input (deep brackets, an alias that contains itself).
+#: Nesting budget: a spec nests a handful of levels; this keeps composition and conversion far
+#: from Python's stack limit, whatever the input (deep brackets, an alias that contains itself).
 MAX_DEPTH = 64
 
 _CORE_TAGS = {
@@ -55,12 +52,59 @@ _CORE_TAGS = {
 
 
 class DocumentError(GraderError):
-    """A document that is not well-formed YAML/JSON, with the line where known."""
+    """A document that is not well-formed YAML/JSON, with the line and the value's path where known."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, path: FieldPath | None = None) -> None:
         self.message = message
         self.line = line
+        self.path = path
         super().__init__(message)
+
+
+def _too_deep(line: int | None, path: FieldPath) -> DocumentError:
+    return DocumentError(f"nested too deeply (more than {MAX_DEPTH} levels)", line, path)
+
+
+class _DepthLimitedComposer(yaml.composer.Composer):
+    """PyYAML's composer, refusing a value nested more than MAX_DEPTH levels before composing it."""
+
+    path: list[str | int]
+    peek_event: Callable[[], yaml.Event]  # the parser's, which comes with the loader
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # `index` is where the node goes: a sequence item's position, a mapping value's key node,
+        # None for the document and for a key (which sits at its mapping's depth)
+        if index is not None:
+            if isinstance(index, int):
+                self.path.append(index)
+            else:
+                self.path.append(str(index.value) if isinstance(index, yaml.ScalarNode) else "?")
+            if len(self.path) > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _too_deep(None if mark is None else mark.line + 1, tuple(self.path))
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if index is not None:
+                self.path.pop()
+
+
+class _Loader(_DepthLimitedComposer, _SafeLoader):
+    """The safe loader, composing with a nesting limit, and reading `1e-6` and `1.0e6` as numbers
+    as YAML 1.2 does (YAML 1.1, which PyYAML implements, wants a dot and a signed exponent:
+    `1.0e-6`, `1.0e+6`)."""
+
+    def __init__(self, stream: str) -> None:
+        _SafeLoader.__init__(self, stream)
+        self.anchors: dict[Any, yaml.Node] = {}  # the composer's state, which the C loader lacks
+        self.path = []
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +137,8 @@ class _Converter:
             raise DocumentError(
                 f"document too large: more than {MAX_NODES} values after expanding aliases", line
             )
-        if len(path) > MAX_DEPTH:
-            raise DocumentError(f"nested too deeply (more than {MAX_DEPTH} levels)", line)
+        if len(path) > MAX_DEPTH:  # deeper than the text nests: through aliases
+            raise _too_deep(line, path)
         self.lines.setdefault(path, line)
         self._check_tag(node)
         if isinstance(node, yaml.ScalarNode):
@@ -184,7 +228,7 @@ def load_text(text: str) -> Document:
             raise _syntax_error(error, text) from None
         except yaml.YAMLError as error:
             raise DocumentError(f"invalid YAML: {error}") from None
-        except RecursionError:  # the pure-Python composer recurses once per nesting level
+        except RecursionError:  # a safety net: the composer stops at MAX_DEPTH levels
             raise DocumentError(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
         if node is None:
             raise DocumentError("the file is empty", 1)
@@ -192,6 +236,41 @@ def load_text(text: str) -> Document:
         return Document(converter.convert(node, ()), converter.lines)
     finally:
         loader.dispose()
+
+
+def _first_too_deep(data: Any) -> FieldPath | None:
+    """The path of the first value nested deeper than MAX_DEPTH, found without recursion."""
+    stack: list[tuple[FieldPath, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, dict):
+            stack.extend(((*path, str(key)), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, index), value[index]) for index in range(len(value) - 1, -1, -1))
+    return None
+
+
+def load_json(text: str) -> Document:
+    """Parse one JSON document (no line numbers kept); raise DocumentError when it is not one, or
+    when it nests deeper than MAX_DEPTH levels, as a YAML document may not."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(f"invalid JSON: {error.msg}", error.lineno) from None
+    except RecursionError:  # the stdlib's parser recurses once per level: hundreds of levels
+        path = None
+    else:
+        path = _first_too_deep(data)
+        if path is None:
+            return Document(data)
+    try:  # JSON is YAML: the depth-limited composer says on which line, and where, nesting fails
+        load_text(text)
+    except DocumentError as error:
+        if error.path is not None:
+            raise error from None
+    raise _too_deep(None, path or ())
 
 
 def load_file(path: Path) -> Document:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.documents import MAX_DEPTH, DocumentError, load_file, load_text
+from grader.documents import MAX_DEPTH, DocumentError, load_file, load_json, load_text
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,77 @@ def test_files(tmp_path, content, message):
 def test_a_directory_is_not_readable(tmp_path):
     with pytest.raises(DocumentError, match=r"^cannot read file: "):
         load_file(tmp_path)
+
+
+DEEP = 100_000  # enough to overflow libyaml's C composer (a crash) and the stdlib JSON parser
+#: the path of the first value past the limit in `a: [[[…]]]`: `a`, then 64 first items
+PAST_THE_LIMIT = ("a", *[0] * MAX_DEPTH)
+
+
+def brackets(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path"),
+    [
+        pytest.param("a: " + brackets(MAX_DEPTH + 1) + "\n", 1, PAST_THE_LIMIT, id="one level too deep"),
+        pytest.param("a: " + brackets(DEEP) + "\n", 1, PAST_THE_LIMIT, id="flow sequences"),
+        pytest.param("x: 1\na:\n  " + brackets(DEEP) + "\n", 3, PAST_THE_LIMIT, id="on line 3"),
+        # `a:` then `- ` on lines 2, 3, …: the 65th dash (line 66) is where the limit is passed
+        pytest.param("a:" + "".join(f"\n{'  ' * level}- " for level in range(100)) + "1\n", 66,
+                     PAST_THE_LIMIT, id="block sequences"),
+        pytest.param('{"a": ' + brackets(DEEP) + "}", 1, PAST_THE_LIMIT, id="JSON text"),
+        pytest.param("a: " + "{b: " * DEEP + "1" + "}" * DEEP + "\n", 1, ("a", *["b"] * MAX_DEPTH),
+                     id="flow mappings"),
+    ],
+)
+def test_deep_nesting_is_refused_where_it_happens_without_crashing(text, line, path):
+    with pytest.raises(DocumentError) as error:
+        load_text(text)
+    assert error.value.message == f"nested too deeply (more than {MAX_DEPTH} levels)"
+    assert (error.value.line, error.value.path) == (line, path)
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        pytest.param('{"a": [1, {"b": null}], "c": true}', {"a": [1, {"b": None}], "c": True}, id="values"),
+        pytest.param('{"no": "yes"}', {"no": "yes"}, id="text"),
+    ],
+)
+def test_json(text, data):
+    document = load_json(text)
+    assert document.data == data
+    assert document.lines == {}  # JSON keeps no line numbers
+
+
+def test_json_nesting_up_to_the_limit_is_fine():
+    # the innermost list is the 64th level below the top: at the limit, not past it
+    nested = load_json('{"a": ' + brackets(MAX_DEPTH) + "}").data["a"]
+    levels = 1
+    while nested != []:
+        nested, levels = nested[0], levels + 1
+    assert levels == MAX_DEPTH
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path", "message"),
+    [
+        # 65 levels: the stdlib parser reads it; the limit is the same as for YAML
+        pytest.param('{"a": ' + brackets(MAX_DEPTH + 1) + "}", 1, PAST_THE_LIMIT, None, id="65 levels"),
+        # the stdlib parser would raise RecursionError
+        pytest.param('{"a": ' + brackets(DEEP) + "}", 1, PAST_THE_LIMIT, None, id="deep"),
+        pytest.param('{\n "b": 1,\n "a":\n  ' + brackets(DEEP) + "\n}", 4, PAST_THE_LIMIT, None, id="line 4"),
+        # `a`, item 0, item 1 (an object), then its `c` in `c` in …: 3 + 62 = 65 steps
+        pytest.param('{"a": [[1, ' + '{"c": ' * DEEP + "1" + "}" * DEEP + "]]}", 1,
+                     ("a", 0, 1, *["c"] * (MAX_DEPTH - 2)), None, id="objects"),
+        pytest.param('{"a": [1,, 2]}', 1, None, "invalid JSON: Expecting value", id="not JSON"),
+        pytest.param('{"a": 1,\n"b": }', 2, None, "invalid JSON: Expecting value", id="not JSON on line 2"),
+    ],
+)
+def test_json_refusals(text, line, path, message):
+    with pytest.raises(DocumentError) as error:
+        load_json(text)
+    expected = message or f"nested too deeply (more than {MAX_DEPTH} levels)"
+    assert (error.value.line, error.value.path, error.value.message) == (line, path, expected)

@@ -15,13 +15,13 @@ An answer may also be a list of timestamped attempts, oldest first:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-from grader.documents import Document, DocumentError, load_file
+from grader.documents import Document, DocumentError, FieldPath, load_file, load_json
 from grader.errors import SubmissionError
 from grader.submissions.models import Attempt, Submission
 
@@ -117,23 +117,29 @@ def submission_from_document(document: Document, file: str) -> Submission:
     return Submission(student.strip(), attempts, file)
 
 
+def _field(path: FieldPath | None) -> str | None:
+    """The field a value nested too deeply is in, by its leading keys (`answers.lstm-info`), not
+    by its dozens of list positions."""
+    keys = list(takewhile(lambda part: isinstance(part, str), (path or ())[:2]))
+    return ".".join(map(str, keys)) or None
+
+
 def read_submission_file(path: Path) -> Submission:
     """Read one student's file (YAML, or JSON by suffix); raise SubmissionError if unreadable."""
     file = str(path)
-    if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_bytes().decode("utf-8-sig"))
-        except OSError as error:
-            raise SubmissionError(f"cannot read file: {error.strerror or error}", file=file) from None
-        except UnicodeDecodeError as error:
-            raise SubmissionError(f"not UTF-8 text (byte {error.start})", file=file) from None
-        except json.JSONDecodeError as error:
-            raise SubmissionError(f"invalid JSON: {error.msg}", file=file, line=error.lineno) from None
-        return submission_from_document(Document(data), file)
     try:
-        document = load_file(path)
+        if path.suffix == ".json":
+            try:
+                text = path.read_bytes().decode("utf-8-sig")
+            except OSError as error:
+                raise SubmissionError(f"cannot read file: {error.strerror or error}", file=file) from None
+            except UnicodeDecodeError as error:
+                raise SubmissionError(f"not UTF-8 text (byte {error.start})", file=file) from None
+            document = load_json(text)
+        else:
+            document = load_file(path)
     except DocumentError as error:
-        raise SubmissionError(error.message, file=file, line=error.line) from None
+        raise SubmissionError(error.message, file=file, line=error.line, field=_field(error.path)) from None
     return submission_from_document(document, file)
 
 

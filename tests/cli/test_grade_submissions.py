@@ -137,3 +137,65 @@ def test_problems_option_points_elsewhere(grade, tmp_path, monkeypatch):
     missing = grade(SUBMISSIONS)
     assert missing.code == 2
     assert missing.err == "grade: error: problems: no such file or directory\n"
+
+
+def brackets(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+TOO_DEEP = "nested too deeply (more than 64 levels)"
+
+
+def test_deeply_nested_files_are_skipped_and_everyone_else_is_graded(grade, tmp_path):
+    directory = tmp_path / "submissions"
+    shutil.copytree(SUBMISSIONS, directory)
+    # 100,000 levels: a RecursionError in the JSON parser, a crash in libyaml's composer
+    deep = brackets(100_000)
+    (directory / "yan.json").write_text('{"student": "yan", "answers": {"lstm-info": ' + deep + "}}")
+    (directory / "zed.yaml").write_text("student: zed\nanswers:\n  lstm-info: " + deep + "\n")
+    run = grade(directory, "--problems", ROOT / "problems", "--format", "json", *NOW)
+    assert run.code == 1
+    assert [line for line in run.err.splitlines() if line.startswith("grade: skipped: ")] == [
+        f"grade: skipped: {directory / 'yan.json'}:1: answers.lstm-info: {TOO_DEEP}",
+        f"grade: skipped: {directory / 'zed.yaml'}:3: answers.lstm-info: {TOO_DEEP}",
+    ]
+    assert "Traceback" not in run.err
+    report = json.loads(run.out)
+    assert [s["student"] for s in report["students"]] == ["alice", "bob", "carol", "dave", "erin"]
+
+
+@pytest.mark.parametrize("depth", [100_000, 1025])
+def test_a_deeply_nested_jsonl_line_is_skipped(grade, tmp_path, depth):
+    # orjson stops at 1024 levels: the line is invalid JSON, the next one is read
+    export = tmp_path / "class.jsonl"
+    export.write_text(
+        '{"student": "ann", "problem": "lstm-info", "answer": ' + brackets(depth) + "}\n"
+        '{"student": "ben", "problem": "lstm-info", "answer": ["c"]}\n'
+    )
+    run = grade(export, "--problems", ROOT / "problems", "--format", "json", *NOW)
+    assert run.code == 1
+    assert run.err.startswith(f"grade: skipped: {export}:1: invalid JSON: ")
+    assert "Traceback" not in run.err
+    report = json.loads(run.out)
+    assert [(s["student"], s["score"]) for s in report["students"]] == [("ben", 1.0)]
+
+
+def test_deeply_nested_answers_within_the_limit_are_invalid(grade, tmp_path):
+    # `answers.<problem>` is 2 levels down: 63 brackets nest 64 levels, the most a file may
+    directory = tmp_path / "submissions"
+    directory.mkdir()
+    (directory / "ann.yaml").write_text(
+        "student: ann\nanswers:\n"
+        f"  lstm-states-2: {brackets(63)}\n  lstm-info: {brackets(63)}\n  lstm-states-1: '[[[1]]]'\n"
+    )
+    run = grade(directory, "--problems", ROOT / "problems", "--format", "json", *NOW)
+    assert run.code == 0, run.err
+    results = {r["problem"]: r for r in json.loads(run.out)["students"][0]["results"]}
+    assert {problem: r["status"] for problem, r in results.items()} == dict.fromkeys(results, "invalid")
+    assert results["lstm-states-2"]["feedback"].startswith(
+        "Could not read your answer: lists are nested too deeply. Enter 5 numbers"
+    )
+    assert results["lstm-states-1"]["feedback"].startswith(
+        "Could not read your answer: brackets nested too deeply at character 3 ('['). Enter 6 numbers"
+    )
+    assert results["lstm-info"]["feedback"].startswith("Could not read your answer: expected choice ids")

@@ -107,3 +107,14 @@ def test_help_of_grading_itself(grade):
     assert run.code == 0
     assert run.out.startswith("usage: grade ")
     assert "--problems DIR" in run.out
+
+
+def test_a_deeply_nested_yaml_file_in_a_real_process(tmp_path):
+    # libyaml's own composer would overflow the C stack here: the process would die (SIGSEGV)
+    (tmp_path / "ann.yaml").write_text("student: ann\nanswers:\n  lstm-info: " + "[" * 100_000 + "\n")
+    (tmp_path / "ben.yaml").write_text("student: ben\nanswers:\n  lstm-info: [c]\n")
+    process = run_process(str(tmp_path), "--quiet", "--now", "2023-03-20T12:00:00+00:00")
+    assert process.returncode == 1, process.stderr
+    where = f"{tmp_path / 'ann.yaml'}:3: answers.lstm-info"
+    assert process.stderr == f"grade: skipped: {where}: nested too deeply (more than 64 levels)\n"
+    assert [line.split()[0] for line in process.stdout.splitlines()[2:3]] == ["ben"]  # the table's one row

@@ -158,3 +158,14 @@ def test_the_example_row_has_the_cell_size():
     assert error.value.message == (
         "expected a list of 3-vectors like [[0, 0, 0], [0, 0, 0]]; entry 0 is not a list of numbers"
     )
+
+
+@pytest.mark.parametrize("depth", [3, 64, 1000])
+@pytest.mark.parametrize("vector_size", [None, 2])
+def test_deeply_nested_lists_are_invalid_without_recursing(depth, vector_size):
+    raw: object = 1
+    for _ in range(depth):
+        raw = [raw]
+    with pytest.raises(InvalidAnswer) as error:
+        parse_sequence(raw, vector_size=vector_size)
+    assert error.value.message == "lists are nested too deeply"
