@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grader.engine.keys import Key, compute_key, compute_keys, fixed_inputs
-from grader.engine.variants import Variant, draw_variants, render_statement
+from grader.engine.variants import PickRequest, Variant, draw_variants, pick_request, render_statement
 from grader.spec.loader import ProblemSet
 from grader.spec.models import Problem
 
@@ -65,13 +65,23 @@ class KeyBook:
         """True when students of `problem_id` get different inputs."""
         return problem_id not in self.fixed
 
-    def variant_ids(self, problem_id: str, students: Sequence[str]) -> NDArray[np.int64]:
-        """Each student's variant id (B,), computing the keys of new variants in one pass per length."""
+    def pick_requests(self) -> list[PickRequest]:
+        """What hashing the variants of every varying problem needs (`variants.picks_for`)."""
+        requests = [pick_request(problem) for problem in self.problems if self.varies(problem.id)]
+        return [request for request in requests if request is not None]
+
+    def variant_ids(
+        self, problem_id: str, students: Sequence[str], picks: NDArray[np.int64] | None = None
+    ) -> NDArray[np.int64]:
+        """Each student's variant id (B,), computing the keys of new variants in one pass per length.
+
+        `picks`: the students' hashed picks for the problem when already drawn (`picks_for`).
+        """
         if not self.varies(problem_id):
             return np.zeros(len(students), dtype=np.int64)
         problem = self.problems[problem_id]
         known = self.variants[problem_id]
-        draw = draw_variants(problem, students, self.salt)
+        draw = draw_variants(problem, students, self.salt, picks)
         local_to_global = np.empty(len(draw.inputs), dtype=np.int64)
         new: dict[int, list[tuple[int, Array]]] = {}  # length → [(local index, inputs)]
         for index, inputs in enumerate(draw.inputs):

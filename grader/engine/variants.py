@@ -33,10 +33,13 @@ from grader.spec.models import ChooseFromInputs, Problem, RandomInputs
 __all__ = [
     "DERIVATION",
     "INPUTS_PLACEHOLDER",
+    "PickRequest",
     "Variant",
     "VariantDraw",
     "describe_inputs",
     "draw_variants",
+    "pick_request",
+    "picks_for",
     "render_statement",
     "uniform_picks",
     "variant_for",
@@ -89,24 +92,56 @@ class VariantDraw:
     codes: NDArray[np.int64]  # (B,)
 
 
-def draw_variants(problem: Problem, students: Sequence[str], salt: str) -> VariantDraw:
-    """Every student's inputs for `problem`, vectorized over students (fixed inputs: one variant)."""
+#: What the hashing of one problem's draw needs: (problem id, picks per student, choices per pick).
+PickRequest = tuple[str, int, int]
+
+
+def pick_request(problem: Problem) -> PickRequest | None:
+    """What `uniform_picks` needs to draw `problem`'s variants; None when its inputs are fixed."""
+    spec = problem.inputs
+    if problem.model is None:
+        return None
+    if isinstance(spec, RandomInputs):
+        return (problem.id, spec.random.length, len(spec.random.alphabet))
+    if isinstance(spec, ChooseFromInputs):
+        return (problem.id, 1, len(spec.choose_from))
+    return None
+
+
+def picks_for(salt: str, requests: Sequence[PickRequest], students: Sequence[str]) -> list[NDArray[np.int64]]:
+    """`uniform_picks` of several problems for the same students: the part of a draw that hashes.
+
+    Plain data in and out, so that it can run in another process (`grader.engine.parallel`)
+    while this one reads the next students.
+    """
+    return [uniform_picks(salt, problem, students, count, choices) for problem, count, choices in requests]
+
+
+def draw_variants(
+    problem: Problem, students: Sequence[str], salt: str, picks: NDArray[np.int64] | None = None
+) -> VariantDraw:
+    """Every student's inputs for `problem`, vectorized over students (fixed inputs: one variant).
+
+    `picks` are the students' `uniform_picks` for the problem when already hashed (`picks_for`).
+    """
     model = problem.model
     if model is None:
         raise ValueError(f"problem {problem.id!r} has no inputs to draw")
+    request = pick_request(problem)
+    if request is None:
+        return VariantDraw([fixed_inputs(problem)], np.zeros(len(students), dtype=np.int64))
+    if picks is None:
+        [picks] = picks_for(salt, [request], students)
+    if len(students) == 0:
+        return VariantDraw([], np.zeros(0, dtype=np.int64))
     spec = problem.inputs
     if isinstance(spec, RandomInputs):
         alphabet = np.asarray(spec.random.alphabet, dtype=np.float64)
-        picks = uniform_picks(salt, problem.id, students, spec.random.length, len(alphabet))
-        if len(students) == 0:
-            return VariantDraw([], np.zeros(0, dtype=np.int64))
         rows, codes = _distinct_rows(picks, len(alphabet))
         inputs = [alphabet[row].reshape(len(row), 1) for row in rows]
         return VariantDraw(inputs, codes)
-    if isinstance(spec, ChooseFromInputs):
-        codes = uniform_picks(salt, problem.id, students, 1, len(spec.choose_from))[:, 0]
-        return VariantDraw([inputs_array(model, sequence) for sequence in spec.choose_from], codes)
-    return VariantDraw([fixed_inputs(problem)], np.zeros(len(students), dtype=np.int64))
+    assert isinstance(spec, ChooseFromInputs)
+    return VariantDraw([inputs_array(model, sequence) for sequence in spec.choose_from], picks[:, 0])
 
 
 def describe_inputs(inputs: Array, scalar: bool) -> str:
