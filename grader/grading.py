@@ -11,12 +11,12 @@ gradebook (a tally per student and problem) and those caches, never the submissi
 from __future__ import annotations
 
 import gc
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 import orjson
@@ -29,6 +29,7 @@ from grader.compare.results import InputIssue, ProblemResult, Report, Status, St
 from grader.compare.scoring import score_fraction
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, fixed_inputs
+from grader.engine.parallel import PickHasher
 from grader.errors import SubmissionError
 from grader.feedback.follow_through import FollowThrough, follow_through_batch
 from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, reveals, teach
@@ -38,7 +39,7 @@ from grader.report.gradebook import GradebookColumns
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
 from grader.submissions.files import read_submission_directory
-from grader.submissions.models import Attempt, Submission
+from grader.submissions.models import Attempt, Submission, SubmissionBlock
 
 __all__ = [
     "ClassGrader",
@@ -55,6 +56,13 @@ Array = NDArray[np.float64]
 
 #: Submissions per chunk: enough to vectorize variant draws, small enough to stream.
 CHUNK_SIZE = 4096
+#: Chunks read ahead of the one being folded, so that the variant worker hashes meanwhile.
+LOOKAHEAD = 2
+#: A problem a line does not answer, and a line whose answers are folded the general way.
+_ABSENT: Any = object()
+_NO_ANSWERS: dict[str, Any] = {}
+#: Submission(...) and Attempt(...) without the named tuples' Python-level __new__
+_plain = tuple.__new__
 
 
 def _status(fraction: float) -> Status:
@@ -241,10 +249,35 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _chunks(items: Iterable[Submission | SubmissionError]) -> Iterator[list[Submission | SubmissionError]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, CHUNK_SIZE)):
+def _chunks(
+    items: Iterable[Submission | SubmissionError | SubmissionBlock],
+) -> Iterator[list[Submission | SubmissionError] | SubmissionBlock]:
+    """Items in chunks of up to CHUNK_SIZE, in order; a block is a chunk of its own."""
+    chunk: list[Submission | SubmissionError] = []
+    for item in items:
+        if type(item) is SubmissionBlock:
+            if chunk:
+                yield chunk
+                chunk = []
+            yield item
+            continue
+        chunk.append(item)  # type: ignore[arg-type]
+        if len(chunk) == CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
         yield chunk
+
+
+class _Chunk(NamedTuple):
+    """A chunk read and given rows, waiting to be folded (`ClassGrader._prepare`, `_finish`)."""
+
+    start: int  # the row of its first new student
+    new_students: list[str]
+    picks: Callable[[], list[NDArray[np.int64]]] | None
+    #: for a block: the first line of each new student, in row order (else None)
+    fresh: list[dict[str, Any]] | None
+    submissions: list[tuple[int, Submission]]
 
 
 #: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level and the
@@ -259,12 +292,22 @@ class ClassGrader:
 
     The gradebook is columnar: per problem, a list of cells and of variant ids, one per student
     row. `now` is when the grades are released (reveal escalation after the due date); the
-    caller reads the clock, never this class.
+    caller reads the clock, never this class. `parallel` hashes students' variant seeds in a
+    second process while this one reads (`engine.parallel`); the results are the same.
     """
 
-    def __init__(self, problems: ProblemSet, *, now: datetime | None = None, keys: KeyBook | None = None):
+    def __init__(
+        self,
+        problems: ProblemSet,
+        *,
+        now: datetime | None = None,
+        keys: KeyBook | None = None,
+        parallel: bool = False,
+    ):
         self.problems = problems
         self.now = now
+        #: hash new students' variant seeds in a worker process (`engine.parallel`)
+        self.parallel = parallel
         self.keys = keys if keys is not None else KeyBook.build(problems)
         self.errors: list[InputIssue] = []
         self._list: list[Problem] = list(problems)
@@ -272,6 +315,7 @@ class ClassGrader:
         # exports that name problems by title (Open edX without url_names) find them too
         for index, problem in enumerate(self._list):
             self._index.setdefault(problem.title, index)
+        self._ids = frozenset(problem.id for problem in self._list)
         self._base_levels = [problem.reveal.show for problem in self._list]
         self._rows: dict[str, int] = {}
         self._students: list[str] = []
@@ -282,6 +326,9 @@ class ClassGrader:
         ]
         self._whole_source: dict[str, str] = {}
         self._graded: dict[tuple[int, int, Hashable, str], ProblemResult] = {}
+        #: the same at each problem's base level, by problem index, then variant id: identity →
+        #: result (what `_fold_fresh` looks answers up in, without a key tuple per answer)
+        self._plain_results: list[list[dict[Hashable, ProblemResult]]] = [[{}] for _ in self._list]
         #: problem index → variant id → each catalogued mistake's answer for that variant's inputs
         self._mistakes: dict[int, dict[int, dict[str, Array]]] = {
             index: {} for index, problem in enumerate(self._list) if _may_diagnose(problem)
@@ -291,39 +338,150 @@ class ClassGrader:
 
     # -- input -------------------------------------------------------------------------------
 
-    def add(self, items: Iterable[Submission | SubmissionError]) -> None:
-        """Grade every submission of `items` (unreadable ones become report errors)."""
-        with _no_cyclic_gc():
-            for chunk in _chunks(items):
-                self._add_chunk(chunk)
+    def add(self, items: Iterable[Submission | SubmissionError | SubmissionBlock]) -> None:
+        """Grade every submission of `items` (unreadable ones become report errors).
 
-    def _add_chunk(self, chunk: list[Submission | SubmissionError]) -> None:
-        submissions: list[tuple[int, Submission]] = []
+        Chunks are pipelined: a chunk's new students are sent for variant hashing when it is
+        read (to the worker process when `parallel`), and it is folded once the next one is read.
+        """
+        hasher = PickHasher(self.keys.salt, self.keys.pick_requests(), parallel=self.parallel)
+        with _no_cyclic_gc(), hasher:
+            waiting: deque[_Chunk] = deque()
+            for chunk in _chunks(items):
+                waiting.append(self._prepare(chunk, hasher))
+                if len(waiting) > LOOKAHEAD:
+                    self._finish(waiting.popleft())
+            while waiting:
+                self._finish(waiting.popleft())
+
+    def _new_row(self, student: str, new_students: list[str]) -> int:
+        row = self._rows[student] = len(self._students)
+        self._students.append(student)
+        new_students.append(student)
+        return row
+
+    def _prepare(
+        self, chunk: list[Submission | SubmissionError] | SubmissionBlock, hasher: PickHasher
+    ) -> _Chunk:
+        """Give the chunk's new students their rows and send them for hashing; fold nothing yet."""
+        start = len(self._students)
         new_students: list[str] = []
+        submissions: list[tuple[int, Submission]] = []
+        fresh: list[dict[str, Any]] | None = None
         rows = self._rows
-        for item in chunk:
-            if isinstance(item, SubmissionError):
-                self.errors.append(
-                    InputIssue(file=item.file or "?", line=item.line, field=item.field, message=item.message)
-                )
-                continue
-            if item.whole and not self._claim_whole(item):
-                continue
-            row = rows.get(item.student)
-            if row is None:
-                row = rows[item.student] = len(self._students)
-                self._students.append(item.student)
-                new_students.append(item.student)
-            submissions.append((row, item))
+        if isinstance(chunk, SubmissionBlock) and self._all_new(chunk):
+            # the common case, checked and done column-wise: every line a new student's, every
+            # problem named by a known id
+            students = chunk.students
+            rows.update(zip(students, range(start, start + len(students)), strict=False))
+            self._students.extend(students)
+            new_students = list(students)
+            fresh = chunk.answers
+        elif isinstance(chunk, SubmissionBlock):
+            # a new student's line whose problems are all known ids is folded column by column
+            # (`_fold_fresh`); a returning student's line, or one naming a problem by title or
+            # an unknown one, goes the general way, after it
+            fresh = []
+            ids = self._ids
+            file = chunk.file
+            for line, student, answers in zip(chunk.lines, chunk.students, chunk.answers, strict=True):
+                row = rows.get(student)
+                if row is None:
+                    row = self._new_row(student, new_students)
+                    if answers.keys() <= ids:
+                        fresh.append(answers)
+                        continue
+                    fresh.append(_NO_ANSWERS)
+                attempts = {
+                    pid: [_plain(Attempt, (value, None, file, line))] for pid, value in answers.items()
+                }
+                submissions.append((row, _plain(Submission, (student, attempts, file, False))))
+        else:
+            for item in chunk:
+                if isinstance(item, SubmissionError):
+                    self.errors.append(
+                        InputIssue(
+                            file=item.file or "?", line=item.line, field=item.field, message=item.message
+                        )
+                    )
+                    continue
+                if item.whole and not self._claim_whole(item):
+                    continue
+                row = rows.get(item.student)
+                if row is None:
+                    row = self._new_row(item.student, new_students)
+                submissions.append((row, item))
+        picks = hasher.submit(new_students) if new_students else None
+        return _Chunk(start, new_students, picks, fresh, submissions)
+
+    def _all_new(self, block: SubmissionBlock) -> bool:
+        """True when the block's students are distinct, new, and answer only known problem ids."""
+        students = block.students
+        return (
+            self._rows.keys().isdisjoint(students)
+            and len(set(students)) == len(students)
+            and all(map(self._ids.issuperset, block.answers))
+        )
+
+    def _finish(self, chunk: _Chunk) -> None:
+        """Map the chunk's new students to their variants, then fold its attempts in."""
+        new_students = chunk.new_students
         if new_students:
-            for cells in self._cells:
-                cells.extend([None] * len(new_students))
+            assert chunk.picks is not None
+            picks = iter(chunk.picks())
             for index, variants in enumerate(self._variants):
                 if variants is not None:
-                    variants.extend(self.keys.variant_ids(self._list[index].id, new_students).tolist())
+                    ids = self.keys.variant_ids(self._list[index].id, new_students, next(picks))
+                    variants.extend(ids.tolist())
             for index, known in self._mistakes.items():
                 self._compute_mistakes(index, known)
-        self._fold(submissions)
+            if chunk.fresh is not None:
+                self._fold_fresh(chunk.start, chunk.fresh)
+            else:
+                for cells in self._cells:
+                    cells.extend([None] * len(new_students))
+        self._fold(chunk.submissions)
+
+    def _fold_fresh(self, start: int, answers: list[dict[str, Any]]) -> None:
+        """Fill the new rows from `start` on, one per entry of `answers`, column by column.
+
+        Each entry is a new student's first line (one untimed answer per problem; `_NO_ANSWERS`
+        for a line folded the general way): every cell is empty before, so each answer is a
+        plain attempt at the base reveal level, graded once per (variant, answer) as in `_fold`,
+        and looked up in `_plain_results` (per problem and variant: identity → result).
+        """
+        absent = _ABSENT
+        for index, problem in enumerate(self._list):
+            problem_id, variants, tables = problem.id, self._variants[index], self._plain_results[index]
+            raws = [given.get(problem_id, absent) for given in answers]
+            identities = [
+                raw if type(raw) is str else None if raw is absent else answer_identity(raw) for raw in raws
+            ]
+            if variants is None:
+                variant_ids = [0] * len(raws)
+            else:
+                variant_ids = variants[start:]
+                while len(tables) < len(self.keys.variants[problem_id].keys):
+                    tables.append({})
+            results: list[ProblemResult | None] = list(
+                map(dict.get, map(tables.__getitem__, variant_ids), identities)
+            )
+            unknown = [position for position, result in enumerate(results) if result is None]
+            new: dict[tuple[int, Hashable], Any] = {}
+            for position in unknown:
+                if identities[position] is not None:
+                    new.setdefault((variant_ids[position], identities[position]), raws[position])
+            if new:
+                self._grade_together(index, new)
+            for position in unknown:
+                identity = identities[position]
+                if identity is not None:
+                    results[position] = tables[variant_ids[position]][identity]
+            cells: list[Cell] = list(zip(results, identities, strict=True))  # type: ignore[arg-type]
+            for position in unknown:
+                if identities[position] is None:
+                    cells[position] = None  # a problem the line does not answer
+            self._cells[index].extend(cells)
 
     def _compute_mistakes(self, index: int, known: dict[int, dict[str, Array]]) -> None:
         """Mistake answers for every variant not yet diagnosed: one batch per input length."""
@@ -431,8 +589,12 @@ class ClassGrader:
             for (variant, _), raw in answers.items()
         ]
         results = grade_answers(problem, batch, level=level)
+        tables = self._plain_results[index]
         for (variant, answer), result in zip(answers, results, strict=True):
             self._graded[(index, variant, answer, level)] = result
+            while len(tables) <= variant:
+                tables.append({})
+            tables[variant][answer] = result
 
     def _tally(self, row: int, index: int, variant: int, attempts: list[Attempt]) -> None:
         """Fold attempts into a cell's AttemptTally (made from its plain attempt, if it has one)."""

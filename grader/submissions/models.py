@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-__all__ = ["Attempt", "Submission"]
+__all__ = ["Attempt", "Submission", "SubmissionBlock"]
 
 
 class Attempt(NamedTuple):
@@ -31,3 +31,24 @@ class Submission(NamedTuple):
     #: True for a whole-student file (a second one for the same student is an error); False for
     #: a row of a JSONL or CSV export, where a student's attempts may span many rows.
     whole: bool = True
+
+
+class SubmissionBlock(NamedTuple):
+    """Consecutive lines of a class-wide export in its most common form, kept as parsed.
+
+    Each line is `{"student": ..., "answers": {problem id: answer}}` with a valid student id and
+    one untimed answer per problem (no attempt lists): what `Submission(student, {problem:
+    [Attempt(answer, None, file, line)]}, file, whole=False)` would hold, without building those
+    objects for every line (`grading.ClassGrader` grades a block column by column).
+    """
+
+    file: str
+    lines: list[int]
+    students: list[str]
+    answers: list[dict[str, Any]]
+
+    @property
+    def size(self) -> int:
+        """How many lines (submissions) the block holds."""
+        return len(self.students)
+

@@ -1,0 +1,109 @@
+"""JSONL read in blocks, for grading a whole class: the common lines kept as parsed data.
+
+`rows.read_jsonl` turns every line into a Submission and its Attempts; for 100,000 students that
+is most of what grading them costs. Here runs of consecutive lines of the common form (a student
+and one untimed answer per problem, no attempt lists) are gathered into a `SubmissionBlock` of up
+to BLOCK_SIZE lines, which `grading.ClassGrader` grades column by column; any other line ends the
+run and is yielded as `read_jsonl` would (a Submission, or the SubmissionError that names its
+line), so the order of a student's attempts is kept and every message is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice, repeat
+from pathlib import Path
+
+import orjson
+
+from grader.errors import SubmissionError
+from grader.submissions.models import Submission, SubmissionBlock
+from grader.submissions.rows import _from_object, _json_reason
+
+__all__ = ["BLOCK_SIZE", "read_jsonl_blocks"]
+
+#: Lines per block: enough to vectorize, few enough that memory stays flat.
+BLOCK_SIZE = 4096
+
+
+def read_jsonl_blocks(path: Path) -> Iterator[SubmissionBlock | Submission | SubmissionError]:
+    """The lines of a JSONL export: blocks of the common lines, the others one by one, in order."""
+    file = str(path)
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        yield SubmissionError(f"cannot read file: {error.strerror or error}", file=file)
+        return
+    number = 0
+    with stream:
+        while raws := list(islice(stream, BLOCK_SIZE)):
+            block = _whole_block(raws, file, number + 1)
+            if block is not None:
+                yield block
+            else:
+                yield from _line_by_line(raws, file, number + 1)
+            number += len(raws)
+
+
+def _whole_block(raws: list[bytes], file: str, first: int) -> SubmissionBlock | None:
+    """`raws` as one block when every line has the common form (checked column-wise), else None."""
+    count = len(raws)
+    # no "{" but each line's two objects' own: no attempt list of {answer, at} anywhere
+    if sum(map(bytes.count, raws, repeat(b"{"))) != 2 * count:
+        return None
+    loads = orjson.loads
+    try:
+        parsed = [loads(raw) for raw in raws]  # a blank or bad line: read line by line instead
+        students = [data["student"] for data in parsed]
+        answers = [data["answers"] for data in parsed]
+    except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+        return None
+    if (
+        sum(map(len, parsed)) != 2 * count  # each has student and answers, so exactly those
+        or set(map(type, students)) != {str}
+        or set(map(type, answers)) != {dict}
+        or list(map(str.strip, students)) != students
+        or min(map(len, students)) == 0
+    ):
+        return None
+    return SubmissionBlock(file, list(range(first, first + count)), students, answers)
+
+
+def _line_by_line(
+    raws: list[bytes], file: str, first: int
+) -> Iterator[SubmissionBlock | Submission | SubmissionError]:
+    """Lines one at a time: runs of common ones still as blocks, the others as `read_jsonl` reads them."""
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    lines: list[int] = []
+    students: list[str] = []
+    answers: list[dict[str, object]] = []
+    for number, raw in enumerate(raws, start=first):
+        try:
+            data = loads(raw)
+        except decode_error as error:
+            if not raw.strip():
+                continue  # blank lines (a trailing newline at the end) are not rows
+            if lines:
+                yield SubmissionBlock(file, lines, students, answers)
+                lines, students, answers = [], [], []
+            yield SubmissionError(f"invalid JSON: {_json_reason(raw, error)}", file=file, line=number)
+            continue
+        # the common form: exactly {student, answers}, and no "{" but the two objects' own
+        # (so no attempt list of {answer, at}); anything else is read the general way
+        if type(data) is dict and len(data) == 2 and raw.count(b"{") == 2:
+            student = data.get("student")
+            given = data.get("answers")
+            if type(student) is str and type(given) is dict and student and student.strip() == student:
+                lines.append(number)
+                students.append(student)
+                answers.append(given)
+                continue
+        if lines:
+            yield SubmissionBlock(file, lines, students, answers)
+            lines, students, answers = [], [], []
+        try:
+            yield _from_object(data, file, number)
+        except SubmissionError as error:
+            yield error
+    if lines:
+        yield SubmissionBlock(file, lines, students, answers)

@@ -1,0 +1,118 @@
+"""JSONL read in blocks and graded column by column gives exactly the grades, errors and messages
+of reading it line by line, whatever the lines hold and wherever blocks and chunks end."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import grader.grading as grading
+import grader.submissions.blocks as blocks
+from grader.grading import ClassGrader
+from grader.submissions.formats import read_submissions
+from grader.submissions.models import SubmissionBlock
+from tests.test_grading import problems  # noqa: F401  (the fixture: LSTM states 1 with variants)
+
+NOW = datetime(2023, 3, 29, 12, tzinfo=timezone.utc)
+
+COMMON = [
+    {"student": "ana", "answers": {"lstm-states-1": "[0, 0, 1, -1, 1, 0]", "lstm-info": ["c"]}},
+    {"student": "ben", "answers": {"lstm-states-2": [1, -1, 0, 1, -1]}},
+    {"student": "cy", "answers": {"lstm-states-2": "1, -1, 0, 0, 1", "lstm-info": "c, d"}},
+    {"student": "dee", "answers": {}},
+    {"student": "eve", "answers": {"lstm-states-1": "[0, 0, 1,, 1]"}},
+]
+#: Lines that are not of the common form, each for a reason of its own.
+ODD = [
+    '{"student": "ana", "answers": {"lstm-states-1": "[0, 0, 1, 1, 1, 0]"}}',  # a returning student
+    '{"student": "fay", "answers": {"lstm-states-2": [{"answer": "[1, -1, 0, 1, -1]", '
+    '"at": "2023-03-20T10:00:00+00:00"}]}}',  # an attempt list
+    '{"student": "gus", "answers": {"no-such-problem": "1", "lstm-info": "c"}}',  # unknown problem
+    '{"student": "hal", "answers": {"LSTM states 2": "[1, -1, 0, 1, -1]"}}',  # named by title
+    '{"student": " ida ", "answers": {"lstm-info": "c"}}',  # an id to strip
+    '{"student": 42, "answers": {"lstm-info": "b"}}',  # a number as id
+    '{"student": "jo", "problem": "lstm-info", "answer": "c"}',  # the one-attempt form
+    '{"student": "kim", "answers": {"lstm-info": "{c}"}}',  # a "{" inside a string
+    '{"student": "", "answers": {"lstm-info": "c"}}',  # no id: an error
+    '{"student": "lee", "answers": {"lstm-info": "c"}, "extra": 1}',  # an unknown key: an error
+    "{not json",  # invalid JSON
+    "",  # a blank line
+    "[1, 2]",  # not an object
+]
+
+
+def grade(path: Path, problems, *, use_blocks: bool, parallel: bool = False) -> tuple[dict, list[str]]:  # noqa: F811
+    grader = ClassGrader(problems, now=NOW, parallel=parallel)
+    grader.add(read_submissions(path, blocks=use_blocks))
+    report = grader.report()
+    rows = [(s, list(scores), total) for s, scores, total, _ in grader.gradebook_rows()]
+    return report.model_dump(), [str(issue) for issue in grader.issues()] + [repr(rows)]
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def common_lines(count: int, offset: int = 0) -> list[str]:
+    lines = []
+    for index in range(count):
+        line = dict(COMMON[index % len(COMMON)])
+        line["student"] = f"s{index + offset}-{line['student']}"
+        lines.append(json.dumps(line))
+    return lines
+
+
+@pytest.mark.parametrize("block_size", [1, 2, 3, 7, 4096])
+@pytest.mark.parametrize("chunk_size", [1, 5, 4096])
+def test_blocks_grade_as_lines_do(problems, tmp_path, monkeypatch, block_size, chunk_size):  # noqa: F811
+    lines = common_lines(12) + ODD + common_lines(9, offset=100) + [json.dumps(COMMON[0])] + ODD[:3]
+    path = write(tmp_path / "class.jsonl", lines)
+    expected = grade(path, problems, use_blocks=False)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", block_size)
+    monkeypatch.setattr(grading, "CHUNK_SIZE", chunk_size)
+    assert grade(path, problems, use_blocks=True) == expected
+
+
+def test_a_file_of_common_lines_is_read_as_whole_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 4)
+    path = write(tmp_path / "class.jsonl", common_lines(10))
+    items = list(read_submissions(path, blocks=True))
+    assert [type(item) for item in items] == [SubmissionBlock] * 3
+    assert [item.lines for item in items] == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]  # type: ignore[union-attr]
+
+
+def test_an_odd_line_splits_a_block_and_keeps_its_place(tmp_path, monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 8)
+    path = write(tmp_path / "class.jsonl", [*common_lines(2), "{not json", *common_lines(2, offset=5)])
+    kinds = [type(item).__name__ for item in read_submissions(path, blocks=True)]
+    assert kinds == ["SubmissionBlock", "SubmissionError", "SubmissionBlock"]
+
+
+LINE = st.one_of(st.sampled_from(ODD), st.builds(lambda i: common_lines(1, offset=i)[0], st.integers(0, 6)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINE, max_size=25), block_size=st.integers(1, 6), chunk_size=st.integers(1, 6))
+def test_any_mix_of_lines_grades_the_same_in_blocks(problems, tmp_path, lines, block_size, chunk_size):  # noqa: F811
+    path = write(tmp_path / "mix.jsonl", lines)
+    expected = grade(path, problems, use_blocks=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(blocks, "BLOCK_SIZE", block_size)
+        patch.setattr(grading, "CHUNK_SIZE", chunk_size)
+        assert grade(path, problems, use_blocks=True) == expected
+
+
+def test_the_variant_worker_changes_no_grade(problems, tmp_path, monkeypatch):  # noqa: F811
+    import grader.engine.parallel as parallel
+
+    path = write(tmp_path / "class.jsonl", common_lines(40) + ODD + common_lines(30, offset=50))
+    expected = grade(path, problems, use_blocks=False)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BATCH", 1)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 8)
+    assert grade(path, problems, use_blocks=True, parallel=True) == expected
