@@ -10,7 +10,8 @@ turned into per-student variants), then prints side by side, in one run:
   that both ratios are shown;
 - `grade FILE --format csv -o gradebook.csv` end to end (read, variants, keys, grading,
   feedback, gradebook written), measured inside its process, and the same command's wall time
-  including interpreter start-up and imports;
+  including interpreter start-up and imports; then the same with `--no-parallel` (no second
+  process hashing variant seeds), so that the single-core figure is shown too;
 - their ratios, submissions per second, and each process's peak memory (max RSS);
 - beside each time, the CPU time the process used over the same span: on a machine shared with
   other work the wall-clock figures stretch with the load, CPU time much less;
@@ -106,13 +107,20 @@ PARSE_ONLY = textwrap.dedent(
 
 GRADE = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, os, resource, sys, time
     from grader.cli.main import main
-    start, cpu = time.perf_counter(), time.process_time()
+
+    def cpu_time():  # this process and its finished children (the variant worker)
+        times = os.times()
+        return times.user + times.system + times.children_user + times.children_system
+
+    start, cpu = time.perf_counter(), cpu_time()
     code = main(sys.argv[1:])
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    elapsed, cpu = time.perf_counter() - start, cpu_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "code": code, "peak_mb": peak}), file=sys.stderr)
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "code": code, "peak_mb": peak, "worker_mb": worker}),
+          file=sys.stderr)
     """
 )
 
@@ -188,8 +196,10 @@ def main() -> None:
             "-o", str(work / "gradebook.csv"), "--quiet", "--now", "2023-03-29T12:00:00Z",
         ]
         grade, grade_wall = run_json([python, "-c", GRADE, *grade_argv], stderr=True)
-        if grade["code"] not in (0, 1):
-            raise SystemExit(f"grade exited {grade['code']}")
+        serial, serial_wall = run_json([python, "-c", GRADE, *grade_argv, "--no-parallel"], stderr=True)
+        for run in (grade, serial):
+            if run["code"] not in (0, 1):
+                raise SystemExit(f"grade exited {run['code']}")
         loop_students = min(args.loop_students, args.students)
         keys, _ = run_json(
             [python, "-c", KEYS, str(problems), str(args.students), str(loop_students),
@@ -203,18 +213,21 @@ def main() -> None:
             ("parse only (stdlib json)", parse, parse_wall),
             ("parse only (orjson)", fast, fast_wall),
             ("grade end to end (csv gradebook)", grade, grade_wall),
+            ("grade --no-parallel", serial, serial_wall),
         ):
             print(
                 f"{name:34}{figures['seconds']:9.3f}{figures['cpu']:9.3f}{wall:10.3f}"
                 f"{figures['peak_mb']:9.0f}"
             )
         for name, base, base_wall in (("json", parse, parse_wall), ("orjson", fast, fast_wall)):
-            label = f"ratio grade / parse ({name})"
-            print(
-                f"{label:34}{grade['seconds'] / base['seconds']:9.2f}{grade['cpu'] / base['cpu']:9.2f}"
-                f"{grade_wall / base_wall:10.2f}"
-            )
+            for label, run, run_wall in (("grade", grade, grade_wall), ("--no-parallel", serial, serial_wall)):
+                label = f"ratio {label} / parse ({name})"
+                print(
+                    f"{label:34}{run['seconds'] / base['seconds']:9.2f}{run['cpu'] / base['cpu']:9.2f}"
+                    f"{run_wall / base_wall:10.2f}"
+                )
         print(f"{'students graded per second':34}{n / grade['seconds']:9,.0f}")
+        print(f"{'variant worker peak MB':34}{grade['worker_mb']:9.0f}")
         print()
         scaled = "" if loop_students == n else f" (timed on {loop_students:,}, scaled)"
         print(f"keys for {n:,} students × 2 variant problems")
@@ -224,8 +237,9 @@ def main() -> None:
         print()
         print(
             "seconds: measured inside the process, imports excluded; cpu: the CPU time of the same "
-            "span;\nwall: the whole command, interpreter start-up and imports included; `grade` "
-            "reads JSONL with orjson"
+            "span,\nthe variant worker's included; wall: the whole command, interpreter start-up and "
+            "imports included.\n`grade` reads JSONL with orjson and, unless --no-parallel, hashes "
+            "variant seeds in a second process."
         )
     finally:
         if args.keep is None:

@@ -47,7 +47,7 @@ class GradebookColumns:
 
     def totals(self) -> list[float]:
         """Each student's total, rounded to 6 decimals as the reports show it."""
-        return [round(sum(row), 6) for row in self._rows()]
+        return list(map(round, map(sum, self._rows()), repeat(6)))
 
     def __iter__(self) -> Iterator[GradebookRow]:
         for student, row, total in zip(self.students, self._rows(), self.totals(), strict=True):
@@ -83,13 +83,18 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
     shown = _Formatted()  # a class has few distinct scores: format each once
     triggers = FORMULA_TRIGGERS
     if isinstance(students, GradebookColumns):
-        # column by column: each cell's text in a list comprehension, then one writerows
+        # column by column, each cell's text by a C-level map, then the rows in one go
         names = ["'" + student if student.startswith(triggers) else student for student in students.students]
-        columns = [[shown[score] for score in column] for column in students.scores]
-        totals = [shown[total] for total in students.totals()]
-        maximum = repeat(shown[students.maximum], len(names))
-        writer.writerows(zip(names, *columns, totals, maximum, strict=False))
-        return buffer.getvalue()
+        text = shown.__getitem__
+        columns = [list(map(text, column)) for column in students.scores]
+        totals = list(map(text, students.totals()))
+        rows = zip(names, *columns, totals, repeat(text(students.maximum), len(names)), strict=False)
+        if _needs_quoting(names):
+            writer.writerows(rows)
+            return buffer.getvalue()
+        # numbers never need quoting: with no name that does, rows are plain comma joins
+        body = "\n".join(map(",".join, rows))
+        return buffer.getvalue() + body + ("\n" if body else "")
     writer.writerows(
         [
             "'" + student if student.startswith(triggers) else student,  # `neutralise`, inlined
@@ -100,6 +105,12 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
         for student, scores, total, maximum in students
     )
     return buffer.getvalue()
+
+
+def _needs_quoting(names: list[str]) -> bool:
+    """True when some name has a character the csv module would quote (QUOTE_MINIMAL)."""
+    joined = "".join(names)
+    return any(special in joined for special in (",", '"', "\r", "\n")) or "" in names
 
 
 class _Formatted(dict[float, str]):

@@ -173,3 +173,13 @@ class Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal_and_not_quiet(stream, quiet, shown):
     assert list(progress(range(5), quiet=quiet, stream=stream)) == [0, 1, 2, 3, 4]
     assert bool(stream.getvalue()) is shown
+
+
+def test_progress_counts_what_each_item_stands_for():
+    from tqdm import tqdm
+
+    from grader.report.progress import _counted
+
+    bar = tqdm(file=io.StringIO(), disable=False)
+    assert list(_counted([3, 4], bar, lambda n: n * 1000)) == [3, 4]
+    assert bar.n == 7000

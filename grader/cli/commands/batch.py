@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.cli.commands.common import add_problems_option, emit
+from grader.engine.parallel import can_parallelize
 from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, UsageError
 from grader.grading import ClassGrader
 from grader.report import DIRECTORY_FORMATS, FORMATS, ROW_FORMATS, render
@@ -23,6 +24,7 @@ from grader.report.progress import progress
 from grader.spec.loader import load_problems
 from grader.submissions.files import parse_timestamp
 from grader.submissions.formats import read_submissions
+from grader.submissions.models import SubmissionBlock
 
 if TYPE_CHECKING:
     from grader.storage import Storage
@@ -51,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--quiet", "-q", action="store_true", help="no progress bar or summary lines on stderr"
     )
     parser.add_argument(
+        "--no-parallel", dest="parallel", action="store_false",
+        help="hash students' variant seeds in this process only (default: a second process does it "
+        "while this one reads, on a machine with 2+ cores and a class of thousands; the grades are "
+        "the same either way)",
+    )
+    parser.add_argument(
         "--db", metavar="PATH|URL",
         help="also record every attempt into the service's database (SQLite file or postgresql:// "
         "URL), so `grade gradebook --db` shows online and offline work together; each attempt is "
@@ -73,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
     now = _now(args.now)
     problems = load_problems(args.problems)
     storage = None if args.db is None else _open_storage(args.db)  # a bad --db fails before grading
-    grader = ClassGrader(problems, now=now)
-    grader.add(progress(read_submissions(args.submissions), quiet=args.quiet))
+    grader = ClassGrader(problems, now=now, parallel=args.parallel and can_parallelize())
+    submissions = read_submissions(args.submissions, blocks=True)
+    grader.add(progress(submissions, quiet=args.quiet, weight=_submissions_in))
     if args.format in ROW_FORMATS:
         emit(ROW_FORMATS[args.format](problems.ids, grader.gradebook_rows()), args.output)
     elif args.format in DIRECTORY_FORMATS:
@@ -100,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return EXIT_SOME_INPUT_UNREADABLE if issues else EXIT_OK
+
+
+def _submissions_in(item: object) -> int:
+    return item.size if isinstance(item, SubmissionBlock) else 1
 
 
 def _open_storage(db: str) -> Storage:
