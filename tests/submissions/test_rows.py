@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import tracemalloc
 from datetime import datetime, timezone
@@ -155,6 +156,25 @@ def test_open_edx_problem_response_report(tmp_path):
         ("bob", {"LSTM info": [("c", None, 3)]}),  # no url_name: the title (grading matches titles)
         f"{path}:4: expected 9 columns like the header; got 3",
     ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Whether the number of consecutive ones is odd.",
+        # a checkbox answer: the selected choices' texts joined by ", ", a text with a comma of its own
+        "Odd, then even., Whether \\(h_t\\) is odd.",
+        'He said "odd"\nthen even',
+    ],
+)
+def test_open_edx_choice_texts_are_passed_on_whole(tmp_path, answer):
+    """The reader keeps the Answer cell as it is: the spec's choices map texts to ids when grading."""
+    path = tmp_path / "responses.csv"
+    with path.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(EDX_HEADER.strip().split(","))
+        writer.writerow(["ann", "LSTM info", "U", "i4x", "Q", answer, "", "x+block@lstm-info", "{}"])
+    assert [described(item) for item in items(path)] == [("ann", {"lstm-info": [(answer, None, 2)]})]
 
 
 def test_open_edx_problem_named_by_title_without_url_name(tmp_path):
