@@ -5,8 +5,11 @@ last of two duplicate keys and expands aliases without bound once the document i
 document is composed into a node tree (C parser when available), then converted here: duplicate
 keys, tags outside the YAML core schema, documents that alias-expand past a budget, nest too
 deeply or contain themselves are rejected; keys are kept as written (`yes:` is 'yes', not True);
-and the line of every mapping key and sequence item is recorded by its path. Numbers in exponent
-form (`1e-6`) are numbers, as in YAML 1.2.
+and the line of every mapping key and sequence item is recorded by its path, and the text of
+every value that YAML typed as something other than text (`student: 00123`, an octal number to
+YAML 1.1). As in YAML 1.2, numbers in exponent form (`1e-6`) are numbers, and only `true` and
+`false` are booleans: YAML 1.1's `yes`, `no`, `on` and `off` are text, so a checkbox answer
+`[yes]`, a student `no` or a choice `{id: on, text: On}` mean what was written.
 
 Nesting is limited while the node tree is composed, not only afterwards: libyaml's composer
 recurses in C once per level, and `[` repeated 100,000 times overflows the C stack (the process
@@ -100,6 +103,12 @@ class _Loader(_DepthLimitedComposer, _SafeLoader):
         self.path = []
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {  # YAML 1.1's booleans (yes, no, on, off, …) out, 1.2's in
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
@@ -109,10 +118,12 @@ _Loader.add_implicit_resolver(
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded document: its data, and the 1-based line of every key or item by path."""
+    """A loaded document: its data, the 1-based line of every key or item by path, and the text
+    as written of every value that is not text (a number, a boolean, a date) by path."""
 
     data: Any
     lines: dict[FieldPath, int] = field(default_factory=dict)
+    written: dict[FieldPath, str] = field(default_factory=dict)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of the deepest prefix of `path` that the document has."""
@@ -127,6 +138,7 @@ class _Converter:
     def __init__(self, construct_scalar: Callable[[yaml.ScalarNode], Any]) -> None:
         self.construct_scalar = construct_scalar
         self.lines: dict[FieldPath, int] = {}
+        self.written: dict[FieldPath, str] = {}
         self.nodes = 0
         self.open: set[int] = set()  # ids of the collection nodes being converted (alias cycles)
 
@@ -142,7 +154,10 @@ class _Converter:
         self.lines.setdefault(path, line)
         self._check_tag(node)
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if value is not None and type(value) is not str:
+                self.written[path] = node.value
+            return value
         if id(node) in self.open:
             raise DocumentError("an alias refers to a value that contains it (a cycle)", line)
         self.open.add(id(node))
@@ -233,7 +248,7 @@ def load_text(text: str) -> Document:
         if node is None:
             raise DocumentError("the file is empty", 1)
         converter = _Converter(loader.construct_object)
-        return Document(converter.convert(node, ()), converter.lines)
+        return Document(converter.convert(node, ()), converter.lines, converter.written)
     finally:
         loader.dispose()
 

@@ -24,6 +24,15 @@ from grader.documents import MAX_DEPTH, DocumentError, load_file, load_json, loa
         ('"1e3"', "1e3"),
         ("e5", "e5"),
         ("true", True),
+        ("False", False),
+        ("TRUE", True),
+        # YAML 1.1's other booleans are text, as in YAML 1.2
+        ("yes", "yes"),
+        ("No", "No"),
+        ("ON", "ON"),
+        ("off", "off"),
+        ("y", "y"),
+        ("n", "n"),
         ("~", None),
         ("toward_zero", "toward_zero"),
     ],
@@ -43,6 +52,15 @@ def test_scalars(text, value):
 )
 def test_keys_are_the_text_written(text, keys):
     assert list(load_text(text).data) == keys
+
+
+def test_the_text_written_of_every_value_that_is_not_text():
+    document = load_text("a: 00123\nb: [yes, 1e3, true, ~, '7']\nc: 2023-03-20\nd: 1:30\n")
+    # YAML 1.1 reads 00123 as octal (83) and 1:30 as sexagesimal (90)
+    assert document.data["a"] == 83 and document.data["d"] == 90
+    assert document.written == {
+        ("a",): "00123", ("b", 1): "1e3", ("b", 2): "true", ("c",): "2023-03-20", ("d",): "1:30"
+    }
 
 
 def test_the_line_of_every_key_and_item():

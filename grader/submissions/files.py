@@ -94,9 +94,10 @@ def submission_from_document(document: Document, file: str) -> Submission:
                 f"unknown key {key!r}; expected student and answers",
                 file=file, line=document.line_of((key,)), field=str(key),
             )
-    student = data.get("student")
+    # an id is text, whatever YAML made of it: `student: 00123` as written, not the octal 83
+    student = document.written.get(("student",), data.get("student"))
     if isinstance(student, (int, float)) and not isinstance(student, bool):
-        student = str(student)
+        student = str(student)  # a JSON number
     if not isinstance(student, str) or not student.strip():
         raise SubmissionError(
             "expected the student's id as text", file=file,

@@ -199,3 +199,43 @@ def test_deeply_nested_answers_within_the_limit_are_invalid(grade, tmp_path):
         "Could not read your answer: brackets nested too deeply at character 3 ('['). Enter 6 numbers"
     )
     assert results["lstm-info"]["feedback"].startswith("Could not read your answer: expected choice ids")
+
+
+YES_NO = """\
+id: agree
+title: Agree
+statement: Which do you agree with?
+answer:
+  kind: choice
+  multiple: true
+  allow_blank: false
+  choices:
+    - {id: yes, text: Yes}
+    - {id: no, text: No, correct: true}
+    - {id: on, text: On, correct: true}
+    - {id: off, text: Off}
+"""
+
+
+@pytest.mark.parametrize(
+    ("student", "answer", "status"),
+    [
+        # unquoted, YAML 1.1 makes every one of these a boolean
+        ("no", "[no, on]", "correct"),
+        ("yes", "[On, No]", "correct"),
+        ("off", "no", "incorrect"),
+        ("on", "[yes, no, on]", "incorrect"),
+        ("n", "[maybe]", "invalid"),
+    ],
+)
+def test_yes_and_no_in_yaml_are_the_text_typed(grade, tmp_path, student, answer, status):
+    problems = tmp_path / "problems"
+    problems.mkdir()
+    (problems / "agree.yaml").write_text(YES_NO)
+    directory = tmp_path / "submissions"
+    directory.mkdir()
+    (directory / "s.yaml").write_text(f"student: {student}\nanswers:\n  agree: {answer}\n")
+    run = grade(directory, "--problems", problems, "--format", "json", *NOW)
+    assert run.code == 0, run.err
+    [report] = json.loads(run.out)["students"]
+    assert (report["student"], report["results"][0]["status"]) == (student, status)

@@ -245,6 +245,11 @@ CASES = [
      7, "answer.choices", "`multiple: false` allows one correct choice; a, b are marked correct"),
     ("correct as text", edit(CHOICE_SPEC, "B, correct: true}", 'B, correct: "yes"}'), 9,
      "answer.choices[1].correct", "expected true or false; got 'yes'"),
+    # only true and false are booleans (YAML 1.2): YAML 1.1's yes/no/on/off are text here too
+    ("yes as a flag", edit(CHOICE_SPEC, "multiple: true", "multiple: yes"), 6, "answer.multiple",
+     "expected true or false; got 'yes'"),
+    ("off as a flag", edit(CHOICE_SPEC, "B, correct: true}", "B, correct: off}"), 9,
+     "answer.choices[1].correct", "expected true or false; got 'off'"),
     ("a bad choice id", edit(CHOICE_SPEC, "{id: a,", '{id: "a b",'), 8, "answer.choices[0].id",
      "expected an id of letters, digits, '.', '_' and '-', starting with a letter or digit "
      "(at most 64 characters); got 'a b'"),

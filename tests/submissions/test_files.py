@@ -72,3 +72,47 @@ def test_a_deep_file_is_skipped_in_place_and_the_others_are_read(tmp_path):
         f"{tmp_path / 'b.yaml'}:3: answers.x: {TOO_DEEP}",
         "c",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "student", "answers"),
+    [
+        # YAML 1.1 would make these booleans: a checkbox answer `[yes]` and a student `no`
+        ("student: no\nanswers:\n  lstm-info: [yes]\n", "no", {"lstm-info": ["yes"]}),
+        ("student: on\nanswers:\n  q: [Yes, NO, on, OFF, y, n]\n", "on",
+         {"q": ["Yes", "NO", "on", "OFF", "y", "n"]}),
+        ("student: Off\nanswers:\n  q: yes\n  no: off\n", "Off", {"q": "yes", "no": "off"}),
+        ("student: 'yes'\nanswers: {yes: [a], on: b}\n", "yes", {"yes": ["a"], "on": "b"}),
+        # true and false are still booleans in answers (an answer is typed, not only text)
+        ("student: a\nanswers:\n  q: [true, false]\n", "a", {"q": [True, False]}),
+        # an id is what was written, whatever YAML would make of it
+        ("student: true\nanswers: {}\n", "true", {}),
+        ("student: 00123\nanswers: {}\n", "00123", {}),  # octal 83 to YAML 1.1
+        ("student: 1e3\nanswers: {}\n", "1e3", {}),
+        ("student: 2023-03-20\nanswers: {}\n", "2023-03-20", {}),
+        ("student: 42\nanswers: {}\n", "42", {}),
+    ],
+)
+def test_yaml_values_are_what_the_student_typed(tmp_path, text, student, answers):
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    submission = read_submission_file(path)
+    assert submission.student == student
+    assert {problem: tries[0].answer for problem, tries in submission.attempts.items()} == answers
+
+
+@pytest.mark.parametrize(
+    ("text", "student"),
+    [
+        ('{"student": 42, "answers": {}}', "42"),
+        ('{"student": true, "answers": {}}', None),  # JSON's true is typed as a boolean: no id
+    ],
+)
+def test_json_student_ids(tmp_path, text, student):
+    path = tmp_path / "s.json"
+    path.write_text(text)
+    if student is None:
+        with pytest.raises(SubmissionError, match="student: expected the student's id as text"):
+            read_submission_file(path)
+    else:
+        assert read_submission_file(path).student == student
