@@ -280,9 +280,10 @@ class _Chunk(NamedTuple):
     submissions: list[tuple[int, Submission]]
 
 
-#: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level and the
-#: answer's identity), or a tally once a student has several attempts or timed ones.
-Cell = Union[None, tuple[ProblemResult, Hashable], AttemptTally]
+#: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level; the
+#: answer's identity is kept beside it, in `ClassGrader._answers`), or a tally once a student has
+#: several attempts or timed ones.
+Cell = Union[None, ProblemResult, AttemptTally]
 #: A cell whose answer is being graded with the rest of its chunk (never seen outside `_fold`).
 _PENDING: Any = ("pending",)
 
@@ -320,6 +321,8 @@ class ClassGrader:
         self._rows: dict[str, int] = {}
         self._students: list[str] = []
         self._cells: list[list[Cell]] = [[] for _ in self._list]
+        #: per problem and row, the identity of a plain cell's answer (None for the other cells)
+        self._answers: list[list[Hashable | None]] = [[] for _ in self._list]
         #: variant id per student row, for problems whose inputs vary (None: everyone has variant 0)
         self._variants: list[list[int] | None] = [
             [] if self.keys.varies(problem.id) else None for problem in self._list
@@ -438,8 +441,9 @@ class ClassGrader:
             if chunk.fresh is not None:
                 self._fold_fresh(chunk.start, chunk.fresh)
             else:
-                for cells in self._cells:
-                    cells.extend([None] * len(new_students))
+                for columns in (self._cells, self._answers):
+                    for column in columns:
+                        column.extend([None] * len(new_students))
         self._fold(chunk.submissions)
 
     def _fold_fresh(self, start: int, answers: list[dict[str, Any]]) -> None:
@@ -466,6 +470,8 @@ class ClassGrader:
             results: list[ProblemResult | None] = list(
                 map(dict.get, map(tables.__getitem__, variant_ids), identities)
             )
+            # answers not graded before, and problems the line does not answer (`is`, not `in`:
+            # `None in results` would call pydantic's __eq__ on every result)
             unknown = [position for position, result in enumerate(results) if result is None]
             new: dict[tuple[int, Hashable], Any] = {}
             for position in unknown:
@@ -477,11 +483,8 @@ class ClassGrader:
                 identity = identities[position]
                 if identity is not None:
                     results[position] = tables[variant_ids[position]][identity]
-            cells: list[Cell] = list(zip(results, identities, strict=True))  # type: ignore[arg-type]
-            for position in unknown:
-                if identities[position] is None:
-                    cells[position] = None  # a problem the line does not answer
-            self._cells[index].extend(cells)
+            self._cells[index].extend(results)  # None where the line does not answer
+            self._answers[index].extend(identities)
 
     def _compute_mistakes(self, index: int, known: dict[int, dict[str, Array]]) -> None:
         """Mistake answers for every variant not yet diagnosed: one batch per input length."""
@@ -536,9 +539,10 @@ class ClassGrader:
         """
         graded = self._graded
         index_of = self._index.get
-        all_cells, all_variants, base_levels = self._cells, self._variants, self._base_levels
+        all_cells, all_answers = self._cells, self._answers
+        all_variants, base_levels = self._variants, self._base_levels
         new: dict[int, dict[tuple[int, Hashable], Any]] = {}
-        pending: list[tuple[list[Cell], int, tuple[int, int, Hashable, str], Hashable]] = []
+        pending: list[tuple[int, int, tuple[int, int, Hashable, str], Hashable]] = []
         tallied: list[tuple[int, int, int, list[Attempt]]] = []
         for row, submission in submissions:
             for problem_id, attempts in submission.attempts.items():
@@ -546,7 +550,7 @@ class ClassGrader:
                 if index is None:
                     self._unknown_problem(submission, problem_id, attempts)
                     continue
-                cells = all_cells[index]
+                cells, answers = all_cells[index], all_answers[index]
                 variants = all_variants[index]
                 variant = 0 if variants is None else variants[row]
                 level = base_levels[index]
@@ -557,12 +561,13 @@ class ClassGrader:
                     identity = raw if type(raw) is str else answer_identity(raw)
                     cache_key = (index, variant, identity, level)
                     result = graded.get(cache_key)
+                    answers[row] = identity
                     if result is None:
                         new.setdefault(index, {}).setdefault((variant, identity), raw)
-                        pending.append((cells, row, cache_key, identity))
+                        pending.append((index, row, cache_key, identity))
                         cells[row] = _PENDING  # filled in below, before anything reads it
                     else:
-                        cells[row] = (result, identity)
+                        cells[row] = result
                     continue
                 for attempt in attempts:
                     identity = answer_identity(attempt.answer)
@@ -571,10 +576,10 @@ class ClassGrader:
                 if cell is None:
                     cells[row] = AttemptTally()  # so that a later attempt in this chunk is tallied too
                 tallied.append((row, index, variant, attempts))
-        for index, answers in new.items():
-            self._grade_together(index, answers)
-        for cells, row, waiting, answer in pending:
-            cells[row] = (graded[waiting], answer)
+        for index, batch in new.items():
+            self._grade_together(index, batch)
+        for index, row, waiting, _ in pending:
+            all_cells[index][row] = graded[waiting]
         for row, index, variant, attempts in tallied:
             self._tally(row, index, variant, attempts)
 
@@ -605,7 +610,7 @@ class ClassGrader:
         if not isinstance(cell, AttemptTally):
             tally = AttemptTally()
             if cell is not None:
-                tally.record(problem, cell[0], cell[1])
+                tally.record(problem, cell, self._answers[index][row])
             cell = cells[row] = tally
         for attempt in attempts:
             identity = answer_identity(attempt.answer)
@@ -640,17 +645,16 @@ class ClassGrader:
             self._levels[(index, used)] = level
         return level
 
-    def _result(self, index: int, variant: int, cell: Cell) -> ProblemResult:
+    def _result(self, index: int, row: int, variant: int, cell: Cell) -> ProblemResult:
         if cell is None:
             return self._missing(index)
         if not isinstance(cell, AttemptTally):
-            result, identity = cell
-            if result.status is Status.INVALID:
-                return result
+            if cell.status is Status.INVALID:
+                return cell
             level = self._level(index, 1)
             if level is self._base_levels[index]:
-                return result
-            return self._grade(index, variant, identity, None, level)
+                return cell
+            return self._grade(index, variant, self._answers[index][row], None, level)
         return self._tally_result(index, variant, cell)
 
     def _tally_result(self, index: int, variant: int, tally: AttemptTally) -> ProblemResult:
@@ -687,7 +691,7 @@ class ClassGrader:
     def _student(self, row: int) -> StudentReport:
         result = self._result
         results = [
-            result(index, 0 if variants is None else variants[row], cells[row])
+            result(index, row, 0 if variants is None else variants[row], cells[row])
             for index, cells, variants in self._columns
         ]
         return StudentReport.model_construct(
@@ -730,16 +734,19 @@ class ClassGrader:
         missing = self._missing(index).score
         invalid = Status.INVALID
         result = self._result
-        scores: list[float] = []
-        append = scores.append
-        for row, cell in enumerate(cells):
-            if cell is None:
-                append(missing)
-            elif type(cell) is tuple and (plain_final or cell[0].status is invalid):
-                append(cell[0].score)
-            else:
-                append(result(index, 0 if variants is None else variants[row], cell).score)
-        return scores
+        plain = ProblemResult
+
+        def score(row: int, cell: Cell) -> float:
+            if type(cell) is plain and (plain_final or cell.status is invalid):
+                return cell.score
+            return result(index, row, 0 if variants is None else variants[row], cell).score
+
+        return [
+            missing if cell is None
+            else cell.score if type(cell) is plain and plain_final
+            else score(row, cell)
+            for row, cell in enumerate(cells)
+        ]
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""
