@@ -55,7 +55,9 @@ def test_a_process_killed_mid_load_loses_nothing_it_acknowledged(
             )
         assert traffic.refusals == {}
         assert set(traffic.transport_errors) <= {victim.url}
-        assert traffic.acks_by_url[victim.url] == after_kill[victim.url]  # nothing after it died
+        # nothing after it died: at most the requests in flight at the kill (per_server=2) are
+        # acknowledged late, their responses written before the kill and read after the snapshot
+        assert after_kill[victim.url] <= traffic.acks_by_url[victim.url] <= after_kill[victim.url] + 2
         assert_all_acknowledged_are_stored(traffic, stored_submissions(survivors[0].url))
 
 
