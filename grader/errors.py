@@ -18,7 +18,7 @@ __all__ = [
 EXIT_OK = 0
 #: Graded, but some submission files or rows could not be read (each named on stderr).
 EXIT_SOME_INPUT_UNREADABLE = 1
-#: Usage error, or an invalid problem spec: nothing was graded.
+#: Usage error, or an invalid problem spec (nothing was graded), or an output that cannot be written.
 EXIT_USAGE = 2
 
 

@@ -32,7 +32,7 @@ COMMANDS: dict[str, ModuleType] = {
 _EXIT_CODES = """exit codes:
   0  graded (or checked) without problems
   1  graded, but some submission files or rows could not be read (each named on stderr)
-  2  usage error, or an invalid problem spec (nothing graded)
+  2  usage error, an invalid problem spec (nothing graded), or an output that cannot be written
 """
 
 

@@ -21,6 +21,7 @@ import orjson
 
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.errors import UsageError
+from grader.report.files import unwritable
 from grader.spec.loader import ProblemSet
 
 __all__ = ["RESULTS_FILE", "results_json", "student_directory", "write_gradescope"]
@@ -59,13 +60,22 @@ def student_directory(student: str) -> str:
 
 
 def write_gradescope(report: Report, directory: Path, problems: ProblemSet | None = None) -> None:
-    """Write DIR/<student>/results.json for every student, replacing DIR as a whole."""
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory}: exists and is not a directory (gradescope output is a directory)")
+    """Write DIR/<student>/results.json for every student, replacing DIR as a whole.
+
+    A DIR that cannot be written (a file already there, a parent that is a file, a read-only
+    parent) is a UsageError naming it, and nothing there changes.
+    """
+    if os.path.lexists(directory) and not directory.is_dir():  # a file, or a link to none
+        raise UsageError(
+            f"cannot write {directory}: it exists and is not a directory (gradescope output is a directory)"
+        )
     titles = {p.id: p.title for p in problems} if problems is not None else {}
     parent = directory.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=parent))
+    except OSError as error:
+        raise unwritable(directory, error) from None
     try:
         for student in report.students:
             folder = staging / student_directory(student.student)
@@ -73,8 +83,10 @@ def write_gradescope(report: Report, directory: Path, problems: ProblemSet | Non
             data = orjson.dumps(results_json(student, titles), option=orjson.OPT_INDENT_2)
             (folder / RESULTS_FILE).write_bytes(data + b"\n")
         _swap_into_place(staging, directory)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise unwritable(directory, error) from None
         raise
 
 

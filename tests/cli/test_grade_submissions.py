@@ -8,7 +8,9 @@ a due date).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -239,3 +241,73 @@ def test_yes_and_no_in_yaml_are_the_text_typed(grade, tmp_path, student, answer,
     assert run.code == 0, run.err
     [report] = json.loads(run.out)["students"]
     assert (report["student"], report["results"][0]["status"]) == (student, status)
+
+
+FORMATS = ["table", "json", "csv", "gradescope"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("target", ["blocker/out", "blocker/a/b/out"])
+def test_an_output_under_a_file_is_one_line_and_exit_2(grade, tmp_path, monkeypatch, fmt, target):
+    monkeypatch.chdir(ROOT)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    run = grade("submissions/", "--format", fmt, "-o", tmp_path / target, *NOW)
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"grade: error: cannot write {tmp_path / target}: {blocker} is not a directory\n"
+    assert blocker.read_text() == "keep me"
+    assert os.listdir(tmp_path) == ["blocker"]
+
+
+def test_gradescope_over_an_existing_file_leaves_it(grade, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    target = tmp_path / "results.txt"
+    target.write_text("keep me")
+    run = grade("submissions/", "--format", "gradescope", "-o", target, *NOW)
+    assert run.code == 2
+    assert run.err == (
+        f"grade: error: cannot write {target}: it exists and is not a directory "
+        "(gradescope output is a directory)\n"
+    )
+    assert target.read_text() == "keep me"
+    assert os.listdir(tmp_path) == ["results.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_report_over_a_directory(grade, tmp_path, monkeypatch, fmt):
+    monkeypatch.chdir(ROOT)
+    run = grade("submissions/", "--format", fmt, "-o", tmp_path, *NOW)
+    assert run.code == 2
+    assert run.err == f"grade: error: cannot write {tmp_path}: Is a directory\n"
+    assert os.listdir(tmp_path) == []
+
+
+def refuse(*args: object, **kwargs: object) -> None:
+    raise PermissionError(13, "Permission denied")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_output_in_a_directory_that_refuses_files(grade, tmp_path, monkeypatch, fmt):
+    # what a read-only directory does, simulated (root may write anywhere)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    run = grade("submissions/", "--format", fmt, "-o", tmp_path / "out", *NOW)
+    assert run.code == 2
+    assert run.err == f"grade: error: cannot write {tmp_path / 'out'}: Permission denied\n"
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_output_in_a_read_only_directory(grade, tmp_path, monkeypatch, fmt):
+    monkeypatch.chdir(ROOT)
+    tmp_path.chmod(0o555)
+    try:
+        if os.access(tmp_path, os.W_OK):
+            pytest.skip("this user may write in a read-only directory (root)")
+        run = grade("submissions/", "--format", fmt, "-o", tmp_path / "out", *NOW)
+        assert run.code == 2
+        assert run.err == f"grade: error: cannot write {tmp_path / 'out'}: Permission denied\n"
+        assert os.listdir(tmp_path) == []
+    finally:
+        tmp_path.chmod(0o755)
