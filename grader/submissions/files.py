@@ -6,7 +6,8 @@
       lstm-states-2: "[1, -1, 0, 1, -1]"
       lstm-info: [c]
 
-An answer may also be a list of timestamped attempts, oldest first:
+An answer may also be a list of timestamped attempts, in any order (they are folded by time,
+`grader.compare.attempts`):
 
       lstm-states-2:
         - {answer: "[1, -1, 0, 0, 1]", at: 2023-03-20T10:00:00+00:00}

@@ -183,3 +183,46 @@ def test_progress_counts_what_each_item_stands_for():
     bar = tqdm(file=io.StringIO(), disable=False)
     assert list(_counted([3, 4], bar, lambda n: n * 1000)) == [3, 4]
     assert bar.n == 7000
+
+
+#: (student, lstm-info answer, time), in input order; lstm-info allows 2 attempts, the last counts
+OUT_OF_ORDER = [
+    ("ann", "a", "2023-03-20T11:00:00Z"),
+    ("ann", "c", "2023-03-20T09:00:00Z"),
+    ("ann", "b", "2023-03-20T10:00:00Z"),
+    ("ben", "c", "2023-03-20T10:00:00Z"),
+    ("ben", "a", "2023-03-20T09:00:00+00:00"),
+]
+
+
+def write_out_of_order(directory: Path, kind: str) -> Path:
+    if kind == "jsonl":
+        rows = [
+            {"student": s, "problem": "lstm-info", "answer": a, "submitted_at": t} for s, a, t in OUT_OF_ORDER
+        ]
+        return write_jsonl(directory / "class.jsonl", rows)
+    if kind == "csv":
+        path = directory / "class.csv"
+        lines = [f"{s},lstm-info,{a},{t}\n" for s, a, t in OUT_OF_ORDER]
+        path.write_text("student,problem,answer,submitted_at\n" + "".join(lines))
+        return path
+    folder = directory / "files"
+    folder.mkdir()
+    for student in ("ann", "ben"):
+        tries = "".join(f"    - {{answer: [{a}], at: {t}}}\n" for s, a, t in OUT_OF_ORDER if s == student)
+        (folder / f"{student}.yaml").write_text(f"student: {student}\nanswers:\n  lstm-info:\n{tries}")
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "files"])
+def test_attempts_given_out_of_order_are_folded_by_time(capsys, tmp_path, kind):
+    source = write_out_of_order(tmp_path, kind)
+    now = "2023-03-21T00:00:00Z"
+    code, out, err = run(capsys, source, "--problems", PROBLEMS, "--format", "json", "--now", now)
+    assert code == 0, err
+    info = {s["student"]: s["results"][2] for s in json.loads(out)["students"]}
+    # ann, in time: c (9:00), b (10:00), a (11:00, a third attempt of 2): b is her last
+    assert (info["ann"]["status"], info["ann"]["attempts_used"]) == ("incorrect", 2)
+    assert info["ann"]["notes"] == ["attempt 3 ignored: only 2 attempt(s) allowed"]
+    # ben, in time: a (9:00), c (10:00): c is his last
+    assert (info["ben"]["status"], info["ben"]["attempts_used"], info["ben"]["notes"]) == ("correct", 2, [])

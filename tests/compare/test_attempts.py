@@ -54,6 +54,53 @@ def test_ignored_attempts_are_reported(make_problems):
     assert result.score == 0.0
 
 
+UTC = timezone.utc
+AT9, AT10, AT11 = (datetime(2023, 3, 20, hour, tzinfo=UTC) for hour in (9, 10, 11))
+
+
+@pytest.mark.parametrize(
+    ("extra", "attempts", "score", "used", "status"),
+    [
+        # (answer, time) in input order; by hand, in time order: RIGHT 5 points, NEAR 3, WRONG 0
+        # counts: last follows the times, not the lines
+        ("", [(RIGHT, AT10), (NEAR, AT9)], 5.0, 2, Status.CORRECT),  # NEAR then RIGHT
+        ("", [(NEAR, AT10), (RIGHT, AT9)], 3.0, 2, Status.PARTIAL),  # RIGHT then NEAR
+        ("", [(NEAR, AT9), (RIGHT, AT10)], 5.0, 2, Status.CORRECT),  # in order already
+        ("", [(RIGHT, AT10), (NEAR, AT10)], 3.0, 2, Status.PARTIAL),  # equal times: input order
+        ("", [(RIGHT, AT11), (WRONG, AT9), (NEAR, AT10)], 5.0, 3, Status.CORRECT),
+        # max_attempts cuts off by time: WRONG 9:00 and NEAR 10:00 count, RIGHT 11:00 is ignored
+        ("max_attempts: 2\n", [(RIGHT, AT11), (WRONG, AT9), (NEAR, AT10)], 3.0, 2, Status.PARTIAL),
+        ("max_attempts: 1\ncounts: best\n", [(RIGHT, AT10), (NEAR, AT9)], 3.0, 1, Status.PARTIAL),
+        ("max_attempts: 1\ncounts: best\n", [(NEAR, AT10), (RIGHT, AT9)], 5.0, 1, Status.CORRECT),
+        # counts: best is the best whatever the order (here of the first two in time)
+        ("max_attempts: 2\ncounts: best\n", [(RIGHT, AT11), (WRONG, AT9), (NEAR, AT10)], 3.0, 2,
+         Status.PARTIAL),
+        # an invalid answer still uses no attempt, wherever it falls in time
+        ("max_attempts: 1\n", [(NEAR, AT10), (BAD, AT9), (WRONG, AT11)], 3.0, 1, Status.PARTIAL),
+        # untimed attempts: right after the attempt before them in the input, first if first
+        ("", [(NEAR, None), (RIGHT, AT10), (WRONG, AT9)], 5.0, 3, Status.CORRECT),  # N, W, R
+        ("", [(RIGHT, AT10), (NEAR, None), (WRONG, AT9)], 3.0, 3, Status.PARTIAL),  # W, R, N
+        ("max_attempts: 1\n", [(RIGHT, AT10), (NEAR, None), (WRONG, AT9)], 0.0, 1, Status.INCORRECT),
+        ("", [(RIGHT, None), (NEAR, None)], 3.0, 2, Status.PARTIAL),  # untimed: input order
+    ],
+)
+def test_attempts_are_folded_in_time_order(make_problems, extra, attempts, score, used, status):
+    problems = make_problems(SEED_SEQUENCE + "scoring: per_element\npoints: 5\n" + extra)
+    result = graded(problems, [answer for answer, _ in attempts], [at for _, at in attempts])
+    assert (result.score, result.attempts_used, result.status) == (score, used, status)
+
+
+def test_notes_number_attempts_in_time_order(make_problems):
+    problems = make_problems(SEED_SEQUENCE + "scoring: per_element\npoints: 5\nmax_attempts: 1\n")
+    result = graded(problems, [RIGHT, NEAR, BAD, WRONG], [AT11, AT9, AT10, AT10])
+    # in time: NEAR 9:00 (the one allowed), BAD 10:00 (invalid), WRONG 10:00, RIGHT 11:00
+    assert result.notes == [
+        "attempt 3 ignored: only 1 attempt(s) allowed",
+        "attempt 4 ignored: only 1 attempt(s) allowed",
+    ]
+    assert (result.score, result.status) == (3.0, Status.PARTIAL)
+
+
 DUE_SPEC = "due: 2023-03-29T08:59:00-03:00\n"
 
 
@@ -88,6 +135,35 @@ def test_late_rejected_attempts_use_no_attempt(make_problems):
     ]
     only_late = graded(problems, [RIGHT], [DUE + HOUR])
     assert only_late.status is Status.MISSING and only_late.attempts_used == 0
+
+
+@pytest.mark.parametrize(
+    ("counts", "score", "status"),
+    [
+        # in time: NEAR on time (3 of 5), then RIGHT an hour late, one started day: 5 × 0.5 = 2.5
+        ("last", 2.5, Status.PARTIAL),
+        ("best", 3.0, Status.PARTIAL),
+    ],
+)
+def test_late_penalty_on_attempts_given_out_of_order(make_problems, counts, score, status):
+    problems = make_problems(
+        SEED_SEQUENCE + "scoring: per_element\npoints: 5\n" + DUE_SPEC
+        + f"late: {{policy: penalty, per_day: 0.5}}\ncounts: {counts}\n"
+    )
+    result = graded(problems, [RIGHT, NEAR], [DUE + HOUR, DUE - HOUR])
+    assert (result.score, result.status, result.attempts_used) == (score, status, 2)
+    assert result.notes == ["attempt 2 was 1 day(s) late: score × 0.5"]
+
+
+def test_max_attempts_and_late_rejection_follow_the_times(make_problems):
+    problems = make_problems(SEED_SEQUENCE + DUE_SPEC + "max_attempts: 1\nlate: reject\n")
+    # the late RIGHT comes first in the input; the on-time NEAR is the one attempt allowed
+    result = graded(problems, [RIGHT, NEAR], [DUE + HOUR, DUE - HOUR])
+    assert (result.score, result.attempts_used, result.status) == (0.0, 1, Status.INCORRECT)
+    assert result.notes == [
+        "attempt 2 at 2023-03-29T09:59:00-03:00 not accepted: 1 day(s) after the due date "
+        "2023-03-29T08:59:00-03:00"
+    ]
 
 
 def test_penalised_correct_answer_is_partial_and_noted(make_problems):
