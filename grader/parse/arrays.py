@@ -28,6 +28,17 @@ _TOKEN = re.compile(
     r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
 )
 _CLOSING = {"[": "]", "(": ")"}
+#: A flat list of plain ASCII numbers (`[0, 1, -1]`, `1 -1 0`, `(1; 0,)`), which `_parse_text`
+#: reads without the tokenizer: numbers apart by a separator or spaces, brackets paired by
+#: `_PAIRED`, one trailing separator forgiven, as the parser does.
+_SIMPLE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_SIMPLE_LIST = re.compile(
+    r"\s*(?P<open>[\[(]?)\s*"
+    r"(?P<body>[+-]?\d+(?:\.\d+)?(?:(?:\s*[,;]\s*|\s+)[+-]?\d+(?:\.\d+)?)*)"
+    r"\s*(?:[,;]\s*)?(?P<close>[\])]?)\s*",
+    re.ASCII,
+)
+_PAIRED = {"": "", "[": "]", "(": ")"}
 #: Brackets, separators or inner spaces: a string in a list that is a row, not one number.
 _ROW_MARKS = re.compile(r"[\[\](),;\s]")
 #: What may follow a number, besides white space: a separator or a bracket.
@@ -135,6 +146,17 @@ class _Parser:
 def _parse_text(text: str) -> list[Any]:
     if len(text) > MAX_ANSWER_CHARS:
         raise InvalidAnswer(f"the answer is too long ({len(text)} characters; at most {MAX_ANSWER_CHARS})")
+    simple = _SIMPLE_LIST.fullmatch(text)
+    if simple is not None and _PAIRED.get(simple["open"]) == simple["close"]:
+        # most answers are a plain flat list: read at once, as `_parse_tokens` would read them
+        numbers = [float(number) for number in _SIMPLE_NUMBER.findall(simple["body"])]
+        if all(map(math.isfinite, numbers)):
+            return numbers
+    return _parse_tokens(text)
+
+
+def _parse_tokens(text: str) -> list[Any]:
+    """Any answer text, token by token, with a message saying where a malformed one goes wrong."""
     cleaned = normalise_text(text)
     if not cleaned:
         raise InvalidAnswer("the answer is empty")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.parse import InvalidAnswer, parse_sequence
 from grader.parse.errors import MAX_ANSWER_CHARS
@@ -169,3 +171,36 @@ def test_deeply_nested_lists_are_invalid_without_recursing(depth, vector_size):
     with pytest.raises(InvalidAnswer) as error:
         parse_sequence(raw, vector_size=vector_size)
     assert error.value.message == "lists are nested too deeply"
+
+
+_SIMPLE_ALPHABET = "0123456789+-.,; \t[]()١"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=_SIMPLE_ALPHABET, max_size=24))
+def test_the_fast_path_for_plain_lists_reads_as_the_tokenizer_does(text):
+    from grader.parse.arrays import _parse_text, _parse_tokens
+
+    try:
+        expected: object = _parse_tokens(text)
+    except InvalidAnswer as error:
+        expected = error.message
+    try:
+        got: object = _parse_text(text)
+    except InvalidAnswer as error:
+        got = error.message
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("[0, 0, 1, -1, 1, 0]", [0, 0, 1, -1, 1, 0]), ("(1; 0,)", [1, 0]), ("1 -1 +1", [1, -1, 1]),
+     (" [1.50,-0.5] ", [1.5, -0.5])],
+)
+def test_plain_lists(text, expected):
+    assert parse_sequence(text).tolist() == expected
+
+
+def test_a_plain_list_with_a_number_too_large_is_still_refused():
+    with pytest.raises(InvalidAnswer, match="too large"):
+        parse_sequence("[1, " + "9" * 400 + "]")
