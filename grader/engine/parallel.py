@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -51,6 +52,11 @@ def _context() -> multiprocessing.context.BaseContext:
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _ignore_interrupts() -> None:
+    """In the worker: Ctrl-C is the parent's to handle (it stops the worker), not a traceback here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class PickHasher:
@@ -91,7 +97,9 @@ class PickHasher:
             return lambda: picks
         try:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=_context())
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=_context(), initializer=_ignore_interrupts
+                )
             future = self._pool.submit(picks_for, self.salt, self.requests, list(students))
         except (BrokenProcessPool, OSError, RuntimeError):
             self._broken = True
