@@ -36,7 +36,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 __all__ = [
-    "MAX_DEPTH", "MAX_NODES", "Document", "DocumentError", "FieldPath", "load_file", "load_json", "load_text",
+    "MAX_DEPTH", "MAX_NODES", "Document", "DocumentError", "FieldPath", "first_too_deep", "load_file",
+    "load_json", "load_text",
 ]
 
 FieldPath = tuple[str | int, ...]
@@ -253,7 +254,7 @@ def load_text(text: str) -> Document:
         loader.dispose()
 
 
-def _first_too_deep(data: Any) -> FieldPath | None:
+def first_too_deep(data: Any) -> FieldPath | None:
     """The path of the first value nested deeper than MAX_DEPTH, found without recursion."""
     stack: list[tuple[FieldPath, Any]] = [((), data)]
     while stack:
@@ -277,7 +278,7 @@ def load_json(text: str) -> Document:
     except RecursionError:  # the stdlib's parser recurses once per level: hundreds of levels
         path = None
     else:
-        path = _first_too_deep(data)
+        path = first_too_deep(data)
         if path is None:
             return Document(data)
     try:  # JSON is YAML: the depth-limited composer says on which line, and where, nesting fails

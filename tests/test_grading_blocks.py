@@ -43,6 +43,7 @@ ODD = [
     "{not json",  # invalid JSON
     "",  # a blank line
     "[1, 2]",  # not an object
+    '{"student": "max", "answers": {"lstm-states-1": ' + "[" * 70 + "1" + "]" * 70 + "}}",  # too deep
 ]
 
 
@@ -116,3 +117,21 @@ def test_the_variant_worker_changes_no_grade(problems, tmp_path, monkeypatch):  
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BATCH", 1)
     monkeypatch.setattr(blocks, "BLOCK_SIZE", 8)
     assert grade(path, problems, use_blocks=True, parallel=True) == expected
+
+
+@pytest.mark.parametrize("depth", [65, 1000])
+@pytest.mark.parametrize("problem", ["lstm-states-1", "lstm-info"])
+def test_an_answer_nested_too_deeply_skips_its_line_only(tmp_path, capsys, depth, problem):
+    from grader.cli.main import main
+
+    deep = "[" * depth + "1" + "]" * depth
+    lines = [
+        json.dumps({"student": "ben", "answers": {"lstm-info": "c"}}),
+        f'{{"student": "ana", "answers": {{"{problem}": {deep}}}}}',
+    ]
+    path = write(tmp_path / "class.jsonl", lines)
+    code = main([str(path), "--problems", str(Path(__file__).parent.parent / "problems"), "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"class.jsonl:2: answers.{problem}: nested too deeply (more than 64 levels)" in err
+    assert out.splitlines()[1:] == ["ben,0,0,1,1,3"]

@@ -6,13 +6,15 @@ is a UsageError naming the path and what blocks it, never a traceback, and nothi
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 from grader.errors import UsageError
 
-__all__ = ["unwritable", "write_atomically"]
+__all__ = ["staging_beside", "unwritable", "write_atomically"]
 
 
 def unwritable(path: Path, error: OSError) -> UsageError:
@@ -23,12 +25,37 @@ def unwritable(path: Path, error: OSError) -> UsageError:
     return UsageError(f"cannot write {path}: {reason}")
 
 
+def staging_beside(path: Path, *, directory: bool = False) -> tuple[Path, int | None]:
+    """A new, uniquely named file (open for writing: its descriptor) or directory beside `path`.
+
+    Unlike `tempfile.mkstemp`/`mkdtemp` (0600/0700), it gets the permissions any new file or
+    directory gets here (0666/0777 less the umask), or those of the `path` it will replace: a
+    gradebook others could read stays readable after it is rewritten.
+    """
+    for _ in range(100):
+        staging = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            if directory:
+                os.mkdir(staging, 0o777)
+                handle = None
+            else:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+                handle = os.open(staging, flags, 0o666)
+        except FileExistsError:
+            continue
+        with contextlib.suppress(OSError):  # nothing to replace: the usual permissions stay
+            os.chmod(staging, stat.S_IMODE(os.stat(path).st_mode))
+        return staging, handle
+    raise FileExistsError(f"no free name for a temporary file beside {path}")
+
+
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write `text` to `path` so that readers see the old file or the new one, never a mix."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        temporary, handle = staging_beside(path)
+        assert handle is not None
     except OSError as error:
         raise unwritable(path, error) from None
     try:

@@ -21,7 +21,7 @@ import orjson
 
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.errors import UsageError
-from grader.report.files import unwritable
+from grader.report.files import staging_beside, unwritable
 from grader.spec.loader import ProblemSet
 
 __all__ = ["RESULTS_FILE", "results_json", "student_directory", "write_gradescope"]
@@ -73,7 +73,7 @@ def write_gradescope(report: Report, directory: Path, problems: ProblemSet | Non
     parent = directory.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=parent))
+        staging, _ = staging_beside(parent / directory.name, directory=True)
     except OSError as error:
         raise unwritable(directory, error) from None
     try:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import orjson
 
+from grader.documents import MAX_DEPTH
 from grader.errors import SubmissionError
 from grader.submissions.models import Submission, SubmissionBlock
-from grader.submissions.rows import _from_object, _json_reason
+from grader.submissions.rows import _from_object, _json_reason, refuse_deep_nesting
 
 __all__ = ["BLOCK_SIZE", "read_jsonl_blocks"]
 
@@ -50,6 +51,8 @@ def _whole_block(raws: list[bytes], file: str, first: int) -> SubmissionBlock | 
     count = len(raws)
     # no "{" but each line's two objects' own: no attempt list of {answer, at} anywhere
     if sum(map(bytes.count, raws, repeat(b"{"))) != 2 * count:
+        return None
+    if max(map(bytes.count, raws, repeat(b"["))) > MAX_DEPTH:  # maybe nested too deeply: see each line
         return None
     loads = orjson.loads
     try:
@@ -90,7 +93,7 @@ def _line_by_line(
             continue
         # the common form: exactly {student, answers}, and no "{" but the two objects' own
         # (so no attempt list of {answer, at}); anything else is read the general way
-        if type(data) is dict and len(data) == 2 and raw.count(b"{") == 2:
+        if type(data) is dict and len(data) == 2 and raw.count(b"{") == 2 and raw.count(b"[") <= MAX_DEPTH:
             student = data.get("student")
             given = data.get("answers")
             if type(student) is str and type(given) is dict and student and student.strip() == student:
@@ -102,6 +105,7 @@ def _line_by_line(
             yield SubmissionBlock(file, lines, students, answers)
             lines, students, answers = [], [], []
         try:
+            refuse_deep_nesting(data, raw, file, number)
             yield _from_object(data, file, number)
         except SubmissionError as error:
             yield error

@@ -26,7 +26,13 @@ from grader.documents import Document, DocumentError, FieldPath, load_file, load
 from grader.errors import SubmissionError
 from grader.submissions.models import Attempt, Submission
 
-__all__ = ["SUBMISSION_SUFFIXES", "read_submission_file", "read_submission_directory", "parse_timestamp"]
+__all__ = [
+    "SUBMISSION_SUFFIXES",
+    "nested_field",
+    "parse_timestamp",
+    "read_submission_directory",
+    "read_submission_file",
+]
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
 _TOP_KEYS = ("student", "answers")
@@ -119,7 +125,7 @@ def submission_from_document(document: Document, file: str) -> Submission:
     return Submission(student.strip(), attempts, file)
 
 
-def _field(path: FieldPath | None) -> str | None:
+def nested_field(path: FieldPath | None) -> str | None:
     """The field a value nested too deeply is in, by its leading keys (`answers.lstm-info`), not
     by its dozens of list positions."""
     keys = list(takewhile(lambda part: isinstance(part, str), (path or ())[:2]))
@@ -141,7 +147,8 @@ def read_submission_file(path: Path) -> Submission:
         else:
             document = load_file(path)
     except DocumentError as error:
-        raise SubmissionError(error.message, file=file, line=error.line, field=_field(error.path)) from None
+        field = nested_field(error.path)
+        raise SubmissionError(error.message, file=file, line=error.line, field=field) from None
     return submission_from_document(document, file)
 
 

@@ -14,9 +14,11 @@ Open edX's problem response report (Instructor → Data Download): columns `user
 (the problem's url_name, set to the spec's id on import), else its `title`; the time is
 `last_submission_time` from `state` when present.
 
-A student's attempts may be spread over many lines, in submission order. Every line is yielded as
-it is read (memory does not grow with the file); a bad line is yielded as a SubmissionError that
-names the file and line, and reading goes on.
+A student's attempts may be spread over many lines, in any order: timed attempts are counted in
+the order of their times (`compare.attempts`), untimed ones in the order of the lines. Every line
+is yielded as it is read (memory does not grow with the file); a bad line is yielded as a
+SubmissionError that names the file and line, and reading goes on. A line nested deeper than
+MAX_DEPTH levels is such a line, as a per-student file would be.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from typing import Any
 
 import orjson
 
+from grader.documents import MAX_DEPTH, first_too_deep
 from grader.errors import SubmissionError
-from grader.submissions.files import parse_timestamp
+from grader.submissions.files import nested_field, parse_timestamp
 from grader.submissions.models import Attempt, Submission
 
 __all__ = ["read_jsonl", "read_csv", "read_edx_report", "CSV_COLUMNS", "EDX_REQUIRED"]
@@ -124,6 +127,16 @@ def _from_object(data: Any, file: str, line: int) -> Submission:
     return Submission(student, {problem: [Attempt(data["answer"], at, file, line)]}, file, whole=False)
 
 
+def refuse_deep_nesting(data: Any, raw: bytes, file: str, line: int) -> None:
+    """Refuse a line nested deeper than MAX_DEPTH, as a per-student file is refused: grading so
+    deep an answer would recurse (orjson itself reads up to 1,024 levels)."""
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        path = first_too_deep(data)
+        if path is not None:
+            message = f"nested too deeply (more than {MAX_DEPTH} levels)"
+            raise SubmissionError(message, file=file, line=line, field=nested_field(path))
+
+
 def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
     """Every line of a JSONL export as a submission (or, in place, the error that line has)."""
     file = str(path)
@@ -143,6 +156,7 @@ def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
                 yield SubmissionError(f"invalid JSON: {_json_reason(raw, error)}", file=file, line=number)
                 continue
             try:
+                refuse_deep_nesting(data, raw, file, number)
                 yield _from_object(data, file, number)
             except SubmissionError as error:
                 yield error

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 
 import pytest
 
@@ -289,9 +288,12 @@ def refuse(*args: object, **kwargs: object) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_output_in_a_directory_that_refuses_files(grade, tmp_path, monkeypatch, fmt):
     # what a read-only directory does, simulated (root may write anywhere)
+    import grader.report.files as files
+    import grader.report.gradescope as gradescope
+
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(files, "staging_beside", refuse)
+    monkeypatch.setattr(gradescope, "staging_beside", refuse)
     run = grade("submissions/", "--format", fmt, "-o", tmp_path / "out", *NOW)
     assert run.code == 2
     assert run.err == f"grade: error: cannot write {tmp_path / 'out'}: Permission denied\n"

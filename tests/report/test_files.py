@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import stat
 from pathlib import Path
 
 import pytest
@@ -76,8 +76,11 @@ def refuse(*args: object, **kwargs: object) -> None:
 @pytest.mark.parametrize("write", WRITERS)
 def test_a_directory_that_refuses_new_files(tmp_path, monkeypatch, write):
     # what a read-only directory does (simulated: root may write anywhere)
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    import grader.report.files as files
+    import grader.report.gradescope as gradescope
+
+    monkeypatch.setattr(files, "staging_beside", refuse)
+    monkeypatch.setattr(gradescope, "staging_beside", refuse)
     path = tmp_path / "out"
     with pytest.raises(UsageError) as error:
         write(path)
@@ -106,3 +109,28 @@ def test_missing_parents_are_created(tmp_path, write):
     path = tmp_path / "new" / "deeper" / "out"
     write(path)
     assert path.exists()
+
+
+def test_a_written_file_gets_the_usual_permissions_or_keeps_those_it_replaces(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        fresh = tmp_path / "gradebook.csv"
+        write_atomically(fresh, "a\n")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # 0666 less the umask, not mkstemp's 0600
+        kept = tmp_path / "shared.csv"
+        kept.write_text("old\n")
+        kept.chmod(0o664)
+        write_atomically(kept, "new\n")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o664
+        assert kept.read_text() == "new\n"
+    finally:
+        os.umask(previous)
+
+
+def test_a_gradescope_directory_gets_the_usual_permissions(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_gradescope(Report(problems=[], students=[], errors=[]), tmp_path / "results")
+        assert stat.S_IMODE((tmp_path / "results").stat().st_mode) == 0o755
+    finally:
+        os.umask(previous)
