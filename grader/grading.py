@@ -2,10 +2,12 @@
 
 `grade_answer` is the one place where a raw answer becomes a ProblemResult. A class is graded by
 `ClassGrader`, which streams submissions in chunks: each chunk's students are mapped to their
-variants in bulk (keys of new variants computed in one engine pass), every attempt is folded into
-an `AttemptTally` per (student, problem), and identical (problem, variant, answer) triples are
-graded once: a class of 100,000 typically types a few thousand distinct answers. Memory holds the
-gradebook (a tally per student and problem) and those caches, never the submissions themselves.
+variants in bulk (their seeds hashed ahead, in a worker process when `parallel`; keys of new
+variants computed in one engine pass), every attempt is folded into the gradebook (a plain
+result, or an `AttemptTally` when a student has several or timed attempts), and identical
+(problem, variant, answer) triples are graded once: a class of 100,000 typically types a few
+thousand distinct answers. A `SubmissionBlock` (common JSONL lines, kept as parsed) is folded
+column by column. Memory holds the gradebook and those caches, never the submissions themselves.
 """
 
 from __future__ import annotations
