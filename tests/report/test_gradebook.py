@@ -169,3 +169,35 @@ def test_a_killed_run_leaves_the_previous_gradebook(tmp_path):
     run = subprocess.run([sys.executable, "-c", KILLED_WHILE_REPLACING, str(path)], check=False)
     assert run.returncode != 0
     assert path.read_text() == "student,total\nold,1\n"
+
+
+def test_exchange_swaps_two_directories_in_one_step(tmp_path):
+    from grader.report.gradescope import exchange
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "in-a").touch()
+    (second / "in-b").touch()
+    if not exchange(first, second):
+        pytest.skip("no RENAME_EXCHANGE on this system or filesystem")
+    assert os.listdir(first) == ["in-b"] and os.listdir(second) == ["in-a"]
+
+
+def test_gradescope_falls_back_to_two_renames_without_exchange(tmp_path, monkeypatch):
+    import grader.report.gradescope as gradescope
+
+    monkeypatch.setattr(gradescope, "exchange", lambda first, second: False)
+    out = tmp_path / "gs"
+    write_gradescope(report(("old", [result("p1", 1.0), result("p2", 1.0)])), out)
+    write_gradescope(report(("new", [result("p1", 1.0), result("p2", 1.0)])), out)
+    assert os.listdir(out) == ["new"]
+    assert sorted(os.listdir(tmp_path)) == ["gs"]
+
+
+def test_a_failed_exchange_is_an_error_not_a_mix(tmp_path):
+    from grader.report.gradescope import exchange
+
+    (tmp_path / "a").mkdir()
+    with pytest.raises(OSError):
+        exchange(tmp_path / "a", tmp_path / "missing")
