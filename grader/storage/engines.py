@@ -89,6 +89,31 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: Connection pool settings a server URL may carry in its query (`?pool_size=5&max_overflow=0`),
+#: taken out before the URL reaches the driver, with the smallest value each accepts.
+POOL_SETTINGS = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 1}
+
+
+def _pool_options(url: URL) -> tuple[URL, dict[str, int]]:
+    """The URL without its pool settings, and those settings (BadDatabaseUrl when one is wrong)."""
+    found: dict[str, int] = {}
+    for name, smallest in POOL_SETTINGS.items():
+        if name not in url.query:
+            continue
+        value = url.query[name]
+        text = value if isinstance(value, str) else ",".join(value)
+        try:
+            number = int(text)
+        except ValueError:
+            number = smallest - 1
+        if number < smallest:
+            raise BadDatabaseUrl(
+                f"--db {masked(url)}: {name} must be a whole number ≥ {smallest}; got {text!r}"
+            )
+        found[name] = number
+    return url.difference_update_query(list(found)), found
+
+
 def make_engine(url: URL | str, **options: Any) -> Engine:
     """An engine configured for safe concurrent use of the backend the URL names."""
     if isinstance(url, str):
@@ -110,10 +135,11 @@ def make_engine(url: URL | str, **options: Any) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
+        url, pool = _pool_options(url)
         options.setdefault("pool_pre_ping", True)
-        options.setdefault("pool_size", 10)
-        options.setdefault("max_overflow", 20)
-        options.setdefault("pool_timeout", 10)
+        options.setdefault("pool_size", pool.get("pool_size", 10))
+        options.setdefault("max_overflow", pool.get("max_overflow", 20))
+        options.setdefault("pool_timeout", pool.get("pool_timeout", 10))
         if "connect_timeout" not in url.query:
             # a server that never answers (a firewall dropping packets) fails in seconds, not minutes
             options.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)

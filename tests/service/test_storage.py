@@ -162,3 +162,26 @@ def test_submissions_round_trip_every_field(course: ProblemSet, storage: Storage
     )
     assert (stored.source, stored.attempt, stored.days_late, stored.submitted_at) == ("page", 1, 0, later)
     assert stored.feedback.startswith("Not correct: h_3 and h_4 are wrong")
+
+
+@pytest.mark.parametrize(
+    ("query", "size", "overflow", "timeout"),
+    [("", 10, 20, 10), ("?pool_size=3", 3, 20, 10), ("?pool_size=4&max_overflow=0&pool_timeout=2", 4, 0, 2)],
+)
+def test_a_server_url_may_set_its_pool(query, size, overflow, timeout):
+    pytest.importorskip("psycopg")
+    engine = make_engine(f"postgresql+psycopg://grader@db.example:5432/course{query}")
+    try:
+        pool = engine.pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (size, overflow, timeout)  # type: ignore[attr-defined]
+        assert "pool_size" not in engine.url.query  # the driver never sees them
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("query", ["?pool_size=0", "?pool_size=ten", "?max_overflow=-1", "?pool_timeout=0"])
+def test_a_wrong_pool_setting_is_a_clear_error(query):
+    pytest.importorskip("psycopg")
+    with pytest.raises(BadDatabaseUrl, match=r"must be a whole number") as error:
+        make_engine(f"postgresql+psycopg://grader:secret@db.example/course{query}")
+    assert "secret" not in str(error.value) and "grader:***@db.example" in str(error.value)
