@@ -117,6 +117,25 @@ _Loader.add_implicit_resolver(
 )
 
 
+
+
+class _PurePythonLoader(_DepthLimitedComposer, yaml.SafeLoader):
+    """`_Loader` on PyYAML's pure-Python parser, to say where a text libyaml refuses nests too deeply.
+
+    libyaml's scanner (as PyYAML 6.0.4 bundles it) stops at 1,000 flow levels with "exceeded
+    maximum nesting depth", before the composer sees level MAX_DEPTH + 1, so without the line and
+    path of the value; this parser yields its events as it goes, and the composer stops at it.
+    """
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self.path = []
+
+
+_PurePythonLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+_LIBYAML_DEPTH_LIMIT = "maximum nesting depth"
+
+
 @dataclass(frozen=True)
 class Document:
     """A loaded document: its data, the 1-based line of every key or item by path, and the text
@@ -236,11 +255,24 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> DocumentError:
 
 def load_text(text: str) -> Document:
     """Parse one YAML (or JSON) document from text; raise DocumentError when it is not one."""
-    loader = _Loader(text)
+    try:
+        return _load_text(text, _Loader)
+    except _TooDeepForLibyaml:
+        return _load_text(text, _PurePythonLoader)
+
+
+class _TooDeepForLibyaml(Exception):
+    pass
+
+
+def _load_text(text: str, kind: type[_Loader] | type[_PurePythonLoader]) -> Document:
+    loader = kind(text)
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
+            if kind is _Loader and _LIBYAML_DEPTH_LIMIT in (error.problem or ""):
+                raise _TooDeepForLibyaml from None
             raise _syntax_error(error, text) from None
         except yaml.YAMLError as error:
             raise DocumentError(f"invalid YAML: {error}") from None
