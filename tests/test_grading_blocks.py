@@ -119,7 +119,7 @@ def test_the_variant_worker_changes_no_grade(problems, tmp_path, monkeypatch):  
     assert grade(path, problems, use_blocks=True, parallel=True) == expected
 
 
-@pytest.mark.parametrize("depth", [65, 1000])
+@pytest.mark.parametrize("depth", [63, 64, 65, 1000])  # 63 lists in the two objects: 65 levels
 @pytest.mark.parametrize("problem", ["lstm-states-1", "lstm-info"])
 def test_an_answer_nested_too_deeply_skips_its_line_only(tmp_path, capsys, depth, problem):
     from grader.cli.main import main
@@ -135,3 +135,13 @@ def test_an_answer_nested_too_deeply_skips_its_line_only(tmp_path, capsys, depth
     assert code == 1
     assert f"class.jsonl:2: answers.{problem}: nested too deeply (more than 64 levels)" in err
     assert out.splitlines()[1:] == ["ben,0,0,1,1,3"]
+
+
+@pytest.mark.parametrize("depth", range(60, 68))
+def test_nesting_near_the_limit_is_read_in_blocks_as_in_lines(problems, tmp_path, depth):  # noqa: F811
+    # a common line's two objects are two of its levels: 63 lists inside them are 65 in all
+    deep = "[" * depth + "1" + "]" * depth
+    line = f'{{"student": "ana", "answers": {{"lstm-states-1": {deep}}}}}'
+    lines = [*common_lines(3), line, *common_lines(2, offset=9)]
+    path = write(tmp_path / "class.jsonl", lines)
+    assert grade(path, problems, use_blocks=True) == grade(path, problems, use_blocks=False)

@@ -25,6 +25,9 @@ __all__ = ["BLOCK_SIZE", "read_jsonl_blocks"]
 
 #: Lines per block: enough to vectorize, few enough that memory stays flat.
 BLOCK_SIZE = 4096
+#: Most "[" a common line may have: its two objects are two levels of the MAX_DEPTH allowed, so a
+#: line with more may nest too deeply and is read the general way (`rows.refuse_deep_nesting`).
+_MAX_LISTS = MAX_DEPTH - 2
 
 
 def read_jsonl_blocks(path: Path) -> Iterator[SubmissionBlock | Submission | SubmissionError]:
@@ -52,7 +55,7 @@ def _whole_block(raws: list[bytes], file: str, first: int) -> SubmissionBlock | 
     # no "{" but each line's two objects' own: no attempt list of {answer, at} anywhere
     if sum(map(bytes.count, raws, repeat(b"{"))) != 2 * count:
         return None
-    if max(map(bytes.count, raws, repeat(b"["))) > MAX_DEPTH:  # maybe nested too deeply: see each line
+    if max(map(bytes.count, raws, repeat(b"["))) > _MAX_LISTS:  # maybe nested too deeply: see each line
         return None
     loads = orjson.loads
     try:
@@ -93,7 +96,7 @@ def _line_by_line(
             continue
         # the common form: exactly {student, answers}, and no "{" but the two objects' own
         # (so no attempt list of {answer, at}); anything else is read the general way
-        if type(data) is dict and len(data) == 2 and raw.count(b"{") == 2 and raw.count(b"[") <= MAX_DEPTH:
+        if type(data) is dict and len(data) == 2 and raw.count(b"{") == 2 and raw.count(b"[") <= _MAX_LISTS:
             student = data.get("student")
             given = data.get("answers")
             if type(student) is str and type(given) is dict and student and student.strip() == student:
