@@ -19,7 +19,7 @@ import orjson
 from grader.documents import MAX_DEPTH
 from grader.errors import SubmissionError
 from grader.submissions.models import Submission, SubmissionBlock
-from grader.submissions.rows import _from_object, _json_reason, refuse_deep_nesting
+from grader.submissions.rows import _from_object, _json_reason, refuse_deep_nesting, skip_byte_order_mark
 
 __all__ = ["BLOCK_SIZE", "read_jsonl_blocks"]
 
@@ -40,6 +40,7 @@ def read_jsonl_blocks(path: Path) -> Iterator[SubmissionBlock | Submission | Sub
         return
     number = 0
     with stream:
+        skip_byte_order_mark(stream)
         while raws := list(islice(stream, BLOCK_SIZE)):
             block = _whole_block(raws, file, number + 1)
             if block is not None:

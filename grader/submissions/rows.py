@@ -23,11 +23,13 @@ MAX_DEPTH levels is such a line, as a per-student file would be.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -36,7 +38,7 @@ from grader.errors import SubmissionError
 from grader.submissions.files import nested_field, parse_timestamp
 from grader.submissions.models import Attempt, Submission
 
-__all__ = ["read_jsonl", "read_csv", "read_edx_report", "CSV_COLUMNS", "EDX_REQUIRED"]
+__all__ = ["read_jsonl", "read_csv", "read_edx_report", "skip_byte_order_mark", "CSV_COLUMNS", "EDX_REQUIRED"]
 
 CSV_COLUMNS = ("student", "problem", "answer", "submitted_at")
 #: Columns an Open edX problem response report always has.
@@ -137,6 +139,13 @@ def refuse_deep_nesting(data: Any, raw: bytes, file: str, line: int) -> None:
             raise SubmissionError(message, file=file, line=line, field=nested_field(path))
 
 
+def skip_byte_order_mark(stream: BinaryIO) -> None:
+    """Step over a UTF-8 byte order mark at the start of `stream` (Windows editors write one,
+    which orjson refuses: the first line would be lost), as the CSV reader does (utf-8-sig)."""
+    if isinstance(stream, io.BufferedReader) and stream.peek(3)[:3] == codecs.BOM_UTF8:
+        stream.read(3)
+
+
 def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
     """Every line of a JSONL export as a submission (or, in place, the error that line has)."""
     file = str(path)
@@ -147,6 +156,7 @@ def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
         return
     loads = orjson.loads
     with stream:
+        skip_byte_order_mark(stream)
         for number, raw in enumerate(stream, start=1):
             try:
                 data = loads(raw)

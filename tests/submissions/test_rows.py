@@ -12,7 +12,7 @@ import pytest
 
 from grader.errors import SubmissionError, UsageError
 from grader.submissions.formats import READERS, read_submissions
-from grader.submissions.models import Submission
+from grader.submissions.models import Submission, SubmissionBlock
 
 
 def items(path: Path) -> list[Submission | SubmissionError]:
@@ -208,3 +208,23 @@ def test_jsonl_is_streamed(tmp_path):
         tracemalloc.stop()
     assert count == 40_000
     assert peak < size / 10  # the file is ~2.7 MB; a reader that kept it would peak far above
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ['{"student": "ann", "answers": {"p": "[1, 0]"}}', '{"student": "bob", "answers": {"p": "1"}}'],
+        ['{"student": "ann", "problem": "p", "answer": "1"}', '{"student": "bob", "answers": {"p": "1"}}'],
+    ],
+)
+def test_jsonl_saved_with_a_byte_order_mark_reads_its_first_line(tmp_path, blocks, newline, lines):
+    # Windows editors save UTF-8 with a BOM; CSV exports and per-student files already accept one
+    path = tmp_path / "class.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(line + newline for line in lines).encode())
+    students = []
+    for item in read_submissions(path, blocks=blocks):
+        assert not isinstance(item, SubmissionError), str(item)
+        students += item.students if isinstance(item, SubmissionBlock) else [item.student]
+    assert students == ["ann", "bob"]
