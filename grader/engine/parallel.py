@@ -70,7 +70,8 @@ class PickHasher:
     def __init__(self, salt: str, requests: Sequence[PickRequest], *, parallel: bool = False):
         self.salt = salt
         self.requests = list(requests)
-        self.parallel = parallel and bool(self.requests)
+        # a daemonic process (a multiprocessing.Pool's worker) may not start one: hash here
+        self.parallel = parallel and bool(self.requests) and not multiprocessing.current_process().daemon
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 

@@ -56,3 +56,16 @@ def test_no_varying_problem_needs_no_hashing():
     with PickHasher("salt", [], parallel=True) as hasher:
         assert hasher.submit(STUDENTS)() == []
         assert hasher._pool is None
+
+
+def _hash_in_this_process() -> bool:
+    parallel.MIN_PARALLEL_BATCH = 1
+    with PickHasher("salt", REQUESTS, parallel=True) as hasher:
+        return same(hasher.submit(STUDENTS)(), picks_for("salt", REQUESTS, STUDENTS))
+
+
+def test_a_daemonic_process_hashes_itself():
+    # a multiprocessing.Pool's workers are daemonic, and a daemonic process may start no child:
+    # grading a class inside one must not fail on the worker it cannot have
+    with parallel._context().Pool(1) as pool:
+        assert pool.apply(_hash_in_this_process)
