@@ -145,3 +145,26 @@ def test_nesting_near_the_limit_is_read_in_blocks_as_in_lines(problems, tmp_path
     lines = [*common_lines(3), line, *common_lines(2, offset=9)]
     path = write(tmp_path / "class.jsonl", lines)
     assert grade(path, problems, use_blocks=True) == grade(path, problems, use_blocks=False)
+
+
+def test_a_choice_problem_with_a_model_but_no_inputs_is_graded_as_fixed(tmp_path):
+    # a choice problem may name a model (for its statement, or to check its key by simulation)
+    # without inputs: nobody draws a variant of it
+    import shutil
+
+    from grader.spec.loader import load_problems
+
+    directory = tmp_path / "problems"
+    shutil.copytree(Path(__file__).parent.parent / "problems", directory)
+    lines = (directory / "lstm-states-1.yaml").read_text().splitlines()
+    start = lines.index("model:")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
+    model = "\n".join(lines[start:end])
+    info = directory / "lstm-info.yaml"
+    info.write_text(info.read_text() + "\n" + model + "\n")
+    problems = load_problems(directory)
+    assert problems["lstm-info"].model is not None and problems["lstm-info"].inputs is None
+    path = write(tmp_path / "class.jsonl", common_lines(6))
+    report, issues = grade(path, problems, use_blocks=True)
+    assert report == grade(path, problems, use_blocks=False)[0]
+    assert [s["results"][2]["status"] for s in report["students"]][:3] == ["correct", "missing", "incorrect"]

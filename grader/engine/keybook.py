@@ -51,13 +51,14 @@ class KeyBook:
         book = cls(problems)
         for problem in problems:
             variants = ProblemVariants()
-            if problem.fixed_inputs or problem.model is None:
+            varies = pick_request(problem) is not None  # inputs drawn per student
+            if not varies:
                 key = compute_key(problem)
                 book.fixed[problem.id] = key
-                variants.inputs.append(None if problem.model is None else fixed_inputs(problem))
+                variants.inputs.append(fixed_inputs(problem) if problem.fixed_inputs else None)
                 variants.keys.append(key)
             book.variants[problem.id] = variants
-            if students and not (problem.fixed_inputs or problem.model is None):
+            if students and varies:
                 book.variant_ids(problem.id, students)
         return book
 
