@@ -162,9 +162,9 @@ def test_a_choice_problem_with_a_model_but_no_inputs_is_graded_as_fixed(tmp_path
     model = "\n".join(lines[start:end])
     info = directory / "lstm-info.yaml"
     info.write_text(info.read_text() + "\n" + model + "\n")
-    problems = load_problems(directory)
-    assert problems["lstm-info"].model is not None and problems["lstm-info"].inputs is None
+    loaded = load_problems(directory)
+    assert loaded["lstm-info"].model is not None and loaded["lstm-info"].inputs is None
     path = write(tmp_path / "class.jsonl", common_lines(6))
-    report, issues = grade(path, problems, use_blocks=True)
-    assert report == grade(path, problems, use_blocks=False)[0]
+    report, _ = grade(path, loaded, use_blocks=True)
+    assert report == grade(path, loaded, use_blocks=False)[0]
     assert [s["results"][2]["status"] for s in report["students"]][:3] == ["correct", "missing", "incorrect"]

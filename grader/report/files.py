@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 
-__all__ = ["staging_beside", "unwritable", "write_atomically"]
+__all__ = ["keep_mode", "staging_beside", "unwritable", "write_atomically"]
 
 
 def unwritable(path: Path, error: OSError) -> UsageError:
@@ -29,8 +29,9 @@ def staging_beside(path: Path, *, directory: bool = False) -> tuple[Path, int | 
     """A new, uniquely named file (open for writing: its descriptor) or directory beside `path`.
 
     Unlike `tempfile.mkstemp`/`mkdtemp` (0600/0700), it gets the permissions any new file or
-    directory gets here (0666/0777 less the umask), or those of the `path` it will replace: a
-    gradebook others could read stays readable after it is rewritten.
+    directory gets here (0666/0777 less the umask), or, for a file, those of the `path` it will
+    replace: a gradebook others could read stays readable after it is rewritten. (A directory is
+    given its predecessor's with `keep_mode` once filled: a read-only one could not be filled.)
     """
     for _ in range(100):
         staging = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
@@ -43,10 +44,16 @@ def staging_beside(path: Path, *, directory: bool = False) -> tuple[Path, int | 
                 handle = os.open(staging, flags, 0o666)
         except FileExistsError:
             continue
-        with contextlib.suppress(OSError):  # nothing to replace: the usual permissions stay
-            os.chmod(staging, stat.S_IMODE(os.stat(path).st_mode))
+        if not directory:
+            keep_mode(path, staging)
         return staging, handle
     raise FileExistsError(f"no free name for a temporary file beside {path}")
+
+
+def keep_mode(previous: Path, replacement: Path) -> None:
+    """Give `replacement` the permissions of `previous`, if there is one to read them from."""
+    with contextlib.suppress(OSError):  # nothing to replace: the usual permissions stay
+        os.chmod(replacement, stat.S_IMODE(os.stat(previous).st_mode))
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:

@@ -85,6 +85,8 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
     if isinstance(students, GradebookColumns):
         # column by column, each cell's text by a C-level map, then the rows in one go
         names = ["'" + student if student.startswith(triggers) else student for student in students.students]
+        if "\0" in "".join(names):  # the csv module of Python 3.10 cannot write NUL
+            names = [name.replace("\0", _NUL_SHOWN) for name in names]
         text = shown.__getitem__
         columns = [list(map(text, column)) for column in students.scores]
         totals = list(map(text, students.totals()))
@@ -97,7 +99,7 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
         return buffer.getvalue() + body + ("\n" if body else "")
     writer.writerows(
         [
-            "'" + student if student.startswith(triggers) else student,  # `neutralise`, inlined
+            ("'" + student if student.startswith(triggers) else student).replace("\0", _NUL_SHOWN),
             *[shown[score] for score in scores],
             shown[total],
             shown[maximum],
@@ -105,6 +107,10 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
         for student, scores, total, maximum in students
     )
     return buffer.getvalue()
+
+
+#: What a NUL in a name is written as (U+FFFD, the replacement character).
+_NUL_SHOWN = "\ufffd"
 
 
 def _needs_quoting(names: list[str]) -> bool:

@@ -26,7 +26,7 @@ import orjson
 
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.errors import UsageError
-from grader.report.files import staging_beside, unwritable
+from grader.report.files import keep_mode, staging_beside, unwritable
 from grader.spec.loader import ProblemSet
 
 __all__ = ["RESULTS_FILE", "results_json", "student_directory", "write_gradescope"]
@@ -87,6 +87,7 @@ def write_gradescope(report: Report, directory: Path, problems: ProblemSet | Non
             folder.mkdir()
             data = orjson.dumps(results_json(student, titles), option=orjson.OPT_INDENT_2)
             (folder / RESULTS_FILE).write_bytes(data + b"\n")
+        keep_mode(directory, staging)
         _swap_into_place(staging, directory)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)

@@ -134,3 +134,11 @@ def test_a_gradescope_directory_gets_the_usual_permissions(tmp_path):
         assert stat.S_IMODE((tmp_path / "results").stat().st_mode) == 0o755
     finally:
         os.umask(previous)
+
+
+def test_a_rewritten_gradescope_directory_keeps_its_permissions(tmp_path):
+    out = tmp_path / "results"
+    write_gradescope(Report(problems=[], students=[], errors=[]), out)
+    out.chmod(0o555)  # read-only: the new one is filled first, and only then made read-only
+    write_gradescope(Report(problems=[], students=[], errors=[]), out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o555
