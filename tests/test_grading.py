@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from pathlib import Path
 
@@ -35,9 +36,23 @@ def row(student: str, **answers: object) -> Submission:
     return Submission(student, attempts, whole=False)
 
 
-@pytest.mark.parametrize("raw", ["[1, 0]", [1, 0], [1.0, "0"], 3, None, True, {"a": 1}, ["c"]])
+@pytest.mark.parametrize(
+    "raw",
+    ["[1, 0]", [1, 0], [1.0, "0"], 3, None, True, {"a": 1}, ["c"], [float("inf")], [1, [float("-inf")]],
+     datetime.date(2023, 3, 1), [None]],
+)
 def test_answer_identity_round_trips(raw):
     assert answer_of(answer_identity(raw)) == raw
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [([float("inf")], [None]), ([float("nan")], [None]), (datetime.date(2023, 3, 1), "2023-03-01"),
+     ([1, float("inf")], [1, float("-inf")])],
+)
+def test_answers_json_cannot_hold_have_identities_of_their_own(left, right):
+    # orjson writes inf and nan as null, and a YAML date's text is a text answer's
+    assert answer_identity(left) != answer_identity(right)
 
 
 def test_identities_of_text_and_lists_never_collide():
