@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from grader.compare.policy import lateness
-from grader.compare.results import Status
-from grader.grading import grade_answer
+from grader.compare.results import ProblemResult, Status
+from grader.grading import answer_identity, grade_answer
 from grader.service.checking import Checker, _parsed, answer_text
 from grader.spec.loader import ProblemSet
 from grader.spec.models import Problem
@@ -67,6 +67,7 @@ def record_batch(
         by_name.setdefault(problem.title, problem)
     by_name.update(problems.problems)  # ids win over titles (exports that name problems by title)
     seen: Counter[tuple[str, str, datetime | None, str]] = Counter()
+    graded: dict[tuple[str, bytes | None, str | bytes], ProblemResult] = {}
     pending: list[OfflineAttempt] = []
     total = added = past_due = 0
     for item in items:
@@ -87,9 +88,14 @@ def record_batch(
                 if not late.accepted:
                     past_due += 1
                     continue
-                result = grade_answer(
-                    problem, attempt.answer, key, inputs=inputs, mistakes=checker.mistakes(problem, inputs)
-                )
+                # graded once per (problem, variant, answer): a class types few distinct answers
+                variant = None if inputs is None else inputs.tobytes()
+                graded_as = (problem.id, variant, answer_identity(attempt.answer))
+                result = graded.get(graded_as)
+                if result is None:
+                    mistakes = checker.mistakes(problem, inputs)
+                    result = grade_answer(problem, attempt.answer, key, inputs=inputs, mistakes=mistakes)
+                    graded[graded_as] = result
                 counted = result.status is not Status.INVALID
                 new = NewSubmission(
                     student=item.student,

@@ -94,6 +94,9 @@ _CLAIM_UNLIMITED = (
     .values(used=attempt_counts.c.used + 1)
     .returning(attempt_counts.c.used)
 )
+_SET_ATTEMPT = (
+    update(submissions).where(submissions.c.id == bindparam("b_id")).values(attempt=bindparam("b_attempt"))
+)
 
 
 #: SQLSTATEs that mean "the database cannot take this now", not "this statement is wrong": connection
@@ -254,37 +257,28 @@ class Storage:
         one). A counted attempt takes the next attempt number of its (student, problem), without
         a limit: it was made offline, before anyone could refuse it. Returns how many were new.
         """
-        dialect_insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        # the statements are built once and run with each entry's parameters: building and
+        # compiling them per entry was two thirds of the time `grade --db` took
+        insert_submission = (
+            self._insert_ignore(submissions)
+            .on_conflict_do_nothing(index_elements=["origin"])
+            .returning(submissions.c.id)
+        )
         added = 0
         with self._transaction() as connection:
             for entry in entries:
                 new = entry.submission
                 values = {**self._values(new, counted=entry.counted, attempt=None), "origin": entry.origin}
-                new_id = connection.execute(
-                    dialect_insert(submissions)
-                    .values(**values)
-                    .on_conflict_do_nothing(index_elements=["origin"])
-                    .returning(submissions.c.id)
-                ).scalar_one_or_none()
+                new_id = connection.execute(insert_submission, values).scalar_one_or_none()
                 if new_id is None:
                     continue
                 added += 1
                 if not entry.counted:
                     continue
-                connection.execute(
-                    dialect_insert(attempt_counts)
-                    .values(student=new.student, problem=new.problem, used=0)
-                    .on_conflict_do_nothing()
-                )
-                number = connection.execute(
-                    update(attempt_counts)
-                    .where(attempt_counts.c.student == new.student, attempt_counts.c.problem == new.problem)
-                    .values(used=attempt_counts.c.used + 1)
-                    .returning(attempt_counts.c.used)
-                ).scalar_one()
-                connection.execute(
-                    update(submissions).where(submissions.c.id == new_id).values(attempt=int(number))
-                )
+                where = {"b_student": new.student, "b_problem": new.problem}
+                connection.execute(self._ensure_counter, where)
+                number = connection.execute(_CLAIM_UNLIMITED, where).scalar_one()
+                connection.execute(_SET_ATTEMPT, {"b_id": new_id, "b_attempt": int(number)})
         return added
 
     def attempts_used(self, student: str, problem: str) -> int:
