@@ -362,6 +362,9 @@ class Checker:
         return [_record(s) for s in stored]
 
     def _result(self, problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
+        # in the order the attempts were made, as the batch report folds them: an export recorded
+        # with `grade --db` need not list them in time order (equal times: the order stored)
+        stored = sorted(stored, key=lambda submission: (submission.submitted_at, submission.id))
         counted = [s for s in stored if s.counted]
         if not counted:
             if not stored:

@@ -117,3 +117,21 @@ def test_a_bad_database_fails_before_anything_is_graded(grade: Callable[..., Run
     run = grade(SUBMISSIONS, "--problems", PROBLEMS, "--db", "postgresql://staff:hunter2@127.0.0.1:1/course")
     assert (run.code, run.out) == (2, "")
     assert "postgresql+psycopg://staff:***@127.0.0.1:1/course" in run.err and "hunter2" not in run.err
+
+
+def test_an_export_out_of_time_order_gives_the_batch_gradebook(
+    grade: Callable[..., Run], database: Database, tmp_path: Path
+) -> None:
+    # the 12:05 attempt (right) is listed before the 12:00 one (wrong): the last made is the right one
+    export = _rows(tmp_path / "export.jsonl", [
+        {"student": "zoe", "problem": "lstm-states-2", "answer": "[1, -1, 0, 1, -1]",
+         "submitted_at": "2026-03-01T12:05:00Z"},
+        {"student": "zoe", "problem": "lstm-states-2", "answer": "[1, 1, 1, 1, 1]",
+         "submitted_at": "2026-03-01T12:00:00Z"},
+    ])
+    options = ("--problems", PROBLEMS, "--now", NOW.isoformat(), "--format", "csv")
+    batch = grade(export, *options, "--db", database.url)
+    assert batch.code == 0
+    assert batch.out.splitlines()[1].startswith("zoe,0,1,")
+    online = grade("gradebook", "--db", database.url, "--problems", PROBLEMS, "--format", "csv")
+    assert online.out == batch.out
