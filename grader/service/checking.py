@@ -378,8 +378,17 @@ class Checker:
                 feedback=last.feedback,
                 max_attempts=problem.max_attempts,
             )
+        ignored: list[str] = []
+        if problem.max_attempts is not None and len(counted) > problem.max_attempts:
+            # only offline attempts (`grade --db`) can pass the limit: as the batch report does,
+            # the ones made after the last allowed are ignored and noted
+            for extra in counted[problem.max_attempts :]:
+                number = stored.index(extra) + 1
+                ignored.append(f"attempt {number} ignored: only {problem.max_attempts} attempt(s) allowed")
+            counted = counted[: problem.max_attempts]
         chosen = max(counted, key=lambda s: s.score) if problem.counts == "best" else counted[-1]
         notes = [f"{chosen.days_late} day(s) late"] if chosen.days_late else []
+        notes += ignored
         return ProblemResult(
             problem=problem.id,
             status=Status(chosen.status),

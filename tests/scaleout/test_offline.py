@@ -135,3 +135,22 @@ def test_an_export_out_of_time_order_gives_the_batch_gradebook(
     assert batch.out.splitlines()[1].startswith("zoe,0,1,")
     online = grade("gradebook", "--db", database.url, "--problems", PROBLEMS, "--format", "csv")
     assert online.out == batch.out
+
+
+def test_offline_attempts_past_max_attempts_are_ignored_as_in_the_batch_report(
+    grade: Callable[..., Run], database: Database, tmp_path: Path
+) -> None:
+    # lstm-info allows 2 attempts: the third (right) one, made last, is ignored by both
+    rows = [
+        {"student": "zoe", "problem": "lstm-info", "answer": answer, "submitted_at": f"2026-03-01T12:0{at}:00Z"}
+        for at, answer in ((2, "c"), (0, "a"), (1, "b"))
+    ]
+    export = _rows(tmp_path / "export.jsonl", rows)
+    options = ("--problems", PROBLEMS, "--now", NOW.isoformat(), "--format", "json")
+    batch = grade(export, *options, "--db", database.url)
+    online = grade("gradebook", "--db", database.url, *options[:2], "--format", "json")
+    results = [json.loads(run.out)["students"][0]["results"][2] for run in (batch, online)]
+    for result in results:
+        assert (result["score"], result["attempts_used"]) == (0.0, 2)
+        assert "attempt 3 ignored: only 2 attempt(s) allowed" in result["notes"]
+    assert json.loads(batch.out)["students"] == json.loads(online.out)["students"]
