@@ -142,8 +142,8 @@ def test_offline_attempts_past_max_attempts_are_ignored_as_in_the_batch_report(
 ) -> None:
     # lstm-info allows 2 attempts: the third (right) one, made last, is ignored by both
     rows = [
-        {"student": "zoe", "problem": "lstm-info", "answer": answer, "submitted_at": f"2026-03-01T12:0{at}:00Z"}
-        for at, answer in ((2, "c"), (0, "a"), (1, "b"))
+        {"student": "zoe", "problem": "lstm-info", "answer": answer, "submitted_at": f"2026-03-01T{at}:00Z"}
+        for at, answer in (("12:02", "c"), ("12:00", "a"), ("12:01", "b"))
     ]
     export = _rows(tmp_path / "export.jsonl", rows)
     options = ("--problems", PROBLEMS, "--now", NOW.isoformat(), "--format", "json")
