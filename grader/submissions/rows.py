@@ -227,29 +227,31 @@ def read_csv(path: Path) -> Iterator[Submission | SubmissionError]:
         return
     width = len(names)
     for item in rows:
-        if isinstance(item, SubmissionError):
+        if type(item) is SubmissionError:
             yield item
             continue
         line, row = item
-        if not row:
-            continue
         if len(row) != width:
+            if not row:
+                continue
             yield SubmissionError(
                 f"expected {width} columns ({','.join(names)}); got {len(row)}", file=file, line=line
             )
             continue
-        student = _student_id(row[0])
-        if student is None or not row[1].strip():
-            field = "student" if student is None else "problem"
+        # a CSV cell is text: `_student_id` inlined (this runs once per row of a class export)
+        student, problem = row[0].strip(), row[1].strip()
+        if not student or not problem:
+            field = "student" if not student else "problem"
             yield SubmissionError(f"the {field} column is empty", file=file, line=line, field=field)
             continue
-        try:
-            at = _timestamp(row[3].strip(), file, line, "submitted_at") if width == 4 else None
-        except SubmissionError as error:
-            yield error
-            continue
-        attempt = Attempt(row[2], at, file, line)
-        yield Submission(student, {row[1].strip(): [attempt]}, file, whole=False)
+        at = None
+        if width == 4 and row[3]:
+            try:
+                at = _timestamp(row[3].strip(), file, line, "submitted_at")
+            except SubmissionError as error:
+                yield error
+                continue
+        yield _plain(Submission, (student, {problem: [_plain(Attempt, (row[2], at, file, line))]}, file, False))
 
 
 def _edx_problem(block_key: str, title: str) -> str:
