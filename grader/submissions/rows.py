@@ -227,7 +227,7 @@ def read_csv(path: Path) -> Iterator[Submission | SubmissionError]:
         return
     width = len(names)
     for item in rows:
-        if type(item) is SubmissionError:
+        if isinstance(item, SubmissionError):
             yield item
             continue
         line, row = item
@@ -251,7 +251,8 @@ def read_csv(path: Path) -> Iterator[Submission | SubmissionError]:
             except SubmissionError as error:
                 yield error
                 continue
-        yield _plain(Submission, (student, {problem: [_plain(Attempt, (row[2], at, file, line))]}, file, False))
+        attempt = _plain(Attempt, (row[2], at, file, line))
+        yield _plain(Submission, (student, {problem: [attempt]}, file, False))
 
 
 def _edx_problem(block_key: str, title: str) -> str:
