@@ -89,8 +89,9 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
     feedback = page.get_by_role("status")
     assert "Not correct: h_3 and h_4 are wrong; the other entries are right." in feedback.inner_text()
     assert "You have used 1 of 5 attempts." in page.locator("#attempts").inner_text()
-    # usable on a phone: nothing wider than the screen
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # usable on a phone: nothing wider than the screen, once the page is laid out (one CI run in
+    # eight saw 923 px for a moment after the feedback arrived); if it stays wider, name what is
+    assert_fits_the_screen(page, PHONE["width"])
 
     screenshot = tmp_path / "answer-page.png"
     page.screenshot(path=str(screenshot), full_page=True)
@@ -111,3 +112,21 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
 
     assert elsewhere == []  # no CDN, no font service, nothing but this server
     context.close()
+
+
+_WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('body *')]
+    .filter((element) => element.getBoundingClientRect().right > width + 1)
+    .slice(0, 8)
+    .map((element) => `${element.tagName.toLowerCase()}#${element.id}.${element.className} `
+        + `right=${Math.round(element.getBoundingClientRect().right)}`)"""
+
+
+def assert_fits_the_screen(page: Any, width: int) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {width}", timeout=5_000)
+    except PlaywrightTimeout:
+        wide = page.evaluate(_WIDE_ELEMENTS, width)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        pytest.fail(f"the page is {scroll} px wide on a {width} px screen; wider elements: {wide}")
