@@ -19,7 +19,7 @@ import orjson
 from grader.documents import MAX_DEPTH
 from grader.errors import SubmissionError
 from grader.submissions.models import Submission, SubmissionBlock
-from grader.submissions.rows import _from_object, _json_reason, refuse_deep_nesting, skip_byte_order_mark
+from grader.submissions.rows import BLANK, open_jsonl, parse_line, submission_of
 
 __all__ = ["BLOCK_SIZE", "read_jsonl_blocks"]
 
@@ -32,15 +32,13 @@ _MAX_LISTS = MAX_DEPTH - 2
 
 def read_jsonl_blocks(path: Path) -> Iterator[SubmissionBlock | Submission | SubmissionError]:
     """The lines of a JSONL export: blocks of the common lines, the others one by one, in order."""
-    file = str(path)
-    try:
-        stream = path.open("rb")
-    except OSError as error:
-        yield SubmissionError(f"cannot read file: {error.strerror or error}", file=file)
+    stream = open_jsonl(path)
+    if isinstance(stream, SubmissionError):
+        yield stream
         return
+    file = str(path)
     number = 0
     with stream:
-        skip_byte_order_mark(stream)
         while raws := list(islice(stream, BLOCK_SIZE)):
             block = _whole_block(raws, file, number + 1)
             if block is not None:
@@ -80,20 +78,19 @@ def _line_by_line(
     raws: list[bytes], file: str, first: int
 ) -> Iterator[SubmissionBlock | Submission | SubmissionError]:
     """Lines one at a time: runs of common ones still as blocks, the others as `read_jsonl` reads them."""
-    loads, decode_error = orjson.loads, orjson.JSONDecodeError
     lines: list[int] = []
     students: list[str] = []
     answers: list[dict[str, object]] = []
     for number, raw in enumerate(raws, start=first):
         try:
-            data = loads(raw)
-        except decode_error as error:
-            if not raw.strip():
-                continue  # blank lines (a trailing newline at the end) are not rows
+            data = parse_line(raw, file, number)
+        except SubmissionError as error:
             if lines:
                 yield SubmissionBlock(file, lines, students, answers)
                 lines, students, answers = [], [], []
-            yield SubmissionError(f"invalid JSON: {_json_reason(raw, error)}", file=file, line=number)
+            yield error
+            continue
+        if data is BLANK:
             continue
         # the common form: exactly {student, answers}, and no "{" but the two objects' own
         # (so no attempt list of {answer, at}); anything else is read the general way
@@ -108,10 +105,6 @@ def _line_by_line(
         if lines:
             yield SubmissionBlock(file, lines, students, answers)
             lines, students, answers = [], [], []
-        try:
-            refuse_deep_nesting(data, raw, file, number)
-            yield _from_object(data, file, number)
-        except SubmissionError as error:
-            yield error
+        yield submission_of(data, raw, file, number)
     if lines:
         yield SubmissionBlock(file, lines, students, answers)

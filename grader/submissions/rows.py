@@ -38,7 +38,17 @@ from grader.errors import SubmissionError
 from grader.submissions.files import nested_field, parse_timestamp
 from grader.submissions.models import Attempt, Submission
 
-__all__ = ["read_jsonl", "read_csv", "read_edx_report", "skip_byte_order_mark", "CSV_COLUMNS", "EDX_REQUIRED"]
+__all__ = [
+    "BLANK",
+    "CSV_COLUMNS",
+    "EDX_REQUIRED",
+    "open_jsonl",
+    "parse_line",
+    "read_csv",
+    "read_edx_report",
+    "read_jsonl",
+    "submission_of",
+]
 
 CSV_COLUMNS = ("student", "problem", "answer", "submitted_at")
 #: Columns an Open edX problem response report always has.
@@ -139,37 +149,62 @@ def refuse_deep_nesting(data: Any, raw: bytes, file: str, line: int) -> None:
             raise SubmissionError(message, file=file, line=line, field=nested_field(path))
 
 
-def skip_byte_order_mark(stream: BinaryIO) -> None:
+def _skip_byte_order_mark(stream: BinaryIO) -> None:
     """Step over a UTF-8 byte order mark at the start of `stream` (Windows editors write one,
     which orjson refuses: the first line would be lost), as the CSV reader does (utf-8-sig)."""
     if isinstance(stream, io.BufferedReader) and stream.peek(3)[:3] == codecs.BOM_UTF8:
         stream.read(3)
 
 
-def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
-    """Every line of a JSONL export as a submission (or, in place, the error that line has)."""
-    file = str(path)
+def open_jsonl(path: Path) -> BinaryIO | SubmissionError:
+    """A JSONL export opened for reading, past its byte order mark; or the error saying why not."""
     try:
         stream = path.open("rb")
     except OSError as error:
-        yield SubmissionError(f"cannot read file: {error.strerror or error}", file=file)
+        return SubmissionError(f"cannot read file: {error.strerror or error}", file=str(path))
+    _skip_byte_order_mark(stream)
+    return stream
+
+
+#: What `parse_line` gives for a blank line (a trailing newline at the end): not a row.
+BLANK: Any = object()
+
+
+def parse_line(raw: bytes, file: str, number: int) -> Any:
+    """A JSONL line's data, or BLANK; raise SubmissionError for a line that is not JSON."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        if not raw.strip():
+            return BLANK
+        raise SubmissionError(f"invalid JSON: {_json_reason(raw, error)}", file=file, line=number) from None
+
+
+def submission_of(data: Any, raw: bytes, file: str, number: int) -> Submission | SubmissionError:
+    """A parsed JSONL line as its submission, or the error it has."""
+    try:
+        refuse_deep_nesting(data, raw, file, number)
+        return _from_object(data, file, number)
+    except SubmissionError as error:
+        return error
+
+
+def read_jsonl(path: Path) -> Iterator[Submission | SubmissionError]:
+    """Every line of a JSONL export as a submission (or, in place, the error that line has)."""
+    stream = open_jsonl(path)
+    if isinstance(stream, SubmissionError):
+        yield stream
         return
-    loads = orjson.loads
+    file = str(path)
     with stream:
-        skip_byte_order_mark(stream)
         for number, raw in enumerate(stream, start=1):
             try:
-                data = loads(raw)
-            except orjson.JSONDecodeError as error:
-                if not raw.strip():
-                    continue  # blank lines (a trailing newline at the end) are not rows
-                yield SubmissionError(f"invalid JSON: {_json_reason(raw, error)}", file=file, line=number)
-                continue
-            try:
-                refuse_deep_nesting(data, raw, file, number)
-                yield _from_object(data, file, number)
+                data = parse_line(raw, file, number)
             except SubmissionError as error:
                 yield error
+                continue
+            if data is not BLANK:
+                yield submission_of(data, raw, file, number)
 
 
 def _json_reason(raw: bytes, error: Exception) -> str:
