@@ -572,7 +572,7 @@ class ClassGrader:
         all_cells, all_answers = self._cells, self._answers
         all_variants, base_levels = self._variants, self._base_levels
         new: dict[int, dict[tuple[int, Hashable], Any]] = {}
-        pending: list[tuple[int, int, tuple[int, int, Hashable, str], Hashable]] = []
+        pending: list[tuple[int, int, tuple[int, int, Hashable, str]]] = []
         tallied: list[tuple[int, int, int, list[Attempt]]] = []
         for row, submission in submissions:
             for problem_id, attempts in submission.attempts.items():
@@ -594,7 +594,7 @@ class ClassGrader:
                     answers[row] = identity
                     if result is None:
                         new.setdefault(index, {}).setdefault((variant, identity), raw)
-                        pending.append((index, row, cache_key, identity))
+                        pending.append((index, row, cache_key))
                         cells[row] = _PENDING  # filled in below, before anything reads it
                     else:
                         cells[row] = result
@@ -608,7 +608,7 @@ class ClassGrader:
                 tallied.append((row, index, variant, attempts))
         for index, batch in new.items():
             self._grade_together(index, batch)
-        for index, row, waiting, _ in pending:
+        for index, row, waiting in pending:
             all_cells[index][row] = graded[waiting]
         for row, index, variant, attempts in tallied:
             self._tally(row, index, variant, attempts)
@@ -641,6 +641,7 @@ class ClassGrader:
             tally = AttemptTally()
             if cell is not None:
                 tally.record(problem, cell, self._answers[index][row])
+                self._answers[index][row] = None  # the tally keeps its attempts' identities
             cell = cells[row] = tally
         for attempt in attempts:
             identity = answer_identity(attempt.answer)
