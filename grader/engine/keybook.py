@@ -68,8 +68,8 @@ class KeyBook:
 
     def pick_requests(self) -> list[PickRequest]:
         """What hashing the variants of every varying problem needs (`variants.picks_for`)."""
-        requests = [pick_request(problem) for problem in self.problems if self.varies(problem.id)]
-        return [request for request in requests if request is not None]
+        # a problem varies exactly when it has a pick request (`build`)
+        return [request for request in map(pick_request, self.problems) if request is not None]
 
     def variant_ids(
         self, problem_id: str, students: Sequence[str], picks: NDArray[np.int64] | None = None

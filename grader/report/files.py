@@ -29,9 +29,8 @@ def staging_beside(path: Path, *, directory: bool = False) -> tuple[Path, int | 
     """A new, uniquely named file (open for writing: its descriptor) or directory beside `path`.
 
     Unlike `tempfile.mkstemp`/`mkdtemp` (0600/0700), it gets the permissions any new file or
-    directory gets here (0666/0777 less the umask), or, for a file, those of the `path` it will
-    replace: a gradebook others could read stays readable after it is rewritten. (A directory is
-    given its predecessor's with `keep_mode` once filled: a read-only one could not be filled.)
+    directory gets here (0666/0777 less the umask); callers give it those of the `path` it will
+    replace with `keep_mode` (a directory once filled: a read-only one could not be filled).
     """
     for _ in range(100):
         staging = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
@@ -44,14 +43,13 @@ def staging_beside(path: Path, *, directory: bool = False) -> tuple[Path, int | 
                 handle = os.open(staging, flags, 0o666)
         except FileExistsError:
             continue
-        if not directory:
-            keep_mode(path, staging)
         return staging, handle
     raise FileExistsError(f"no free name for a temporary file beside {path}")
 
 
 def keep_mode(previous: Path, replacement: Path) -> None:
-    """Give `replacement` the permissions of `previous`, if there is one to read them from."""
+    """Give `replacement` the permissions of `previous`, if there is one to read them from: a
+    gradebook others could read stays readable after it is rewritten."""
     with contextlib.suppress(OSError):  # nothing to replace: the usual permissions stay
         os.chmod(replacement, stat.S_IMODE(os.stat(previous).st_mode))
 
@@ -63,6 +61,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary, handle = staging_beside(path)
         assert handle is not None
+        keep_mode(path, temporary)
     except OSError as error:
         raise unwritable(path, error) from None
     try:

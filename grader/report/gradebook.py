@@ -85,13 +85,14 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
     if isinstance(students, GradebookColumns):
         # column by column, each cell's text by a C-level map, then the rows in one go
         names = ["'" + student if student.startswith(triggers) else student for student in students.students]
-        if "\0" in "".join(names):  # the csv module of Python 3.10 cannot write NUL
+        joined = "".join(names)
+        if "\0" in joined:  # the csv module of Python 3.10 cannot write NUL
             names = [name.replace("\0", _NUL_SHOWN) for name in names]
         text = shown.__getitem__
         columns = [list(map(text, column)) for column in students.scores]
         totals = list(map(text, students.totals()))
         rows = zip(names, *columns, totals, repeat(text(students.maximum), len(names)), strict=False)
-        if _needs_quoting(names):
+        if _needs_quoting(joined, names):
             writer.writerows(rows)
             return buffer.getvalue()
         # numbers never need quoting: with no name that does, rows are plain comma joins
@@ -113,9 +114,9 @@ def render_csv_rows(problems: list[str], students: Iterable[GradebookRow]) -> st
 _NUL_SHOWN = "\ufffd"
 
 
-def _needs_quoting(names: list[str]) -> bool:
-    """True when some name has a character the csv module would quote (QUOTE_MINIMAL)."""
-    joined = "".join(names)
+def _needs_quoting(joined: str, names: list[str]) -> bool:
+    """True when some name has a character the csv module would quote (QUOTE_MINIMAL); `joined`
+    is the names run together."""
     return any(special in joined for special in (",", '"', "\r", "\n")) or "" in names
 
 
