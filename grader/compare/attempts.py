@@ -31,7 +31,7 @@ from grader.compare.policy import lateness
 from grader.compare.results import ProblemResult, Status
 from grader.spec.models import Problem
 
-__all__ = ["Counted", "AttemptTally", "in_time_order"]
+__all__ = ["Counted", "AttemptTally", "beyond_the_limit", "in_time_order"]
 
 #: One recorded attempt: its graded result, its answer's identity and its time (if known).
 _Recorded = tuple[ProblemResult, Hashable, "datetime | None"]
@@ -73,6 +73,11 @@ def in_time_order(times: Sequence[datetime | None]) -> list[int]:
     return [key[2] for key in sorted(keys)]
 
 
+def beyond_the_limit(number: int, max_attempts: int) -> str:
+    """The note for a valid attempt ignored because `max_attempts` were used before it."""
+    return f"attempt {number} ignored: only {max_attempts} attempt(s) allowed"
+
+
 def _fold(problem: Problem, attempts: Sequence[_Recorded]) -> _Fold:
     """Apply the rules to attempts in the order they were made."""
     fold = _Fold()
@@ -90,7 +95,7 @@ def _fold(problem: Problem, attempts: Sequence[_Recorded]) -> _Fold:
             )
             continue
         if problem.max_attempts is not None and fold.used >= problem.max_attempts:
-            fold.notes.append(f"attempt {number} ignored: only {problem.max_attempts} attempt(s) allowed")
+            fold.notes.append(beyond_the_limit(number, problem.max_attempts))
             continue
         fold.used += 1
         if late.late:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.compare.attempts import beyond_the_limit
 from grader.compare.policy import attempts_left, lateness, reveal_level
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.engine.keybook import KeyBook
@@ -383,8 +384,7 @@ class Checker:
             # only offline attempts (`grade --db`) can pass the limit: as the batch report does,
             # the ones made after the last allowed are ignored and noted
             for extra in counted[problem.max_attempts :]:
-                number = stored.index(extra) + 1
-                ignored.append(f"attempt {number} ignored: only {problem.max_attempts} attempt(s) allowed")
+                ignored.append(beyond_the_limit(stored.index(extra) + 1, problem.max_attempts))
             counted = counted[: problem.max_attempts]
         chosen = max(counted, key=lambda s: s.score) if problem.counts == "best" else counted[-1]
         notes = [f"{chosen.days_late} day(s) late"] if chosen.days_late else []
