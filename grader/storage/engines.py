@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,14 +68,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # deferred transaction that later writes can fail with "database is locked" instead of waiting.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    use_wal(cursor)
     # NORMAL (with WAL): a commit is in the operating system's hands before the client is told,
     # so killing the server loses nothing acknowledged; only an OS crash or power cut can lose the
     # last commits (FULL would fsync every commit: ~1 ms each, serialised, a third of the budget
     # at 500 submissions/s). PostgreSQL is the choice when that matters; see docs/service.md.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def use_wal(cursor: Any, *, tries: int = 100, pause: float = 0.05) -> None:
+    """Switch the database to WAL (a no-op once it is).
+
+    Servers started together on a new file all try to convert it at once; two conversions
+    deadlock, and SQLite answers one of them "database is locked" at once, without waiting on
+    busy_timeout (no wait can end a deadlock): 2 of 40 starts of 8 processes failed so. The
+    loser tries again, by which time the file is WAL.
+    """
+    for attempt in range(tries):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == tries - 1:
+                raise
+            time.sleep(pause)
 
 
 #: Execution option of a connection that only reads: its SQLite transaction takes no write lock.

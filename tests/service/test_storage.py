@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -185,3 +186,34 @@ def test_a_wrong_pool_setting_is_a_clear_error(query):
     with pytest.raises(BadDatabaseUrl, match=r"must be a whole number") as error:
         make_engine(f"postgresql+psycopg://grader:secret@db.example/course{query}")
     assert "secret" not in str(error.value) and "grader:***@db.example" in str(error.value)
+
+
+class _Cursor:
+    """A cursor whose `PRAGMA journal_mode=WAL` fails with `errors` first."""
+
+    def __init__(self, *errors: str) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.errors:
+            raise sqlite3.OperationalError(self.errors.pop(0))
+
+
+def test_a_wal_conversion_that_lost_a_race_is_tried_again():
+    from grader.storage.engines import use_wal
+
+    cursor = _Cursor("database is locked", "database is locked")
+    use_wal(cursor, pause=0)
+    assert cursor.calls == 3
+
+
+@pytest.mark.parametrize(("errors", "calls"), [(("disk I/O error",), 1), (("database is locked",) * 3, 3)])
+def test_other_errors_and_a_lock_that_lasts_are_not_hidden(errors, calls):
+    from grader.storage.engines import use_wal
+
+    cursor = _Cursor(*errors)
+    with pytest.raises(sqlite3.OperationalError):
+        use_wal(cursor, tries=3, pause=0)
+    assert cursor.calls == calls
