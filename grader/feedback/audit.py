@@ -13,7 +13,7 @@ Inputs that vary per student are audited over every `choose_from` sequence, and 
 length go through the engine in one batch.
 
 The reveal policy is audited too (`reveal_risks`): feedback that names wrong entries lets a
-student find the key by elimination when the attempts allow it, and a worked solution shown
+student find the key by elimination when the attempts allow it, and a solution shown
 while classmates with the same inputs can still submit is one student's to publish.
 
 Every finding carries a stable id from `grader.spec.models.AUDIT_WARNINGS`, which a spec's
@@ -273,13 +273,13 @@ def _elimination(problem: Problem) -> RevealRisk | None:
 
 
 def _shared_solution(problem: Problem) -> RevealRisk | None:
-    """The worked solution shown while classmates with the same inputs can still submit."""
+    """The solution shown while classmates with the same inputs can still submit."""
     same_for_everyone = not isinstance(problem.answer, SequenceAnswer) or problem.fixed_inputs
     if not same_for_everyone:
         return None
     policy = problem.reveal
     if reveals(policy.show, "solution"):
-        when = f"`show: {policy.show}` shows the worked solution after any wrong attempt"
+        when = f"`show: {policy.show}` shows the solution after any wrong attempt"
     elif (
         policy.after_last_attempt is not None
         and reveals(policy.after_last_attempt, "solution")
@@ -287,17 +287,17 @@ def _shared_solution(problem: Problem) -> RevealRisk | None:
     ):
         used = f"{problem.max_attempts} attempt{'s' if problem.max_attempts != 1 else ''}"
         when = (
-            f"`after_last_attempt: {policy.after_last_attempt}` shows the worked solution to a "
+            f"`after_last_attempt: {policy.after_last_attempt}` shows the solution to a "
             f"student who used their {used}"
         )
     elif any(reveals(level, "solution") for level in levels_before_last_attempt(problem)):
-        when = f"`after_due: {policy.after_due}` shows the worked solution while late attempts are accepted"
+        when = f"`after_due: {policy.after_due}` shows the solution while late attempts are accepted"
     else:
         return None
     return RevealRisk(
         "reveal:shared_solution",
         f"every student has the same inputs, and {when}, while the rest of the class can still "
-        "submit: one student can publish the worked solution for everyone",
+        "submit: one student can publish the solution for everyone",
         "give each student their own inputs (`choose_from` or `random`), or show the solution only "
         "`after_due` (with `late: reject`)",
     )

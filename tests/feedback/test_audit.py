@@ -129,12 +129,12 @@ CHOICE = {
     [
         (
             seed_variant("seed", max_attempts=5, reveal=LAST_SOLUTION),
-            "`after_last_attempt: solution` shows the worked solution to a student who used their 5 attempts",
+            "`after_last_attempt: solution` shows the solution to a student who used their 5 attempts",
         ),
-        (seed_variant("seed", reveal="solution"), "`show: solution` shows the worked solution after any"),
+        (seed_variant("seed", reveal="solution"), "`show: solution` shows the solution after any"),
         (
             seed_variant("seed", max_attempts=5, due=DUE, late="accept", reveal=LATER_SOLUTION),
-            "`after_due: solution` shows the worked solution while late attempts are accepted",
+            "`after_due: solution` shows the solution while late attempts are accepted",
         ),
         (Problem.model_validate({**CHOICE, "reveal": LAST_SOLUTION}), "after_last_attempt"),
         # safe: the solution only after the due date, with late attempts rejected

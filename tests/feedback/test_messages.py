@@ -47,7 +47,7 @@ def test_solution_adds_the_worked_table(shipped):
     assert table.splitlines()[-1] == "answer [h_0, …, h_4] = [1, -1, 0, 1, -1]"
 
 
-@pytest.mark.parametrize("level", ["verdict", "positions", "diagnosis"])
+@pytest.mark.parametrize("level", ["verdict", "count", "positions", "diagnosis"])
 def test_below_solution_no_key_value_of_a_wrong_entry_is_shown(shipped, level):
     # the key has h_3 = 1 and h_4 = -1 where this student wrote 0 and 1; below `solution` the
     # feedback may quote the student's own values and intermediates, never the key's [1, -1] tail
