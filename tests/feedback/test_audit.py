@@ -176,3 +176,29 @@ def test_every_neighbour_has_a_warning_id(activation):
             {"activation": activation, "rounding": {"to": "integer"}, "carry": carry}
         )
         assert {f"semantics:{n.name}" for n in neighbours(evaluation)} <= set(AUDIT_WARNINGS)
+
+
+def _two_units(max_attempts):
+    gate = {"W_h": [[0, 0], [0, 0]], "W_x": [[1], [1]], "b": [0, 0]}
+    return Problem.model_validate(
+        {
+            "id": "pair",
+            "title": "Pair",
+            "statement": "Enter [h_0, h_1].",
+            "model": {"cell": "lstm", "gates": {"forget": gate, "input": gate, "output": gate, "cell": gate}},
+            "inputs": [[1], [0]],
+            "evaluation": {"rounding": {"to": "integer"}},
+            "answer": "sequence",
+            "max_attempts": max_attempts,
+        }
+    )
+
+
+@pytest.mark.parametrize(("max_attempts", "warned"), [(9, True), (8, False)])
+def test_a_vector_entry_takes_every_combination_of_its_units(max_attempts, warned):
+    # positions name a wrong step, not a wrong unit: 3 values per unit, 3^2 = 9 per entry
+    risks = _risks(_two_units(max_attempts))
+    assert ("reveal:positions" in risks) == warned
+    if warned:
+        assert "an entry takes at most 9 values" in risks["reveal:positions"]
+        assert "for each of 2 units" in risks["reveal:positions"]
