@@ -11,7 +11,15 @@ from datetime import datetime, timedelta
 
 from grader.spec.models import REVEAL_LEVELS, Problem
 
-__all__ = ["Lateness", "lateness", "attempts_left", "reveal_level", "DAY"]
+__all__ = [
+    "Lateness",
+    "lateness",
+    "attempts_left",
+    "reveals",
+    "reveal_level",
+    "levels_before_last_attempt",
+    "DAY",
+]
 
 DAY = timedelta(days=1)
 
@@ -53,6 +61,11 @@ def attempts_left(problem: Problem, attempts_used: int) -> int | None:
     return max(0, problem.max_attempts - attempts_used)
 
 
+def reveals(level: str, at_least: str) -> bool:
+    """True when reveal level `level` shows at least as much as `at_least`."""
+    return REVEAL_LEVELS.index(level) >= REVEAL_LEVELS.index(at_least)
+
+
 def reveal_level(problem: Problem, *, attempts_used: int, now: datetime | None) -> str:
     """The most feedback may show now: the base level, escalated after the due date or the last attempt."""
     policy = problem.reveal
@@ -62,3 +75,16 @@ def reveal_level(problem: Problem, *, attempts_used: int, now: datetime | None) 
     if policy.after_last_attempt and attempts_left(problem, attempts_used) == 0:
         levels.append(policy.after_last_attempt)
     return max(levels, key=REVEAL_LEVELS.index)
+
+
+def levels_before_last_attempt(problem: Problem) -> tuple[str, ...]:
+    """The reveal levels an attempt can be answered at while the student still has attempts left.
+
+    The base level; and `after_due` when attempts are still accepted after the due date.
+    """
+    policy = problem.reveal
+    levels = [policy.show]
+    late_attempts = problem.due is not None and problem.late.policy != "reject"
+    if policy.after_due is not None and late_attempts:
+        levels.append(policy.after_due)
+    return tuple(levels)

@@ -11,21 +11,31 @@ or a different approximation, moves it to the other side.
 Inputs that vary per student are audited over every `choose_from` sequence, and over every
 `random` sequence when there are at most `MAX_AUDITED_SEQUENCES` of them; all sequences of one
 length go through the engine in one batch.
+
+The reveal policy is audited too (`reveal_risks`): feedback that names wrong entries lets a
+student find the key by elimination when the attempts allow it, and a solution shown
+while classmates with the same inputs can still submit is one student's to publish.
+
+Every finding carries a stable id from `grader.spec.models.AUDIT_WARNINGS`, which a spec's
+`audit.accept` names to accept it with a reason.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Union
 
 import numpy as np
 from numpy.typing import NDArray
 
 from grader.compare.answers import tolerance_for
+from grader.compare.policy import levels_before_last_attempt, reveals
 from grader.engine.keys import inputs_array, trace_for
 from grader.engine.lstm import Trace
 from grader.feedback.semantics import Neighbour, neighbours
 from grader.spec.models import (
+    REVEAL_LEVELS,
     ChooseFromInputs,
     Evaluation,
     ExactActivation,
@@ -41,7 +51,10 @@ __all__ = [
     "InputGroup",
     "SemanticsChange",
     "NearBoundary",
+    "RevealRisk",
     "ProblemAudit",
+    "values_per_entry",
+    "reveal_risks",
     "input_groups",
     "audit_problem",
 ]
@@ -72,6 +85,10 @@ class SemanticsChange:
     key: Array
     alternative: Array
 
+    @property
+    def id(self) -> str:
+        return f"semantics:{self.neighbour.name}"
+
 
 @dataclass(frozen=True)
 class NearBoundary:
@@ -81,6 +98,20 @@ class NearBoundary:
     inputs_label: str
     positions: tuple[int, ...]
     values: tuple[float, ...]
+    id: str = "boundary"
+
+
+@dataclass(frozen=True)
+class RevealRisk:
+    """A reveal policy that gives the key away: `explanation` says how, with the arithmetic."""
+
+    id: str
+    explanation: str
+    #: what to choose instead
+    advice: str
+
+
+Finding = Union[SemanticsChange, NearBoundary, RevealRisk]
 
 
 @dataclass(frozen=True)
@@ -91,10 +122,16 @@ class ProblemAudit:
     changes: tuple[SemanticsChange, ...] = ()
     boundaries: tuple[NearBoundary, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    reveals: tuple[RevealRisk, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every warning, in the order `grade check` prints them."""
+        return (*self.changes, *self.boundaries, *self.reveals)
 
     @property
     def warnings(self) -> int:
-        return len(self.changes) + len(self.boundaries)
+        return len(self.findings)
 
 
 def _label(sequence: Array) -> str:
@@ -160,20 +197,122 @@ def _squeeze(problem: Problem, values: Array) -> Array:
     return values[..., 0] if problem.model.scalar else values
 
 
-def _boundary_semantics(problem: Problem) -> list[tuple[str, Evaluation]]:
+def _boundary_semantics(problem: Problem) -> list[tuple[str, str, Evaluation]]:
+    """(how a report names the semantics, the warning's id, the evaluation) to check for boundaries."""
     own = problem.evaluation
-    checked = [("as specified", own)]
+    checked = [("as specified", "boundary", own)]
     if isinstance(own.activation, SaturatingActivation):
-        checked.append(
-            ("activation: exact", own.model_copy(update={"activation": ExactActivation(kind="exact")}))
-        )
+        exact = own.model_copy(update={"activation": ExactActivation(kind="exact")})
+        checked.append(("activation: exact", "boundary:activation_exact", exact))
     return checked
+
+
+def _longest_inputs(problem: Problem) -> int:
+    """T of the longest input sequence the problem can pose."""
+    if isinstance(problem.inputs, list):
+        return len(problem.inputs)
+    if isinstance(problem.inputs, ChooseFromInputs):
+        return max(len(sequence) for sequence in problem.inputs.choose_from)
+    assert isinstance(problem.inputs, RandomInputs)
+    return problem.inputs.random.length
+
+
+def values_per_entry(problem: Problem) -> tuple[int, str] | None:
+    """How many values one entry of a sequence answer can take, and why; None: unbounded.
+
+    Every h_t = o_t tanh(c_t) lies in [-1, 1] (o_t in [0, 1]); c_t = f_t c_{t-1} + i_t tanh(...)
+    grows by at most 1 a step, so |c_t| <= max|c_{-1}| + t + 1. Rounded to k decimals, a value of
+    magnitude at most B takes at most 2 round(B 10^k) + 1 values, and an entry of n units the n-th
+    power of that: positions feedback names a wrong step, not a wrong unit.
+    """
+    answer, rounding, model = problem.answer, problem.evaluation.rounding, problem.model
+    if not isinstance(answer, SequenceAnswer) or rounding is None or model is None:
+        return None
+    if answer.of == "h":
+        bound, where = 1.0, "h_t = o_t tanh(c_t) lies in [-1, 1]"
+    else:
+        initial = model.initial.c
+        start = max(abs(v) for v in initial) if isinstance(initial, list) else abs(initial)
+        bound = start + _longest_inputs(problem)
+        where = f"|c_t| <= |c_{{-1}}| + t + 1 <= {bound:g}"
+    grid = 10**rounding.places
+    per_unit = 2 * int(np.floor(bound * grid + 0.5)) + 1
+    count = per_unit**model.size
+    target = "an integer" if rounding.places == 0 else f"{rounding.places} decimals"
+    reason = f"{where}, rounded to {target}"
+    if per_unit <= 5 and rounding.places == 0:
+        values = ", ".join(str(v) for v in range(-(per_unit // 2), per_unit // 2 + 1))
+        reason += f": {{{values}}}"
+    if model.size > 1:
+        reason += f", for each of {model.size} units"
+    return count, reason
+
+
+def _elimination(problem: Problem) -> RevealRisk | None:
+    """Feedback that names wrong entries while attempts remain, and enough attempts to use it."""
+    named = [level for level in levels_before_last_attempt(problem) if reveals(level, "positions")]
+    counted = values_per_entry(problem)
+    if not named or counted is None:
+        return None
+    level = max(named, key=REVEAL_LEVELS.index)
+    values, reason = counted
+    # each wrong attempt rules out one value of every entry still wrong, all entries at once
+    needed = values
+    if problem.max_attempts is not None and needed > problem.max_attempts:
+        return None
+    attempts = problem.max_attempts
+    allowed = "unlimited attempts" if attempts is None else f"max_attempts is {attempts}"
+    return RevealRisk(
+        "reveal:positions",
+        f"`{level}` feedback names every wrong entry, and an entry takes at most {values} values "
+        f"({reason}); trying another value in every wrong entry, {values - 1} wrong "
+        f"attempt{'s' if values != 2 else ''} reveal every entry and attempt {needed} enters the key "
+        f"({allowed})",
+        f"choose `reveal: count` (how many entries are wrong, not which), or fewer than {needed} attempts",
+    )
+
+
+def _shared_solution(problem: Problem) -> RevealRisk | None:
+    """The solution shown while classmates with the same inputs can still submit."""
+    same_for_everyone = not isinstance(problem.answer, SequenceAnswer) or problem.fixed_inputs
+    if not same_for_everyone:
+        return None
+    policy = problem.reveal
+    if reveals(policy.show, "solution"):
+        when = f"`show: {policy.show}` shows the solution after any wrong attempt"
+    elif (
+        policy.after_last_attempt is not None
+        and reveals(policy.after_last_attempt, "solution")
+        and problem.max_attempts is not None
+    ):
+        used = f"{problem.max_attempts} attempt{'s' if problem.max_attempts != 1 else ''}"
+        when = (
+            f"`after_last_attempt: {policy.after_last_attempt}` shows the solution to a "
+            f"student who used their {used}"
+        )
+    elif any(reveals(level, "solution") for level in levels_before_last_attempt(problem)):
+        when = f"`after_due: {policy.after_due}` shows the solution while late attempts are accepted"
+    else:
+        return None
+    return RevealRisk(
+        "reveal:shared_solution",
+        f"every student has the same inputs, and {when}, while the rest of the class can still "
+        "submit: one student can publish the solution for everyone",
+        "give each student their own inputs (`choose_from` or `random`), or show the solution only "
+        "`after_due` (with `late: reject`)",
+    )
+
+
+def reveal_risks(problem: Problem) -> tuple[RevealRisk, ...]:
+    """Ways the problem's reveal policy gives its key away before a student has earned it."""
+    found = (_elimination(problem), _shared_solution(problem))
+    return tuple(risk for risk in found if risk is not None)
 
 
 def audit_problem(problem: Problem) -> ProblemAudit:
     """Recompute a sequence problem's answer under every neighbouring semantics; report what changes."""
     if not isinstance(problem.answer, SequenceAnswer) or problem.model is None:
-        return ProblemAudit(problem.id)
+        return ProblemAudit(problem.id, reveals=reveal_risks(problem))
     groups, notes = input_groups(problem)
     changes: list[SemanticsChange] = []
     boundaries: list[NearBoundary] = []
@@ -195,12 +334,12 @@ def audit_problem(problem: Problem) -> ProblemAudit:
                 )
         if rounding is None:
             continue
-        for name, evaluation in _boundary_semantics(problem):
+        for name, warning, evaluation in _boundary_semantics(problem):
             raw = _reported(problem, trace_for(problem, group.inputs, evaluation), raw=True)
             near = _near_boundary(raw, rounding.places)
             for b in np.flatnonzero(near.any(axis=(1, 2))):
                 positions = tuple(int(t) for t in np.flatnonzero(near[b].any(axis=1)))
                 # for a vector cell, the first unit that is near a boundary
                 values = tuple(float(raw[b, t][near[b, t]][0]) for t in positions)
-                boundaries.append(NearBoundary(name, group.labels[b], positions, values))
-    return ProblemAudit(problem.id, tuple(changes), tuple(boundaries), tuple(notes))
+                boundaries.append(NearBoundary(name, group.labels[b], positions, values, warning))
+    return ProblemAudit(problem.id, tuple(changes), tuple(boundaries), tuple(notes), reveal_risks(problem))

@@ -1,19 +1,29 @@
 """`grade check` as a library function: audit every sequence key, verify every property-based choice key.
 
-Audit findings are warnings (a course decides whether they fail its CI with `--strict`); a choice
-key that the simulation contradicts, or a property-based choice that cannot be simulated, is a
-spec error (SpecError, naming file, line and field).
+Audit findings are warnings (a course decides whether they fail its CI with `--strict`), each
+with a stable id; a spec's `audit.accept` accepts a reviewed one with a reason, which is printed
+beside it, and an accept that matches no warning is itself a warning, so stale accepts do not pile
+up. A choice key that the simulation contradicts, or a property-based choice that cannot be
+simulated, is a spec error (SpecError, naming file, line and field).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.documents import DocumentError, load_file
 from grader.engine.keys import describe_key
 from grader.errors import SpecError
-from grader.feedback.audit import BOUNDARY_DISTANCE, ProblemAudit, audit_problem
+from grader.feedback.audit import (
+    BOUNDARY_DISTANCE,
+    Finding,
+    NearBoundary,
+    ProblemAudit,
+    RevealRisk,
+    SemanticsChange,
+    audit_problem,
+)
 from grader.feedback.explain import format_value
 from grader.feedback.mistakes import names
 from grader.feedback.properties import (
@@ -23,9 +33,18 @@ from grader.feedback.properties import (
     verify_choices,
 )
 from grader.spec.loader import COURSE_FILE, ProblemSet, load_problem
-from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
+from grader.spec.models import AcceptedWarning, ChoiceAnswer, Problem, SequenceAnswer
 
-__all__ = ["ProblemCheck", "check_problems", "render_checks"]
+__all__ = ["ProblemCheck", "StaleAccept", "check_problems", "render_checks"]
+
+
+@dataclass(frozen=True)
+class StaleAccept:
+    """An `audit.accept` entry that matches no warning: the problem changed since it was reviewed."""
+
+    accepted: AcceptedWarning
+    #: where the entry's id is written, for the report
+    line: int | None
 
 
 @dataclass(frozen=True)
@@ -36,10 +55,25 @@ class ProblemCheck:
     source: str
     audit: ProblemAudit | None = None
     choices: ChoiceVerification | None = None
+    #: the spec's accepted warnings, by id
+    accepted: dict[str, AcceptedWarning] = field(default_factory=dict)
+    stale: tuple[StaleAccept, ...] = ()
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        """Findings no `audit.accept` entry accepts."""
+        found = () if self.audit is None else self.audit.findings
+        return tuple(finding for finding in found if finding.id not in self.accepted)
+
+    @property
+    def accepted_findings(self) -> tuple[Finding, ...]:
+        found = () if self.audit is None else self.audit.findings
+        return tuple(finding for finding in found if finding.id in self.accepted)
 
     @property
     def warnings(self) -> int:
-        return 0 if self.audit is None else self.audit.warnings
+        """What fails `--strict`: findings not accepted, and accepts that match no finding."""
+        return len(self.open_findings) + len(self.stale)
 
 
 def _line(source: Path | None, path: tuple[str | int, ...]) -> int | None:
@@ -147,41 +181,74 @@ def _verify(problem: Problem, problems: ProblemSet) -> ChoiceVerification | None
 
 
 def check_problems(problems: ProblemSet) -> list[ProblemCheck]:
-    """Audit every sequence problem and verify every property-based choice key, in load order."""
+    """Audit every problem and verify every property-based choice key, in load order."""
     checks = []
     for problem in problems:
-        source = str(problems.sources.get(problem.id, ""))
-        if isinstance(problem.answer, SequenceAnswer):
-            checks.append(ProblemCheck(problem.id, source, audit=audit_problem(problem)))
-        else:
-            checks.append(ProblemCheck(problem.id, source, choices=_verify(problem, problems)))
+        path = problems.sources.get(problem.id)
+        source = str(path or "")
+        audit = audit_problem(problem)
+        choices = None if isinstance(problem.answer, SequenceAnswer) else _verify(problem, problems)
+        found = {finding.id for finding in audit.findings}
+        checks.append(
+            ProblemCheck(
+                problem.id,
+                source,
+                audit=audit,
+                choices=choices,
+                accepted={accepted.id: accepted for accepted in problem.audit.accept},
+                stale=tuple(
+                    StaleAccept(accepted, _line(path, ("audit", "accept", index, "id")))
+                    for index, accepted in enumerate(problem.audit.accept)
+                    if accepted.id not in found
+                ),
+            )
+        )
     return checks
 
 
-def _audit_lines(problem: Problem, audit: ProblemAudit) -> list[str]:
+def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]:
+    """One finding as `grade check` prints it: `  warning [id]: …` and its detail lines."""
     symbol = problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
-    lines = []
-    for change in audit.changes:
-        where = f" for {change.inputs_label}" if change.inputs_label else ""
-        lines.append(
-            f"  warning: under {change.neighbour.description}, the answer{where} changes at "
-            f"{names(symbol, change.positions)}"
-        )
-        width = max(len("as specified"), len(change.neighbour.name))
-        lines.append(f"    {'as specified'.ljust(width)}  {describe_key(change.key)}")
-        lines.append(f"    {change.neighbour.name.ljust(width)}  {describe_key(change.alternative)}")
-    for boundary in audit.boundaries:
-        where = f" for {boundary.inputs_label}" if boundary.inputs_label else ""
+    head = f"  {status} [{finding.id}]: "
+    if isinstance(finding, SemanticsChange):
+        where = f" for {finding.inputs_label}" if finding.inputs_label else ""
+        width = max(len("as specified"), len(finding.neighbour.name))
+        return [
+            f"{head}under {finding.neighbour.description}, the answer{where} changes at "
+            f"{names(symbol, finding.positions)}",
+            f"    {'as specified'.ljust(width)}  {describe_key(finding.key)}",
+            f"    {finding.neighbour.name.ljust(width)}  {describe_key(finding.alternative)}",
+        ]
+    if isinstance(finding, NearBoundary):
+        where = f" for {finding.inputs_label}" if finding.inputs_label else ""
         values = ", ".join(
             f"{symbol}_{t} = {format_value(v)}"
-            for t, v in zip(boundary.positions, boundary.values, strict=True)
+            for t, v in zip(finding.positions, finding.values, strict=True)
         )
-        semantics = "" if boundary.semantics == "as specified" else f" under {boundary.semantics}"
-        lines.append(
-            f"  warning: {values} before rounding{semantics}{where} is within {BOUNDARY_DISTANCE:g} "
+        semantics = "" if finding.semantics == "as specified" else f" under {finding.semantics}"
+        return [
+            f"{head}{values} before rounding{semantics}{where} is within {BOUNDARY_DISTANCE:g} "
             "of a rounding boundary"
+        ]
+    assert isinstance(finding, RevealRisk)
+    return [f"{head}{finding.explanation}", f"    instead: {finding.advice}"]
+
+
+def _audit_lines(problem: Problem, check: ProblemCheck) -> list[str]:
+    assert check.audit is not None
+    lines = []
+    for finding in check.audit.findings:
+        accepted = check.accepted.get(finding.id)
+        lines.extend(_finding_lines(problem, finding, "warning" if accepted is None else "accepted"))
+        if accepted is not None:
+            lines.append(f"    reason: {' '.join(accepted.reason.split())}")
+    for stale in check.stale:
+        where = f"{check.source}:{stale.line}: " if stale.line is not None and check.source else ""
+        lines.append(
+            f"  warning [audit.accept]: {where}{stale.accepted.id!r} is accepted, but the audit no "
+            "longer gives that warning; remove the entry"
         )
-    lines.extend(f"  note: {note}" for note in audit.notes)
+    lines.extend(f"  note: {note}" for note in check.audit.notes)
     return lines
 
 
@@ -210,7 +277,7 @@ def render_checks(problems: ProblemSet, checks: list[ProblemCheck]) -> str:
         status = "warning" if check.warnings else "ok"
         lines.append(f"{status:<7}  {check.problem}  ({check.source})")
         if check.audit is not None:
-            lines.extend(_audit_lines(problem, check.audit))
+            lines.extend(_audit_lines(problem, check))
         if check.choices is not None:
             lines.extend(_choice_lines(check.choices))
     warned = [c for c in checks if c.warnings]
@@ -221,5 +288,8 @@ def render_checks(problems: ProblemSet, checks: list[ProblemCheck]) -> str:
             f"; {total} warning{'s' if total != 1 else ''} in {len(warned)} "
             f"problem{'s' if len(warned) != 1 else ''} (`--strict` makes them fail)"
         )
+    accepted = sum(len(c.accepted_findings) for c in checks)
+    if accepted:
+        summary += f"; {accepted} warning{'s' if accepted != 1 else ''} accepted with a reason"
     lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -1,8 +1,9 @@
 """Feedback for a comparison, never showing more of the key than the reveal level allows.
 
-Levels, least to most revealing: `verdict` (right or wrong), `positions` (which entries),
-`diagnosis` (plus the catalogued mistake that explains the answer and the follow-through of an
-earlier slip), `solution` (plus the worked table). `teach` is the one entry point grading calls.
+Levels, least to most revealing: `verdict` (right or wrong), `count` (how many entries are wrong,
+never which), `positions` (which entries), `diagnosis` (plus the catalogued mistake that explains
+the answer and the follow-through of an earlier slip), `solution` (plus the worked table).
+`teach` is the one entry point grading calls.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.policy import reveals
 from grader.engine.keys import Key
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
-from grader.spec.models import REVEAL_LEVELS, ChoiceAnswer, Problem, SequenceAnswer
+from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
     "MISSING_FEEDBACK",
@@ -34,11 +36,6 @@ __all__ = [
 Array = NDArray[np.float64]
 
 MISSING_FEEDBACK = "No answer was submitted."
-
-
-def reveals(level: str, at_least: str) -> bool:
-    """True when reveal level `level` shows at least as much as `at_least`."""
-    return REVEAL_LEVELS.index(level) >= REVEAL_LEVELS.index(at_least)
 
 
 def symbol_of(problem: Problem) -> str:
@@ -63,10 +60,13 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
             f"Expected {comparison.expected_length} values [{symbol}_0, …, {symbol}_{last}], "
             f"one per time step; you gave {comparison.given_length}."
         )
-    if not reveals(level, "positions"):
+    if not reveals(level, "count"):
         return "Not correct."
     wrong = comparison.wrong_positions
     verb = "is" if len(wrong) == 1 else "are"
+    if not reveals(level, "positions"):
+        # how many, never which: naming entries lets a student find the key by elimination
+        return f"Not correct: {len(wrong)} of {comparison.expected_length} entries {verb} wrong."
     if len(wrong) == comparison.expected_length:
         return f"Not correct: every entry is wrong ({_names(symbol, wrong)})."
     return f"Not correct: {_names(symbol, wrong)} {verb} wrong; the other entries are right."
@@ -77,7 +77,7 @@ def _choice_feedback(answer: ChoiceAnswer, comparison: ChoiceComparison, level: 
         return "Correct."
     if not answer.multiple:
         return "That choice is not correct."
-    if not reveals(level, "positions"):
+    if not reveals(level, "count"):
         return "Not correct."
     parts = []
     wrong, missed = len(comparison.wrongly_selected), len(comparison.missed)

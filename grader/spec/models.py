@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -46,6 +47,9 @@ __all__ = [
     "ChooseFromInputs",
     "LatePolicy",
     "RevealPolicy",
+    "AUDIT_WARNINGS",
+    "AcceptedWarning",
+    "AuditSettings",
     "Problem",
     "CourseSettings",
 ]
@@ -74,9 +78,9 @@ SCORING_SCHEMES: tuple[str, ...] = (
 _SEQUENCE_SCHEMES = {"all_or_nothing", "per_element", "follow_through"}
 _CHOICE_SCHEMES = {"all_or_nothing", "net_correct", "coverage", "each_answer", "edc"}
 
-RevealLevel = Literal["verdict", "positions", "diagnosis", "solution"]
+RevealLevel = Literal["verdict", "count", "positions", "diagnosis", "solution"]
 #: Ordered from least to most revealing.
-REVEAL_LEVELS: tuple[str, ...] = ("verdict", "positions", "diagnosis", "solution")
+REVEAL_LEVELS: tuple[str, ...] = ("verdict", "count", "positions", "diagnosis", "solution")
 
 
 class FieldValueError(ValueError):
@@ -437,6 +441,58 @@ def _reveal_short_form(value: Any) -> Any:
     return {"show": value} if isinstance(value, str) else value
 
 
+#: Every warning `grade check` can give, by its stable id: what an `audit.accept` entry may name.
+#: The ids are part of the spec language (a course's accepts name them), so they never change.
+AUDIT_WARNINGS: dict[str, str] = {
+    "semantics:activation_exact": "the key changes with the exact sigmoid and tanh",
+    "semantics:activation_saturating": "the key changes with activations saturating at 1",
+    "semantics:carry_exact": "the key changes when step t+1 sees the unrounded h_t",
+    "semantics:carry_rounded": "the key changes when step t+1 sees the rounded h_t",
+    **{f"semantics:ties_{rule}": f"the key changes when ties are rounded {rule}" for rule in TIE_RULES},
+    "boundary": "a value before rounding lies on a rounding boundary",
+    "boundary:activation_exact": "with exact activations, a value lies on a rounding boundary",
+    "reveal:positions": "feedback that names wrong entries gives the key away within the attempts",
+    "reveal:shared_solution": "one student can publish the worked solution for a class with the same inputs",
+}
+
+
+def _known_warning(value: str) -> str:
+    if value not in AUDIT_WARNINGS:
+        close = difflib.get_close_matches(value, list(AUDIT_WARNINGS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(AUDIT_WARNINGS)
+        raise FieldValueError((), f"unknown warning id {value!r}{hint}; expected one of {known}")
+    return value
+
+
+def _says_something(value: str) -> str:
+    if not value.strip():
+        raise FieldValueError((), "say why the warning is accepted; got blank text")
+    return value
+
+
+class AcceptedWarning(_Spec):
+    """A warning course staff reviewed and accept, with the reason `grade check` prints beside it."""
+
+    id: Annotated[str, Field(strict=True), AfterValidator(_known_warning)]
+    reason: Annotated[str, Field(strict=True, min_length=1), AfterValidator(_says_something)]
+
+
+class AuditSettings(_Spec):
+    """What `grade check --strict` lets pass: reviewed warnings, each accepted with a reason."""
+
+    accept: list[AcceptedWarning] = []
+
+    @model_validator(mode="after")
+    def _each_once(self) -> AuditSettings:
+        seen: set[str] = set()
+        for index, accepted in enumerate(self.accept):
+            if accepted.id in seen:
+                raise FieldValueError(("accept", index, "id"), f"{accepted.id!r} is accepted twice")
+            seen.add(accepted.id)
+        return self
+
+
 class Problem(_Spec):
     """One graded question, as written in `problems/<id>.yaml`."""
 
@@ -455,6 +511,7 @@ class Problem(_Spec):
     late: Annotated[LatePolicy, BeforeValidator(_late_short_form)] = LatePolicy()
     counts: Literal["last", "best"] = "last"
     reveal: Annotated[RevealPolicy, BeforeValidator(_reveal_short_form)] = RevealPolicy()
+    audit: AuditSettings = AuditSettings()
 
     @model_validator(mode="after")
     def _parts_fit(self) -> Problem:

@@ -76,7 +76,7 @@ def test_diagnose_batch_finds_mistakes():
     assert any(diagnose_batch(problem, keys, givens, inputs, rows))
 
 
-@pytest.mark.parametrize("level", ["verdict", "positions", "diagnosis", "solution"])
+@pytest.mark.parametrize("level", ["verdict", "count", "positions", "diagnosis", "solution"])
 def test_grade_answers_is_grade_answer_per_answer(level):
     problem, keys, givens, inputs = _cases("seed")
     answers = mistake_answers(problem, inputs)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import EXIT_USAGE
+from grader.spec.models import AUDIT_WARNINGS
 from tests.conftest import SEED_SPEC
 
 VECTOR_SPEC = """\
@@ -58,8 +59,9 @@ def vector(old: str, new: str) -> str:
 
 ALLOWED_TOP = (
     "id, title, points, statement, model, inputs, evaluation, answer, expected, scoring, "
-    "max_attempts, due, late, counts, reveal"
+    "max_attempts, due, late, counts, reveal, audit"
 )
+WARNING_IDS = ", ".join(AUDIT_WARNINGS)
 
 # name, spec text, line, field (None: no field), message
 CASES = [
@@ -288,6 +290,33 @@ CASES = [
      "not a well-formed answer: 'banana' is not a number"),
     ("expected as text", SEED_SPEC + "expected: '[1, -1, 0, 1, -1]'\n", 20, "expected",
      "expected a list; got '[1, -1, 0, 1, -1]'"),
+    # --- audit: accepted warnings name a known id, once each, with a reason
+    ("accepting an unknown warning id",
+     SEED_SPEC + "audit:\n  accept:\n    - {id: semantics:ties_upp, reason: stated}\n", 22,
+     "audit.accept[0].id",
+     "unknown warning id 'semantics:ties_upp' (did you mean 'semantics:ties_up'?); "
+     f"expected one of {WARNING_IDS}"),
+    ("accepting a mistake name, not a warning id",
+     SEED_SPEC + "audit:\n  accept:\n    - {id: carry_exact, reason: stated}\n", 22,
+     "audit.accept[0].id",
+     "unknown warning id 'carry_exact' (did you mean 'semantics:carry_exact'?); "
+     f"expected one of {WARNING_IDS}"),
+    ("accepting without a reason", SEED_SPEC + "audit:\n  accept:\n    - id: boundary\n", 22,
+     "audit.accept[0].reason", "required field is missing"),
+    ("accepting with a blank reason", SEED_SPEC + "audit:\n  accept:\n    - {id: boundary, reason: '  '}\n",
+     22, "audit.accept[0].reason", "say why the warning is accepted; got blank text"),
+    ("accepting a bare id", SEED_SPEC + "audit:\n  accept: [boundary]\n", 21, "audit.accept[0]",
+     "expected a mapping of fields; got 'boundary'"),
+    ("accepting the same warning twice",
+     SEED_SPEC + "audit:\n  accept:\n    - {id: boundary, reason: a}\n    - {id: boundary, reason: b}\n",
+     23, "audit.accept[1].id", "'boundary' is accepted twice"),
+    ("typo in audit", SEED_SPEC + "audit: {acept: []}\n", 20, "audit.acept",
+     "unknown key 'acept' (did you mean 'accept'?); expected one of accept"),
+    ("typo in an accepted warning",
+     SEED_SPEC + "audit:\n  accept:\n    - {id: boundary, reason: a, reasons: b}\n", 22,
+     "audit.accept[0].reasons", "unknown key 'reasons' (did you mean 'reason'?); expected one of id, reason"),
+    ("an unknown reveal level", SEED_SPEC + "reveal: {show: counts}\n", 20, "reveal.show",
+     "expected one of 'verdict', 'count', 'positions', 'diagnosis', 'solution'; got 'counts'"),
 ]
 
 
