@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli.main import main
+from grader.spec.loader import ProblemSet, load_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
@@ -91,6 +93,19 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def problems(tmp_path: Path) -> ProblemSet:
+    """The shipped course, with LSTM states 1 drawing each student's inputs (and no `expected:`)."""
+    directory = tmp_path / "problems"
+    shutil.copytree(PROBLEMS, directory)
+    spec = directory / "lstm-states-1.yaml"
+    text = spec.read_text()
+    text = text.replace("inputs: [0, 0, 1, 1, 1, 0]", "inputs: {random: {alphabet: [0, 1], length: 6}}")
+    text = text.replace("= [0, 0, 1, 1, 1, 0]$", "= {inputs}$")
+    spec.write_text("\n".join(line for line in text.splitlines() if not line.startswith("expected:")) + "\n")
+    return load_problems(directory)
 
 
 @pytest.fixture
