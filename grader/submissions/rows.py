@@ -56,7 +56,7 @@ _ROW_KEYS = frozenset(("student", "problem", "answer", "submitted_at"))
 _WHOLE_KEYS = frozenset(("student", "answers"))
 _ABSENT = object()
 #: Attempt(answer, None, file, line) and Submission(...) without the named tuples' Python-level
-#: __new__ (a third of the cost of reading a line of a class-wide export went to building them)
+#: __new__, a large share of the cost of reading a line of a class-wide export
 _plain = tuple.__new__
 
 
