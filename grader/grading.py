@@ -226,8 +226,8 @@ def answer_identity(raw: Any) -> str | bytes:
     if type(raw) is str:
         return raw
     try:
-        # copied to an exact-size bytes: orjson's own result keeps a 4 KiB buffer, which for
-        # 100,000 students' list answers was 185 MB of a 250 MB gradebook
+        # copied to an exact-size bytes: orjson's own result keeps a 4 KiB buffer, which for a
+        # class's list answers was most of the gradebook's memory (docs/course-operations.md)
         identity = memoryview(orjson.dumps(raw, option=orjson.OPT_PASSTHROUGH_DATETIME)).tobytes()
     except TypeError:
         return _PICKLED + pickle.dumps(raw)
@@ -267,8 +267,9 @@ def _no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while a gradebook grows.
 
     The gradebook is millions of small acyclic objects that live until the report is written;
-    each automatic collection rescans all of them, which doubled the time of a 100,000-student
-    run. Reference counting still frees everything as usual; the previous state is restored.
+    each automatic collection rescans all of them, a large share of a class-wide run's time
+    (docs/course-operations.md, "Speed"). Reference counting still frees everything as usual;
+    the previous state is restored.
     """
     enabled = gc.isenabled()
     gc.disable()

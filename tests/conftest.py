@@ -6,15 +6,20 @@ environment variable GRADER_UPDATE_GOLDENS=1); see tests/README.md.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from grader.cli.main import main
+from grader.spec.loader import ProblemSet, load_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
@@ -91,6 +96,19 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def problems(tmp_path: Path) -> ProblemSet:
+    """The shipped course, with LSTM states 1 drawing each student's inputs (and no `expected:`)."""
+    directory = tmp_path / "problems"
+    shutil.copytree(PROBLEMS, directory)
+    spec = directory / "lstm-states-1.yaml"
+    text = spec.read_text()
+    text = text.replace("inputs: [0, 0, 1, 1, 1, 0]", "inputs: {random: {alphabet: [0, 1], length: 6}}")
+    text = text.replace("= [0, 0, 1, 1, 1, 0]$", "= {inputs}$")
+    spec.write_text("\n".join(line for line in text.splitlines() if not line.startswith("expected:")) + "\n")
+    return load_problems(directory)
+
+
+@pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Compare text with tests/golden/NAME, or rewrite the file when regenerating."""
     update = bool(request.config.getoption("--update-goldens")) or os.environ.get(
@@ -110,3 +128,62 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         )
 
     return check
+
+
+class _CapabilityHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapabilitySets(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+_CAPABILITY_VERSION_3 = 0x20080522  # linux/capability.h: two 32-bit sets of each kind
+#: CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: what lets root write in a directory whose mode says no.
+_OVERRIDE_PERMISSIONS = (1 << 1) | (1 << 2)
+
+
+def _set_capabilities(change: Callable[[_CapabilitySets], None]) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = _CapabilityHeader(_CAPABILITY_VERSION_3, 0)
+    sets = (_CapabilitySets * 2)()
+    if libc.capget(ctypes.byref(header), sets) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed")
+    change(sets[0])
+    if libc.capset(ctypes.byref(header), sets) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+@contextmanager
+def _file_permissions_enforced() -> Iterator[None]:
+    """File modes bind this thread as they bind an ordinary user, even when it runs as root (as CI
+    does): root's overrides leave its effective capabilities until the block ends. They stay in its
+    permitted set, which is what lets them come back; other threads keep theirs."""
+    if os.geteuid() != 0:
+        yield
+        return
+    saved: list[int] = []
+
+    def drop(sets: _CapabilitySets) -> None:
+        saved.append(sets.effective)
+        sets.effective &= ~_OVERRIDE_PERMISSIONS
+
+    def restore(sets: _CapabilitySets) -> None:
+        sets.effective = saved[0]
+
+    _set_capabilities(drop)
+    try:
+        yield
+    finally:
+        _set_capabilities(restore)
+
+
+@pytest.fixture
+def file_permissions_enforced() -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """A block in which a read-only directory refuses this test as it would refuse a student's
+    account: tests of permission errors then run for real under root, instead of skipping."""
+    return _file_permissions_enforced

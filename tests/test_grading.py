@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,23 +11,10 @@ import grader.grading as grading
 from grader.compare.results import Status
 from grader.grading import ClassGrader, answer_identity, answer_of, grade_submissions
 from grader.report.gradebook import render_csv, render_csv_rows
-from grader.spec.loader import load_problems
 from grader.submissions.formats import read_submissions
 from grader.submissions.models import Attempt, Submission
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def problems(tmp_path):
-    directory = tmp_path / "problems"
-    shutil.copytree(ROOT / "problems", directory)
-    spec = directory / "lstm-states-1.yaml"
-    text = spec.read_text()
-    text = text.replace("inputs: [0, 0, 1, 1, 1, 0]", "inputs: {random: {alphabet: [0, 1], length: 6}}")
-    text = text.replace("= [0, 0, 1, 1, 1, 0]$", "= {inputs}$")
-    spec.write_text("\n".join(line for line in text.splitlines() if not line.startswith("expected:")) + "\n")
-    return load_problems(directory)
 
 
 def row(student: str, **answers: object) -> Submission:

@@ -16,7 +16,6 @@ import grader.submissions.blocks as blocks
 from grader.grading import ClassGrader
 from grader.submissions.formats import read_submissions
 from grader.submissions.models import SubmissionBlock
-from tests.test_grading import problems  # noqa: F401  (the fixture: LSTM states 1 with variants)
 
 NOW = datetime(2023, 3, 29, 12, tzinfo=timezone.utc)
 
@@ -47,7 +46,7 @@ ODD = [
 ]
 
 
-def grade(path: Path, problems, *, use_blocks: bool, parallel: bool = False) -> tuple[dict, list[str]]:  # noqa: F811
+def grade(path: Path, problems, *, use_blocks: bool, parallel: bool = False) -> tuple[dict, list[str]]:
     grader = ClassGrader(problems, now=NOW, parallel=parallel)
     grader.add(read_submissions(path, blocks=use_blocks))
     report = grader.report()
@@ -71,7 +70,7 @@ def common_lines(count: int, offset: int = 0) -> list[str]:
 
 @pytest.mark.parametrize("block_size", [1, 2, 3, 7, 4096])
 @pytest.mark.parametrize("chunk_size", [1, 5, 4096])
-def test_blocks_grade_as_lines_do(problems, tmp_path, monkeypatch, block_size, chunk_size):  # noqa: F811
+def test_blocks_grade_as_lines_do(problems, tmp_path, monkeypatch, block_size, chunk_size):
     lines = common_lines(12) + ODD + common_lines(9, offset=100) + [json.dumps(COMMON[0])] + ODD[:3]
     path = write(tmp_path / "class.jsonl", lines)
     expected = grade(path, problems, use_blocks=False)
@@ -100,7 +99,7 @@ LINE = st.one_of(st.sampled_from(ODD), st.builds(lambda i: common_lines(1, offse
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(LINE, max_size=25), block_size=st.integers(1, 6), chunk_size=st.integers(1, 6))
-def test_any_mix_of_lines_grades_the_same_in_blocks(problems, tmp_path, lines, block_size, chunk_size):  # noqa: F811
+def test_any_mix_of_lines_grades_the_same_in_blocks(problems, tmp_path, lines, block_size, chunk_size):
     path = write(tmp_path / "mix.jsonl", lines)
     expected = grade(path, problems, use_blocks=False)
     with pytest.MonkeyPatch.context() as patch:
@@ -109,7 +108,7 @@ def test_any_mix_of_lines_grades_the_same_in_blocks(problems, tmp_path, lines, b
         assert grade(path, problems, use_blocks=True) == expected
 
 
-def test_the_variant_worker_changes_no_grade(problems, tmp_path, monkeypatch):  # noqa: F811
+def test_the_variant_worker_changes_no_grade(problems, tmp_path, monkeypatch):
     import grader.engine.parallel as parallel
 
     path = write(tmp_path / "class.jsonl", common_lines(40) + ODD + common_lines(30, offset=50))
@@ -138,7 +137,7 @@ def test_an_answer_nested_too_deeply_skips_its_line_only(tmp_path, capsys, depth
 
 
 @pytest.mark.parametrize("depth", range(60, 68))
-def test_nesting_near_the_limit_is_read_in_blocks_as_in_lines(problems, tmp_path, depth):  # noqa: F811
+def test_nesting_near_the_limit_is_read_in_blocks_as_in_lines(problems, tmp_path, depth):
     # a common line's two objects are two of its levels: 63 lists inside them are 65 in all
     deep = "[" * depth + "1" + "]" * depth
     line = f'{{"student": "ana", "answers": {{"lstm-states-1": {deep}}}}}'

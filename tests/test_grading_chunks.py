@@ -10,7 +10,6 @@ import pytest
 import grader.grading as grading
 from grader.grading import grade_submissions
 from grader.submissions.models import Attempt, Submission
-from tests.test_grading import problems  # noqa: F401  (the fixture: LSTM states 1 with variants)
 
 EARLY = datetime(2023, 3, 1, tzinfo=timezone.utc)
 LATE = datetime(2023, 4, 30, tzinfo=timezone.utc)
@@ -40,7 +39,7 @@ SUBMISSIONS = [
 
 
 @pytest.mark.parametrize("now", [EARLY, LATE])
-def test_one_chunk_grades_as_one_submission_at_a_time(problems, monkeypatch, now):  # noqa: F811
+def test_one_chunk_grades_as_one_submission_at_a_time(problems, monkeypatch, now):
     together = grade_submissions(problems, SUBMISSIONS, now=now)
     monkeypatch.setattr(grading, "CHUNK_SIZE", 1)
     alone = grade_submissions(problems, SUBMISSIONS, now=now)

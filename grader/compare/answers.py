@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.engine.keys import Key
-from grader.parse import InvalidAnswer, parse_sequence
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
@@ -18,7 +15,6 @@ __all__ = [
     "SequenceComparison",
     "compare_choices",
     "compare_sequence",
-    "keys_agree",
     "tolerance_for",
 ]
 
@@ -109,16 +105,3 @@ def compare_choices(answer: ChoiceAnswer, selected: tuple[str, ...]) -> ChoiceCo
         frozenset(answer.correct_ids),
         tuple(choice.id for choice in answer.choices),
     )
-
-
-def keys_agree(problem: Problem, key: Key, expected: Any) -> bool:
-    """True when an author's `expected` value matches the computed key (the spec cross-check)."""
-    if isinstance(key, tuple):
-        return sorted(str(e).casefold() for e in expected) == sorted(k.casefold() for k in key)
-    assert problem.model is not None
-    vector_size = None if problem.model.scalar else problem.model.size
-    try:
-        given = parse_sequence(expected, vector_size=vector_size)
-    except InvalidAnswer:
-        return False
-    return compare_sequence(problem, key, given).correct

@@ -1,8 +1,8 @@
 """Hashing students' variant seeds in a second process while this one reads and grades.
 
-A variant costs one SHAKE-256 call per student and varying problem (`variants.uniform_picks`),
-about 1.6 µs each: 0.3 s for 100,000 students and two varying problems, as long as reading their
-JSONL takes. Only the hashing moves: student ids go to the worker, `picks_for` runs there, and
+A variant costs one SHAKE-256 call per student and varying problem (`variants.uniform_picks`):
+for a class, about as long as reading their JSONL takes (figures: docs/course-operations.md,
+"Speed"). Only the hashing moves: student ids go to the worker, `picks_for` runs there, and
 the picks (small integer arrays) come back; mapping picks to variants, keys and grading stay
 here, so results are the same with or without the worker.
 
@@ -33,7 +33,7 @@ __all__ = ["MIN_PARALLEL_BATCH", "PickHasher", "can_parallelize"]
 Picks = list[NDArray[np.int64]]
 
 #: Smallest batch of students sent to the worker: below it, starting a process costs more than
-#: it saves (a fork is a few milliseconds; 2,000 students' hashing is about 3 ms per problem).
+#: the hashing it takes off this one (figures: docs/course-operations.md, "Speed").
 MIN_PARALLEL_BATCH = 2048
 
 

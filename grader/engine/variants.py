@@ -13,8 +13,8 @@ between runs, machines or versions of this package), so it is spelled out here a
 `choose_from: [...]` draws L = 1 pick with k = the number of sequences.
 
 Why not numpy's Generator: NEP 19 keeps bit generators stable but lets `Generator.integers` and
-`choice` change between numpy versions, and creating one Generator per student costs ~11 µs,
-a second per 100,000 students; one SHAKE-256 call costs ~1 µs and IEEE arithmetic does the rest.
+`choice` change between numpy versions, and creating one Generator per student costs several
+times one SHAKE-256 call (figures: docs/course-operations.md, "Per-student variants").
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def _distinct_rows(picks: NDArray[np.int64], choices: int) -> tuple[NDArray[np.i
     """The distinct rows of `picks` and each row's index among them (np.unique over rows)."""
     count = picks.shape[1]
     if choices**count < 2**62:
-        # rows as base-`choices` numbers: a 1-d unique is ~30× faster than unique(axis=0)
+        # rows as base-`choices` numbers: a 1-d unique is much faster than unique(axis=0), which
+        # sorts rows as structured records
         radix = np.asarray([choices**i for i in range(count)], dtype=np.int64)
         _, first, codes = np.unique(picks @ radix, return_index=True, return_inverse=True)
         return picks[first], np.asarray(codes, dtype=np.int64).reshape(len(picks))

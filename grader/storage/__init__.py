@@ -46,7 +46,7 @@ def open_storage(db: str, *, migrate: bool = True) -> Storage:
         return Storage(engine)
     # SQLite lets one transaction write at a time. Writers of this process share one pooled
     # connection, so they wait in the pool's queue, in order, instead of in SQLite's busy handler
-    # (which sleeps 1, 2, 5, … 100 ms between tries: hundreds of ms of p99 under load). Other
+    # (which sleeps ever longer pauses between tries, so a waiting writer oversleeps). Other
     # processes still queue on busy_timeout; correctness never depends on this (BEGIN IMMEDIATE).
     engine.dispose()
     writer = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)

@@ -1,10 +1,10 @@
 """SQLite WAL checkpoints on a thread of their own, so no request's commit waits for one.
 
 By default SQLite checkpoints inside the commit that crosses 1000 pages of WAL: that commit copies
-the pages back and fsyncs, tens of milliseconds with a request waiting on it (the load
-benchmark's p99 tripled). The writer connections turn that off; this thread runs a PASSIVE
-checkpoint (it never blocks readers or the writer) after every `every` commits, and SQLite
-checkpoints on its own when the last connection closes.
+the pages back and fsyncs with a request waiting on it (docs/service.md, "Load", has the
+benchmark's p99 before and after this thread). The writer connections turn that off; this
+thread runs a PASSIVE checkpoint (it never blocks readers or the writer) after every `every`
+commits, and SQLite checkpoints on its own when the last connection closes.
 """
 
 from __future__ import annotations

@@ -72,8 +72,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     use_wal(cursor)
     # NORMAL (with WAL): a commit is in the operating system's hands before the client is told,
     # so killing the server loses nothing acknowledged; only an OS crash or power cut can lose the
-    # last commits (FULL would fsync every commit: ~1 ms each, serialised, a third of the budget
-    # at 500 submissions/s). PostgreSQL is the choice when that matters; see docs/service.md.
+    # last commits (FULL would fsync every commit, serialised: docs/service.md has the cost).
+    # PostgreSQL is the choice when that matters.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -290,15 +290,6 @@ class Storage:
             ).scalar_one_or_none()
         return int(used or 0)
 
-    def attempts_by_problem(self, student: str) -> dict[str, int]:
-        with self._transaction(read_only=True) as connection:
-            rows = connection.execute(
-                select(attempt_counts.c.problem, attempt_counts.c.used).where(
-                    attempt_counts.c.student == student
-                )
-            ).all()
-        return {row.problem: int(row.used) for row in rows}
-
     def submissions(
         self,
         *,

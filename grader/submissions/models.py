@@ -1,7 +1,7 @@
 """A student's submission as read from any input format.
 
 Both are named tuples rather than frozen dataclasses: a class-wide export creates one Submission
-and a few Attempts per line, and a tuple is built in a third of the time.
+and a few Attempts per line, and a tuple is built much faster (docs/course-operations.md).
 """
 
 from __future__ import annotations

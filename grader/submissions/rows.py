@@ -45,7 +45,6 @@ __all__ = [
     "open_jsonl",
     "parse_line",
     "read_csv",
-    "read_edx_report",
     "read_jsonl",
     "submission_of",
 ]
@@ -57,7 +56,7 @@ _ROW_KEYS = frozenset(("student", "problem", "answer", "submitted_at"))
 _WHOLE_KEYS = frozenset(("student", "answers"))
 _ABSENT = object()
 #: Attempt(answer, None, file, line) and Submission(...) without the named tuples' Python-level
-#: __new__ (a third of the cost of reading a line of a class-wide export went to building them)
+#: __new__, a large share of the cost of reading a line of a class-wide export
 _plain = tuple.__new__
 
 
@@ -341,8 +340,3 @@ def _edx_rows(
             continue
         problem = _edx_problem(row[column["block_key"]], row[column["title"]])
         yield Submission(student, {problem: [Attempt(answer, at, file, line)]}, file, whole=False)
-
-
-def read_edx_report(path: Path) -> Iterator[Submission | SubmissionError]:
-    """An Open edX problem response report (the CSV reader recognises it by its header)."""
-    return read_csv(path)

@@ -301,13 +301,12 @@ def test_an_output_in_a_directory_that_refuses_files(grade, tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_an_output_in_a_read_only_directory(grade, tmp_path, monkeypatch, fmt):
+def test_an_output_in_a_read_only_directory(grade, tmp_path, monkeypatch, fmt, file_permissions_enforced):
     monkeypatch.chdir(ROOT)
     tmp_path.chmod(0o555)
     try:
-        if os.access(tmp_path, os.W_OK):
-            pytest.skip("this user may write in a read-only directory (root)")
-        run = grade("submissions/", "--format", fmt, "-o", tmp_path / "out", *NOW)
+        with file_permissions_enforced():
+            run = grade("submissions/", "--format", fmt, "-o", tmp_path / "out", *NOW)
         assert run.code == 2
         assert run.err == f"grade: error: cannot write {tmp_path / 'out'}: Permission denied\n"
         assert os.listdir(tmp_path) == []

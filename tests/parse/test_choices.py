@@ -9,17 +9,7 @@ from hypothesis import strategies as st
 
 from grader.parse import InvalidAnswer, parse_choices
 from grader.spec.models import ChoiceAnswer
-
-
-def choices(multiple: bool = True, allow_blank: bool = False, ids: str = "abcd") -> ChoiceAnswer:
-    return ChoiceAnswer.model_validate(
-        {
-            "kind": "choice",
-            "multiple": multiple,
-            "allow_blank": allow_blank,
-            "choices": [{"id": i, "text": i.upper(), "correct": i == ids[-2]} for i in ids],
-        }
-    )
+from tests.parse.conftest import choices
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
-from tests.parse.test_choices import choices
+from tests.parse.conftest import choices
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 values = st.lists(finite, min_size=1, max_size=12)

@@ -21,8 +21,7 @@ from sqlalchemy.engine import make_url
 
 from tests.scaleout.conftest import ENV
 from tests.scaleout.fleet import Server, fleet
-from tests.scaleout.test_faults import DEADLINE, assert_all_acknowledged_are_stored, stored_submissions
-from tests.scaleout.traffic import Traffic
+from tests.scaleout.traffic import DEADLINE, Traffic, assert_all_acknowledged_are_stored, stored_submissions
 from tests.service.conftest import Database
 
 

@@ -8,33 +8,11 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Any
 
-import httpx
-
-from tests.scaleout.conftest import ENV, STAFF
+from tests.scaleout.conftest import ENV
 from tests.scaleout.fleet import fleet, worker_pids
-from tests.scaleout.traffic import Traffic
+from tests.scaleout.traffic import DEADLINE, Traffic, assert_all_acknowledged_are_stored, stored_submissions
 from tests.service.conftest import Database
-
-DEADLINE = 120  # seconds; each wait normally ends in under one
-
-
-def stored_submissions(url: str) -> dict[int, dict[str, Any]]:
-    response = httpx.get(f"{url}/api/staff/submissions", headers=STAFF, timeout=60)
-    assert response.status_code == 200
-    return {record["id"]: record for record in response.json()}
-
-
-def assert_all_acknowledged_are_stored(traffic: Traffic, stored: dict[int, dict[str, Any]]) -> None:
-    found = {number: (record["student"], record["raw"]) for number, record in stored.items()}
-    missing = {
-        number: ack for number, ack in traffic.acknowledged.items()
-        if found.get(number) != (ack.student, ack.raw)
-    }
-    assert missing == {}
-    # one submission per student: a counted one is attempt 1, never a second claim
-    assert {record["attempt"] for record in stored.values() if record["counted"]} <= {1}
 
 
 def test_a_process_killed_mid_load_loses_nothing_it_acknowledged(

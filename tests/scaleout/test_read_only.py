@@ -17,14 +17,10 @@ ALICE = as_student("alice")
 
 @pytest.fixture
 def read_only_storage(postgres_database: Database) -> Iterator[Storage]:
-    """The test schema, migrated, then opened with every transaction read-only (as on a standby)."""
+    """The test database, migrated, then opened with every transaction read-only (as on a standby)."""
     open_storage(postgres_database.url).close()
-    # the URL already passes `options=-csearch_path=…`: add the read-only default to the same options
-    url = postgres_database.url.replace(
-        "options=" + quote("-csearch_path="),
-        "options=" + quote("-cdefault_transaction_read_only=on -csearch_path="),
-    )
-    assert url != postgres_database.url
+    # libpq's `options` URL parameter: a server setting for every connection
+    url = f"{postgres_database.url}&options={quote('-cdefault_transaction_read_only=on')}"
     store = open_storage(url, migrate=False)
     yield store
     store.close()

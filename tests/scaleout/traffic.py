@@ -11,12 +11,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import httpx
 
-from tests.scaleout.conftest import token_for
+from tests.scaleout.conftest import STAFF, token_for
 
-__all__ = ["Acknowledged", "Traffic"]
+__all__ = ["DEADLINE", "Acknowledged", "Traffic", "assert_all_acknowledged_are_stored", "stored_submissions"]
 
 PROBLEM = "lstm-states-2"
 #: Correct, wrong, and unreadable (recorded without using an attempt).
@@ -110,3 +111,26 @@ class Traffic:
     def snapshot(self) -> Counter[str]:
         with self._changed:
             return Counter(self.acks_by_url)
+
+
+#: Seconds a test waits for the load to reach a point; each wait normally ends in under one.
+DEADLINE = 120
+
+
+def stored_submissions(url: str) -> dict[int, dict[str, Any]]:
+    """Every submission the service stored, by id, as staff read them."""
+    response = httpx.get(f"{url}/api/staff/submissions", headers=STAFF, timeout=60)
+    assert response.status_code == 200
+    return {record["id"]: record for record in response.json()}
+
+
+def assert_all_acknowledged_are_stored(traffic: Traffic, stored: dict[int, dict[str, Any]]) -> None:
+    """Every submission a server answered 200 to is stored, exactly as sent, and counted once."""
+    found = {number: (record["student"], record["raw"]) for number, record in stored.items()}
+    missing = {
+        number: ack for number, ack in traffic.acknowledged.items()
+        if found.get(number) != (ack.student, ack.raw)
+    }
+    assert missing == {}
+    # one submission per student: a counted one is attempt 1, never a second claim
+    assert {record["attempt"] for record in stored.values() if record["counted"]} <= {1}

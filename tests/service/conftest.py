@@ -1,8 +1,9 @@
 """Fixtures of the service's tests: a course on disk, storage on SQLite or PostgreSQL, an app, tokens.
 
 PostgreSQL tests take the server from GRADER_TEST_DATABASE_URL (default
-postgresql://postgres@127.0.0.1:5432/test), work in a schema of their own and drop it afterwards.
-Without a server they are skipped, saying so; with the environment variable CI set, they fail.
+postgresql://postgres@127.0.0.1:5432/test), work in a database of their own, with a small pool,
+and drop it afterwards. Without a server they are skipped, saying so; with the environment
+variable CI set, they fail.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import shutil
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from grader.auth import issue_student_token
 from grader.service import ServiceSettings, create_app
@@ -35,6 +37,10 @@ STAFF_TOKEN = "test-staff-token-0123456789"
 #: Every request of a test happens at this moment unless the test moves the clock.
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+#: The pool of every engine a test opens on PostgreSQL (servers it starts included): the server's
+#: connections are shared by every test run on the machine, and the default pool of 10 (+20)
+#: per engine made busy runs fail with "too many clients".
+SMALL_POOL = {"pool_size": "2", "max_overflow": "1"}
 
 #: Problems made for these tests, next to the shipped ones (copied in).
 EXTRA_PROBLEMS = {
@@ -163,7 +169,7 @@ def postgres_url() -> str:
 
 @dataclass(frozen=True)
 class Database:
-    """A fresh, empty database for one test: a SQLite file, or a PostgreSQL schema of its own."""
+    """A fresh, empty database for one test: a SQLite file, or a PostgreSQL database of its own."""
 
     backend: str
     url: str  # what `--db` would be given
@@ -174,21 +180,33 @@ def sqlite_database(tmp_path: Path) -> Database:
     return Database("sqlite", str(tmp_path / "grader.db"))
 
 
+@contextmanager
+def own_postgres_database(server_url: str, prefix: str = "grader_test") -> Iterator[Database]:
+    """A database of its own on the server, reached with a small pool, dropped afterwards.
+
+    A database, not a schema in the server's: nothing a test leaves behind (a table, a role's
+    default, a connection of a killed server) reaches another, and dropping it ends its
+    connections.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    # no pooled connection kept: the server may have been restarted by the time the database is dropped
+    admin = create_engine(database_url(server_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        # template0: template1 refuses to be copied while another session is connected to it
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    url = make_url(server_url).set(database=name).update_query_dict(SMALL_POOL)
+    try:
+        yield Database("postgresql", url.render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def postgres_database(postgres_url: str) -> Iterator[Database]:
-    schema = f"grader_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url(postgres_url))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in postgres_url else "?"
-    # libpq's `options` URL parameter: every connection of the test works inside its schema
-    url = f"{postgres_url}{separator}options={quote(f'-csearch_path={schema}')}"
-    try:
-        yield Database("postgresql", url)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with own_postgres_database(postgres_url) as database:
+        yield database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
