@@ -4,22 +4,26 @@ XQueue POSTs `{"xqueue_header", "xqueue_body", "xqueue_files"}`; `xqueue_body` i
 `student_info` (JSON text: anonymous_student_id, submission_time "YYYYMMDDhhmmss"),
 `student_response` (what the learner typed) and `grader_payload` (here: `{"problem": "ID"}` or just
 the id). The reply is `{"correct": bool, "score": fraction of credit, "msg": HTML feedback}`.
+
+The request and each JSON text inside it are read as any JSON document is
+(`grader.documents.load_json`): nested deeper than MAX_DEPTH levels, they are refused as invalid,
+where the standard parser would recurse until Python's stack limit.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
+from grader.documents import DocumentError, load_json
 from grader.service.checking import storable
 from grader.service.errors import ServiceError
 from grader.service.models import SubmissionOutcome
 from grader.storage.schema import STUDENT_LENGTH
 
-__all__ = ["XQueueSubmission", "parse_xqueue", "xqueue_reply", "xqueue_refusal"]
+__all__ = ["XQueueSubmission", "parse_xqueue", "read_request", "xqueue_reply", "xqueue_refusal"]
 
 
 @dataclass(frozen=True)
@@ -32,13 +36,25 @@ class XQueueSubmission:
     submitted_at: datetime | None
 
 
+def read_request(text: str) -> Any:
+    """The request body as JSON: ServiceError(malformed_json) if it is not JSON, and
+    ServiceError(invalid_request) if it nests deeper than MAX_DEPTH levels."""
+    try:
+        return load_json(text).data
+    except DocumentError as error:
+        if error.path is not None:  # load_json names where a value nests too deeply
+            raise ServiceError("invalid_request", f"the request body: {error.message}") from None
+        raise ServiceError("malformed_json", "the request body is not valid JSON") from None
+
+
 def _json_field(value: Any, name: str) -> Any:
     """XQueue nests JSON as text; accept the text or the object itself."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
-            raise ServiceError("invalid_request", f"{name}: not JSON text") from None
+            return load_json(value).data
+        except DocumentError as error:
+            reason = "not JSON text" if error.path is None else error.message
+            raise ServiceError("invalid_request", f"{name}: {reason}") from None
     return value
 
 
