@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,15 @@ def _pool_options(url: URL) -> tuple[URL, dict[str, int]]:
     return url.difference_update_query(list(found)), found
 
 
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable and writable by its owner only: it holds every answer
+    and grade. SQLite gives its -wal and -shm files the database file's permissions."""
+    # an existing file keeps the permissions its owner gave it; any other failure SQLite meets
+    # again when it opens the file, and reports it with the URL
+    with suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: URL | str, *, processes: int = 1, **options: Any) -> Engine:
     """An engine configured for safe concurrent use of the backend the URL names; a PostgreSQL
     pool is sized for one of `processes` processes sharing the server (`default_pool`)."""
@@ -178,6 +188,8 @@ def make_engine(url: URL | str, *, processes: int = 1, **options: Any) -> Engine
                         f"--db {masked(url)}: cannot create the directory {directory}: "
                         f"{error.strerror or error}"
                     ) from None
+                if not url.query.get("uri"):  # a file: URI is SQLite's to read
+                    _create_private(Path(url.database))
             if options.pop("null_pool", False):
                 options["poolclass"] = NullPool
             engine = create_engine(url, **options)
