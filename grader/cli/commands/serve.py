@@ -31,7 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="worker processes (default: 1); on PostgreSQL they share 80 connections by default",
+    )
     parser.add_argument(
         "--secret-file", type=Path, metavar="FILE", help="signing secret (else $GRADER_SECRET)"
     )
