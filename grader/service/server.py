@@ -8,12 +8,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from grader.auth import read_secret, read_staff_token
+from grader.auth import read_secret, read_staff_token, secret_warnings
 from grader.service.app import ServiceSettings, create_app
 from grader.spec.loader import load_problems
 from grader.storage import open_storage
 
-__all__ = ["ServeOptions", "build_app", "app_from_environment", "serve"]
+__all__ = ["ServeOptions", "build_app", "app_from_environment", "serve", "startup_warnings"]
 
 _ENV_PREFIX = "GRADER_SERVE_"
 
@@ -31,6 +31,9 @@ class ServeOptions:
     workers: int = 1
     access_log: bool = False
     log_level: str = "warning"
+    #: Addresses whose X-Forwarded-Proto/-For are believed (uvicorn's list: IPs, networks, `*`);
+    #: None: no proxy is trusted and those headers are ignored.
+    forwarded_allow_ips: str | None = None
 
     def to_environment(self) -> dict[str, str]:
         """The options worker processes need, as environment variables (secrets stay where they are)."""
@@ -39,6 +42,7 @@ class ServeOptions:
             "DB": self.db,
             "SECRET_FILE": "" if self.secret_file is None else str(self.secret_file.resolve()),
             "STAFF_TOKEN_FILE": "" if self.staff_token_file is None else str(self.staff_token_file.resolve()),
+            "WORKERS": str(self.workers),
         }
         return {_ENV_PREFIX + name: value for name, value in values.items()}
 
@@ -55,7 +59,15 @@ class ServeOptions:
             db=os.environ[_ENV_PREFIX + "DB"],
             secret_file=path("SECRET_FILE"),
             staff_token_file=path("STAFF_TOKEN_FILE"),
+            workers=int(os.environ.get(_ENV_PREFIX + "WORKERS", "1")),
         )
+
+
+def startup_warnings(options: ServeOptions) -> list[str]:
+    """What is weak in the settings, one line each (a missing secret is an error, as in build_app)."""
+    secret = read_secret(options.secret_file)
+    staff_token = read_staff_token(options.staff_token_file)
+    return secret_warnings(secret, staff_token, options.secret_file, options.staff_token_file)
 
 
 def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
@@ -66,7 +78,7 @@ def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
     problems = load_problems(options.problems)
     secret = read_secret(options.secret_file)
     staff_token = read_staff_token(options.staff_token_file)
-    storage = open_storage(options.db, migrate=migrate)
+    storage = open_storage(options.db, migrate=migrate, processes=options.workers)
     settings = ServiceSettings(problems=problems, storage=storage, secret=secret, staff_token=staff_token)
     return create_app(settings)
 
@@ -81,10 +93,14 @@ def serve(options: ServeOptions) -> None:
     import uvicorn
 
     app = build_app(options)  # migrates; fails here, before any worker starts, on any bad setting
+    # X-Forwarded-Proto decides whether the login cookie is Secure: believe it only from the
+    # proxies named, never from whoever reaches the port (uvicorn's default trusts 127.0.0.1)
+    proxy_headers = options.forwarded_allow_ips is not None
     if options.workers == 1:
         uvicorn.run(
             app, host=options.host, port=options.port, access_log=options.access_log,
-            log_level=options.log_level,
+            log_level=options.log_level, proxy_headers=proxy_headers,
+            forwarded_allow_ips=options.forwarded_allow_ips,
         )
         return
     app.state.checker.storage.close()
@@ -97,4 +113,6 @@ def serve(options: ServeOptions) -> None:
         workers=options.workers,
         access_log=options.access_log,
         log_level=options.log_level,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=options.forwarded_allow_ips,
     )

@@ -4,6 +4,10 @@ XQueue POSTs `{"xqueue_header", "xqueue_body", "xqueue_files"}`; `xqueue_body` i
 `student_info` (JSON text: anonymous_student_id, submission_time "YYYYMMDDhhmmss"),
 `student_response` (what the learner typed) and `grader_payload` (here: `{"problem": "ID"}` or just
 the id). The reply is `{"correct": bool, "score": fraction of credit, "msg": HTML feedback}`.
+
+The request and each JSON text inside it may nest at most MAX_DEPTH levels, as a submission file
+may (`grader.documents`); deeper is refused as invalid, where the standard parser would recurse
+until Python's stack limit.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
+from grader.documents import MAX_DEPTH, first_too_deep
 from grader.service.checking import storable
 from grader.service.errors import ServiceError
 from grader.service.models import SubmissionOutcome
 from grader.storage.schema import STUDENT_LENGTH
 
-__all__ = ["XQueueSubmission", "parse_xqueue", "xqueue_reply", "xqueue_refusal"]
+__all__ = ["XQueueSubmission", "parse_xqueue", "read_request", "xqueue_reply", "xqueue_refusal"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,44 @@ class XQueueSubmission:
     submitted_at: datetime | None
 
 
+class _TooDeep(Exception):
+    pass
+
+
+def _loads(text: str) -> Any:
+    """JSON text as data; ValueError if it is not JSON, _TooDeep past MAX_DEPTH levels. Unlike
+    `load_json` it does not look for the line where nesting fails: a request has no use for it,
+    and finding it scans the whole text with PyYAML's pure-Python scanner."""
+    try:
+        data = json.loads(text)
+    except RecursionError:  # the standard parser recurses once per level: hundreds of levels
+        raise _TooDeep from None
+    if first_too_deep(data) is not None:
+        raise _TooDeep
+    return data
+
+
+_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def read_request(text: str) -> Any:
+    """The request body as JSON: ServiceError(malformed_json) if it is not JSON, and
+    ServiceError(invalid_request) if it nests deeper than MAX_DEPTH levels."""
+    try:
+        return _loads(text)
+    except _TooDeep:
+        raise ServiceError("invalid_request", f"the request body: {_TOO_DEEP}") from None
+    except ValueError:
+        raise ServiceError("malformed_json", "the request body is not valid JSON") from None
+
+
 def _json_field(value: Any, name: str) -> Any:
     """XQueue nests JSON as text; accept the text or the object itself."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return _loads(value)
+        except _TooDeep:
+            raise ServiceError("invalid_request", f"{name}: {_TOO_DEEP}") from None
         except ValueError:
             raise ServiceError("invalid_request", f"{name}: not JSON text") from None
     return value

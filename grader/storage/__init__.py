@@ -30,10 +30,12 @@ __all__ = [
 ]
 
 
-def open_storage(db: str, *, migrate: bool = True) -> Storage:
-    """Connect to `db` (a SQLite path or a URL), refuse an unknown schema, migrate to the newest."""
+def open_storage(db: str, *, migrate: bool = True, processes: int = 1) -> Storage:
+    """Connect to `db` (a SQLite path or a URL), refuse an unknown schema, migrate to the newest.
+
+    `processes`: how many server processes share the database (sizes a PostgreSQL pool)."""
     url = database_url(db)
-    engine = make_engine(url)
+    engine = make_engine(url, processes=processes)
     try:
         if migrate:
             upgrade(engine)

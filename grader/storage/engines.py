@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable
 
-__all__ = ["DEFAULT_DATABASE", "READ_ONLY", "database_errors", "database_url", "make_engine", "masked"]
+__all__ = [
+    "CONNECTION_BUDGET",
+    "DEFAULT_DATABASE",
+    "READ_ONLY",
+    "PoolTimeout",
+    "database_errors",
+    "database_url",
+    "default_pool",
+    "make_engine",
+    "masked",
+    "no_free_connection",
+]
 
 #: `grade serve` without `--db`: a SQLite file in the current directory, created on first start.
 DEFAULT_DATABASE = "grader.db"
@@ -109,6 +122,22 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: PostgreSQL connections all worker processes of one `grade serve` hold at most, by default:
+#: PostgreSQL's default max_connections is 100, 3 of them kept for superusers; the rest is left
+#: for migrations, `grade db`, psql and monitoring.
+CONNECTION_BUDGET = 80
+#: What one process holds at most, however few there are: 10 kept open and 20 more under load.
+_MOST_PER_PROCESS = 30
+
+
+def default_pool(processes: int) -> tuple[int, int]:
+    """(pool_size, max_overflow) of each of `processes` server processes, so that together they
+    stay within CONNECTION_BUDGET: a third kept open, the rest opened under load."""
+    per_process = max(2, min(_MOST_PER_PROCESS, CONNECTION_BUDGET // max(1, processes)))
+    kept = max(1, per_process // 3)
+    return kept, per_process - kept
+
+
 #: Connection pool settings a server URL may carry in its query (`?pool_size=5&max_overflow=0`),
 #: taken out before the URL reaches the driver, with the smallest value each accepts.
 POOL_SETTINGS = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 1}
@@ -134,8 +163,18 @@ def _pool_options(url: URL) -> tuple[URL, dict[str, int]]:
     return url.difference_update_query(list(found)), found
 
 
-def make_engine(url: URL | str, **options: Any) -> Engine:
-    """An engine configured for safe concurrent use of the backend the URL names."""
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable and writable by its owner only: it holds every answer
+    and grade. SQLite gives its -wal and -shm files the database file's permissions."""
+    # an existing file keeps the permissions its owner gave it; any other failure SQLite meets
+    # again when it opens the file, and reports it with the URL
+    with suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def make_engine(url: URL | str, *, processes: int = 1, **options: Any) -> Engine:
+    """An engine configured for safe concurrent use of the backend the URL names; a PostgreSQL
+    pool is sized for one of `processes` processes sharing the server (`default_pool`)."""
     if isinstance(url, str):
         url = database_url(url)
     try:
@@ -149,6 +188,8 @@ def make_engine(url: URL | str, **options: Any) -> Engine:
                         f"--db {masked(url)}: cannot create the directory {directory}: "
                         f"{error.strerror or error}"
                     ) from None
+                if not url.query.get("uri"):  # a file: URI is SQLite's to read
+                    _create_private(Path(url.database))
             if options.pop("null_pool", False):
                 options["poolclass"] = NullPool
             engine = create_engine(url, **options)
@@ -157,8 +198,9 @@ def make_engine(url: URL | str, **options: Any) -> Engine:
             return engine
         url, pool = _pool_options(url)
         options.setdefault("pool_pre_ping", True)
-        options.setdefault("pool_size", pool.get("pool_size", 10))
-        options.setdefault("max_overflow", pool.get("max_overflow", 20))
+        kept, overflow = default_pool(processes)
+        options.setdefault("pool_size", pool.get("pool_size", kept))
+        options.setdefault("max_overflow", pool.get("max_overflow", overflow))
         options.setdefault("pool_timeout", pool.get("pool_timeout", 10))
         if "connect_timeout" not in url.query:
             # a server that never answers (a firewall dropping packets) fails in seconds, not minutes
@@ -171,11 +213,20 @@ def make_engine(url: URL | str, **options: Any) -> Engine:
         ) from None
 
 
+def no_free_connection(engine: Engine, error: PoolTimeout) -> DatabaseUnavailable:
+    """A request waited pool_timeout seconds and every connection stayed busy: an overload to
+    retry (503), not a bug. SQLAlchemy's TimeoutError is no DBAPIError, so it needs its own catch."""
+    reason = str(error).split(" (Background on this error", 1)[0]
+    return DatabaseUnavailable(f"database {masked(engine.url)} busy: {reason}")
+
+
 @contextmanager
 def database_errors(engine: Engine) -> Iterator[None]:
     """Turn a driver's error (cannot connect, locked, read-only) into DatabaseUnavailable naming the URL."""
     try:
         yield
+    except PoolTimeout as error:
+        raise no_free_connection(engine, error) from None
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
         raise DatabaseUnavailable(f"--db {masked(engine.url)}: {reason}") from None

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from grader.storage.checkpoints import Checkpointer
-from grader.storage.engines import READ_ONLY, masked
+from grader.storage.engines import READ_ONLY, PoolTimeout, masked, no_free_connection
 from grader.storage.errors import DatabaseUnavailable
 from grader.storage.schema import attempt_counts, submissions
 
@@ -171,14 +171,17 @@ class Storage:
 
     @contextmanager
     def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+        engine = self.read_engine if read_only else self.engine
         try:
-            with (self.read_engine if read_only else self.engine).connect() as connection:
+            with engine.connect() as connection:
                 if read_only:
                     connection = connection.execution_options(**{READ_ONLY: True})
                 with connection.begin():
                     yield connection
             if self.checkpointer is not None and not read_only:
                 self.checkpointer.committed()
+        except PoolTimeout as error:
+            raise no_free_connection(engine, error) from None
         except DBAPIError as error:
             if not _unavailable(error):
                 raise

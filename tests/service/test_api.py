@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from grader.service.errors import ERROR_CODES
-from grader.storage import Storage
-from tests.service.conftest import NOW, STAFF, Clock, as_student, bearer, student_token
+from grader.storage import Storage, make_engine, open_storage
+from tests.service.conftest import NOW, STAFF, Clock, Database, as_student, bearer, student_token
 
 ALICE = as_student("alice")
 
@@ -219,3 +220,23 @@ def test_a_database_gone_away_answers_503_with_retry_after(
     response = client.get("/api/problems/lstm-states-2", headers=ALICE)
     assert (response.status_code, response.json()["error"]["code"]) == (503, "database_unavailable")
     assert response.headers["retry-after"] == "2"
+
+
+@pytest.fixture
+def one_connection(database: Database) -> Iterator[Storage]:
+    """Storage whose pool holds one connection and waits a tenth of a second for it."""
+    open_storage(database.url).close()  # create the schema
+    engine = make_engine(database.url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+    yield Storage(engine)
+    engine.dispose()
+
+
+def test_every_connection_busy_answers_503_with_retry_after(
+    make_client: Callable[[Storage], TestClient], one_connection: Storage
+) -> None:
+    client = make_client(one_connection)
+    with one_connection.engine.connect():  # a slow request holds the only connection
+        response = client.get("/api/problems/lstm-states-2", headers=ALICE)
+    assert (response.status_code, response.json()["error"]["code"]) == (503, "database_unavailable")
+    assert response.headers["retry-after"] == "2"
+    assert client.get("/api/problems/lstm-states-2", headers=ALICE).status_code == 200  # released

@@ -92,3 +92,27 @@ def test_the_cli_default_database_is_the_storage_default() -> None:
     from grader.cli.commands import db, serve
 
     assert db.DEFAULT_DATABASE == serve.DEFAULT_DATABASE == DEFAULT_DATABASE
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--days", "inf"], "--days: a positive number of days, at most 3650; got inf"),
+        (["--days", "1e300"], "--days: a positive number of days, at most 3650; got 1e+300"),
+        (["--days", "3000000"], "--days: a positive number of days, at most 3650; got 3e+06"),
+        (["--days", "nan"], "--days: a positive number of days, at most 3650; got nan"),
+        (["--days", "0"], "--days: a positive number of days, at most 3650; got 0"),
+        # what Python makes of the bytes `a\xff` in argv (not UTF-8): a lone surrogate
+        (["--student", "a\udcff"], "--student: not valid UTF-8 text, or contains a NUL character"),
+    ],
+)
+def test_token_refuses_what_it_cannot_sign(
+    grade: Callable[..., Run], secrets_in_env: None, argv: list[str], message: str
+) -> None:
+    run = grade("token", *(["--student", "alice", *argv] if argv[0] == "--days" else argv))
+    assert (run.code, run.out, run.err) == (2, "", f"grade: error: {message}\n")
+
+
+def test_token_for_the_longest_validity_it_accepts(grade: Callable[..., Run], secrets_in_env: None) -> None:
+    run = grade("token", "--student", "alice", "--days", "3650")
+    assert verify_student_token(SECRET, run.out.strip(), now=NOW) == "alice"

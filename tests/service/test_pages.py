@@ -62,3 +62,20 @@ def test_redirects_stay_on_this_site(client: TestClient) -> None:
         "/login", data={"token": student_token("a"), "next": "https://evil.example/"}, follow_redirects=False
     )
     assert response.headers["location"] == "/"
+
+
+def test_sign_in_and_sign_out_posted_from_another_site_are_refused(client: TestClient) -> None:
+    evil = {"Origin": "https://evil.example"}
+    # a forged sign-in would leave the attacker's token in the student's browser
+    mallory = {"token": student_token("mallory")}
+    forged = client.post("/login", data=mallory, headers=evil, follow_redirects=False)
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    signed_in(client)
+    kept = client.post("/logout", headers=evil, follow_redirects=False)
+    assert kept.status_code == 403 and "set-cookie" not in kept.headers
+    assert client.get("/p/lstm-states-2").status_code == 200
+    # from this site (the test client's Host is `testserver`) both still work
+    same = {"Origin": "http://testserver"}
+    assert client.post("/logout", headers=same, follow_redirects=False).status_code == 303
+    response = client.post("/login", data={"token": student_token("a")}, headers=same, follow_redirects=False)
+    assert response.status_code == 303

@@ -18,6 +18,7 @@ from grader.service.models import SubmissionOutcome
 from grader.spec.loader import ProblemSet
 from grader.storage import (
     BadDatabaseUrl,
+    DatabaseUnavailable,
     SchemaMismatch,
     Storage,
     check_schema,
@@ -28,6 +29,7 @@ from grader.storage import (
     open_storage,
     upgrade,
 )
+from grader.storage.engines import CONNECTION_BUDGET, default_pool
 from grader.storage.schema import metadata
 from tests.service.conftest import NOW, Database
 
@@ -176,6 +178,39 @@ def test_a_server_url_may_set_its_pool(query, size, overflow, timeout):
         pool = engine.pool
         assert (pool.size(), pool._max_overflow, pool._timeout) == (size, overflow, timeout)  # type: ignore[attr-defined]
         assert "pool_size" not in engine.url.query  # the driver never sees them
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_not_freed_in_pool_timeout_is_the_database_unavailable(database: Database) -> None:
+    # SQLAlchemy's pool timeout is not a driver error: it escaped every `except DBAPIError`
+    open_storage(database.url).close()
+    engine = make_engine(database.url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+    storage = Storage(engine)
+    try:
+        busy = r"busy: QueuePool limit of size 1 overflow 0 reached"
+        with engine.connect(), pytest.raises(DatabaseUnavailable, match=busy):
+            storage.attempts_used("alice", "lstm-states-2")
+        assert storage.attempts_used("alice", "lstm-states-2") == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("processes", "pool"),
+    [(1, (10, 20)), (2, (10, 20)), (3, (8, 18)), (4, (6, 14)), (8, (3, 7)), (40, (1, 1)), (100, (1, 1))],
+)
+def test_the_default_pool_keeps_all_workers_within_the_budget(processes: int, pool: tuple[int, int]) -> None:
+    assert default_pool(processes) == pool
+    if processes <= CONNECTION_BUDGET // 2:
+        assert processes * sum(pool) <= CONNECTION_BUDGET
+
+
+def test_a_server_url_sized_for_its_workers() -> None:
+    pytest.importorskip("psycopg")
+    engine = make_engine("postgresql+psycopg://grader@db.example:5432/course", processes=8)
+    try:
+        assert (engine.pool.size(), engine.pool._max_overflow) == (3, 7)  # type: ignore[attr-defined]
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from grader.service.xqueue import parse_xqueue
 from grader.storage import Storage
 from tests.service.conftest import STAFF, STAFF_TOKEN
 
@@ -95,3 +96,46 @@ def test_malformed_json_and_no_token(client: TestClient) -> None:
     assert broken.json()["error"]["code"] == "malformed_json"
     anonymous = client.post("/xqueue/grade", json=xqueue_request("1", "lstm-states-2"))
     assert anonymous.json()["error"]["code"] == "missing_token"
+
+
+#: Brackets far past the nesting limit (64 levels) and past what the standard JSON parser can
+#: recurse through, yet well inside the 64 KiB body limit.
+DEEP = "[" * 20_000 + "]" * 20_000
+_INFO = json.dumps({"anonymous_student_id": "a1b2c3"})
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (DEEP, "the request body"),
+        (json.dumps({"xqueue_body": DEEP}), "xqueue_body"),
+        (
+            json.dumps({"xqueue_body": json.dumps(
+                {"student_info": DEEP, "student_response": "1", "grader_payload": "lstm-states-2"}
+            )}),
+            "xqueue_body.student_info",
+        ),
+        (
+            json.dumps({"xqueue_body": json.dumps(
+                {"student_info": _INFO, "student_response": "1", "grader_payload": "{" + '"a":' + DEEP + "}"}
+            )}),
+            "xqueue_body.grader_payload",
+        ),
+    ],
+    ids=["request", "xqueue_body", "student_info", "grader_payload"],
+)
+def test_json_nested_too_deeply_is_refused_where_it_is(client: TestClient, body: str, field: str) -> None:
+    answer = client.post(
+        "/xqueue/grade", content=body.encode(), headers=STAFF | {"Content-Type": "application/json"}
+    )
+    assert (answer.status_code, answer.json()["error"]) == (
+        422,
+        {"code": "invalid_request", "message": f"{field}: nested too deeply (more than 64 levels)"},
+    )
+
+
+def test_json_nested_to_the_limit_is_read() -> None:
+    # 64 levels are allowed, as in a submission file: the limit refuses no more than it must
+    payload = '{"problem": "p", "x": ' + "[" * 63 + "]" * 63 + "}"
+    body = {"student_info": _INFO, "student_response": "1", "grader_payload": payload}
+    assert parse_xqueue({"xqueue_body": json.dumps(body)}).problem == "p"

@@ -1,13 +1,18 @@
 """Run the answer-checking service (HTTP API, answer pages, XQueue adapter) on the problems.
 
 Needs the signing secret and the staff token: $GRADER_SECRET and $GRADER_STAFF_TOKEN, or
---secret-file and --staff-token-file (there is no default). The database (a SQLite file by default,
-or postgresql://…) is created and migrated on start; a schema newer than this grader is refused.
+--secret-file and --staff-token-file (there is no default); it warns about a secret file others
+can read, a secret that looks guessable, and one value used for both. The database (a SQLite file
+by default, created readable by its owner only, or postgresql://…) is created and migrated on
+start; a schema newer than this grader is refused. A URL with a password belongs in
+$GRADER_DATABASE_URL or --db-url-file, not in --db, where `ps` shows it. Behind a reverse proxy,
+--forwarded-allow-ips names it, so its X-Forwarded-Proto: https makes the login cookie Secure.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from grader.cli.commands.common import add_problems_option
@@ -20,12 +25,16 @@ DEFAULT_DATABASE = "grader.db"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_problems_option(parser)
     parser.add_argument(
-        "--db", default=DEFAULT_DATABASE, metavar="PATH|URL",
-        help=f"SQLite file or postgresql://user@host/db URL (default: {DEFAULT_DATABASE})",
+        "--db", metavar="PATH|URL",
+        help="SQLite file or postgresql://user@host/db URL (default: --db-url-file, else "
+        f"$GRADER_DATABASE_URL, else {DEFAULT_DATABASE})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="worker processes (default: 1); on PostgreSQL they share 80 connections by default",
+    )
     parser.add_argument(
         "--secret-file", type=Path, metavar="FILE", help="signing secret (else $GRADER_SECRET)"
     )
@@ -39,11 +48,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="info",
         help="uvicorn's log level (default: info; `info` prints the address it listens on)",
     )
+    deployment = parser.add_argument_group("deployment")
+    deployment.add_argument(
+        "--db-url-file", type=Path, metavar="FILE",
+        help="read the database URL from FILE (keeps its password out of `ps`)",
+    )
+    deployment.add_argument(
+        "--forwarded-allow-ips", metavar="IPS",
+        help="trust X-Forwarded-Proto/-For from these proxy addresses (comma-separated IPs or "
+        "networks, or *); without it those headers are ignored",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from grader.service.server import ServeOptions, serve
+        from grader.auth import read_database_url
+        from grader.service.server import ServeOptions, serve, startup_warnings
     except ImportError as error:
         raise UsageError(
             f"grade serve needs the server extra: pip install 'grader[server]' ({error})"
@@ -52,17 +72,19 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers: at least 1")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port: 0 to 65535")
-    serve(
-        ServeOptions(
-            problems=args.problems,
-            db=args.db,
-            secret_file=args.secret_file,
-            staff_token_file=args.staff_token_file,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            access_log=args.access_log,
-            log_level=args.log_level,
-        )
+    options = ServeOptions(
+        problems=args.problems,
+        db=read_database_url(args.db, args.db_url_file, DEFAULT_DATABASE),
+        secret_file=args.secret_file,
+        staff_token_file=args.staff_token_file,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level=args.log_level,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
+    for warning in startup_warnings(options):
+        print(f"grade: warning: {warning}", file=sys.stderr)
+    serve(options)
     return EXIT_OK

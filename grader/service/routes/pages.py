@@ -73,6 +73,15 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+def _cross_site(request: Request) -> HTMLResponse | None:
+    """The refusal of a sign-in or sign-out form posted from another site: a forged sign-in would
+    put the attacker's token in the victim's browser (their answers then go to the attacker), a
+    forged sign-out signs the victim out."""
+    if _same_origin(request):
+        return None
+    return _not_found(request, ServiceError("cross_site", "this form was posted from another site"))
+
+
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     return templates.TemplateResponse(request, name, context, status_code=status)
 
@@ -84,6 +93,8 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login", response_model=None)
 async def login(request: Request) -> Response:
+    if refusal := _cross_site(request):
+        return refusal
     form = await _form(request)
     token = (form.get("token") or [""])[-1].strip()
     target = _local((form.get("next") or ["/"])[-1])
@@ -102,7 +113,9 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout", response_model=None)
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    if refusal := _cross_site(request):
+        return refusal
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
     return response

@@ -14,7 +14,7 @@ from grader.service.app import checker_of, now_of, staff_of
 from grader.service.checking import Checker
 from grader.service.errors import ServiceError
 from grader.service.routes.api import error_responses
-from grader.service.xqueue import parse_xqueue, xqueue_refusal, xqueue_reply
+from grader.service.xqueue import parse_xqueue, read_request, xqueue_refusal, xqueue_reply
 
 __all__ = ["router"]
 
@@ -41,9 +41,10 @@ async def _document(request: Request) -> Any:
             raise ServiceError("malformed_json", "the form body is not UTF-8") from None
         return {name: values[-1] for name, values in fields.items()}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
         raise ServiceError("malformed_json", "the request body is not valid JSON") from None
+    return read_request(text)
 
 
 @router.post(
