@@ -339,59 +339,79 @@ def _check_expected(problem: Problem, path: Path, document: Document) -> None:
     )
 
 
-def _spec_files(paths: Iterable[Path]) -> list[Path]:
-    """The spec files under `paths`, each once (`grade check problems/ problems/a.yaml`)."""
-    files: list[Path] = []
+def _spec_files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """The spec files under `paths`, each once (`grade check problems/ problems/a.yaml`), with
+    whether each was only found beside a file given: the course file of that file's directory,
+    so that one spec file is graded with its course's salt, as its directory would be."""
+    files: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
             files.extend(
-                sorted(p for p in path.iterdir() if p.suffix in _SPEC_SUFFIXES and p.is_file())
+                (p, False)
+                for p in sorted(p for p in path.iterdir() if p.suffix in _SPEC_SUFFIXES and p.is_file())
             )
         elif path.exists():
-            files.append(path)
+            beside = path.parent / COURSE_FILE
+            if path.name != COURSE_FILE and beside.is_file():
+                files.append((beside, True))
+            files.append((path, False))
         else:
             raise SpecError("no such file or directory", file=path)
-    seen: set[Path] = set()
-    unique = []
-    for file in files:
-        if file.resolve() not in seen:
-            seen.add(file.resolve())
-            unique.append(file)
+    found: dict[Path, int] = {}
+    unique: list[tuple[Path, bool]] = []
+    for file, implied in files:
+        resolved = file.resolve()
+        if resolved not in found:
+            found[resolved] = len(unique)
+            unique.append((file, implied))
+        elif not implied:  # named as well as found beside a file: as named
+            unique[found[resolved]] = (unique[found[resolved]][0], False)
     return unique
 
 
 def _ordered(
-    problems: dict[str, Problem], course: CourseSettings, file: Path, document: Document
+    problems: dict[str, Problem], course: CourseSettings, file: Path, document: Document, implied: bool
 ) -> dict[str, Problem]:
     for index, pid in enumerate(course.order):
-        if pid not in problems:
+        # a course file found beside one spec file orders the whole course, not just that file
+        if pid not in problems and not implied:
             raise SpecError(
                 f"unknown problem id {pid!r}; known: {', '.join(problems)}",
                 file=file,
                 line=document.line_of(("order", index)),
                 field=f"order[{index}]",
             )
-    ordered = {pid: problems[pid] for pid in course.order}
+    ordered = {pid: problems[pid] for pid in course.order if pid in problems}
     ordered.update((pid, problem) for pid, problem in problems.items() if pid not in ordered)
     return ordered
 
 
 def load_problems(paths: Path | Iterable[Path]) -> ProblemSet:
-    """Load every spec under the given files or directories; ids must be unique across them."""
+    """Load every spec under the given files or directories; ids must be unique across them.
+
+    The course settings are those of the one `course.yaml` among them, or beside a spec file
+    given on its own; two different course files are an error (which salt would grade?).
+    """
     if isinstance(paths, Path):
         paths = [paths]
     problems: dict[str, Problem] = {}
     sources: dict[str, Path] = {}
     course = CourseSettings()
-    course_source: tuple[Path, Document] | None = None
-    for file in _spec_files(paths):
+    course_source: tuple[Path, Document, bool] | None = None
+    for file, implied in _spec_files(paths):
         if file.name == COURSE_FILE:
+            if course_source is not None:
+                raise SpecError(
+                    f"a second course file: {course_source[0]} already gives the course settings "
+                    "(load one course at a time)",
+                    file=file,
+                )
             try:
                 document = load_file(file)
             except DocumentError as error:
                 raise SpecError(error.message, file=file, line=error.line) from None
             course = validate_document(CourseSettings, document, file)
-            course_source = (file, document)
+            course_source = (file, document, implied)
             continue
         problem, document = _load_problem(file)
         if problem.id in problems:
