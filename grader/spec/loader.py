@@ -370,18 +370,17 @@ def _spec_files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
 
 
 def _ordered(
-    problems: dict[str, Problem], course: CourseSettings, file: Path, document: Document, implied: bool
+    problems: dict[str, Problem], course: CourseSettings, file: Path, document: Document
 ) -> dict[str, Problem]:
     for index, pid in enumerate(course.order):
-        # a course file found beside one spec file orders the whole course, not just that file
-        if pid not in problems and not implied:
+        if pid not in problems:
             raise SpecError(
                 f"unknown problem id {pid!r}; known: {', '.join(problems)}",
                 file=file,
                 line=document.line_of(("order", index)),
                 field=f"order[{index}]",
             )
-    ordered = {pid: problems[pid] for pid in course.order if pid in problems}
+    ordered = {pid: problems[pid] for pid in course.order}
     ordered.update((pid, problem) for pid, problem in problems.items() if pid not in ordered)
     return ordered
 
@@ -390,7 +389,8 @@ def load_problems(paths: Path | Iterable[Path]) -> ProblemSet:
     """Load every spec under the given files or directories; ids must be unique across them.
 
     The course settings are those of the one `course.yaml` among them, or beside a spec file
-    given on its own; two different course files are an error (which salt would grade?).
+    given on its own (then its `order` is not applied: files keep the order given); two
+    different course files are an error (which salt would grade?).
     """
     if isinstance(paths, Path):
         paths = [paths]
@@ -423,8 +423,10 @@ def load_problems(paths: Path | Iterable[Path]) -> ProblemSet:
             )
         problems[problem.id] = problem
         sources[problem.id] = file
-    if course_source is not None and course.order:
-        problems = _ordered(problems, course, *course_source)
+    # a course file found beside spec files given one by one gives its settings, not its order:
+    # those files stay in the order given
+    if course_source is not None and course.order and not course_source[2]:
+        problems = _ordered(problems, course, *course_source[:2])
     if not problems:
         raise SpecError(
             "no problem specs found (expected *.yaml files)",

@@ -175,6 +175,12 @@ def test_one_spec_file_is_loaded_with_the_course_file_beside_it():
     assert problems.course.salt == "686x-unit3-hw3"
 
 
+def test_spec_files_given_one_by_one_keep_the_order_given():
+    problems = load_problems([PROBLEMS / "lstm-info.yaml", PROBLEMS / "lstm-states-1.yaml"])
+    assert problems.ids == ["lstm-info", "lstm-states-1"]
+    assert problems.course.salt == "686x-unit3-hw3"
+
+
 def test_a_spec_file_without_a_course_file_beside_it_gets_the_defaults(write_spec):
     assert load_problems(write_spec(SEED_SPEC)).course.salt == "grader"
 
