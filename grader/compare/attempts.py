@@ -77,6 +77,8 @@ class Fold:
     counted: int | None = None  # the attempt that counts
     invalid: int | None = None  # the unreadable answer shown when none counts
     notes: tuple[str, ...] = ()
+    score: float = 0.0  # what the counted attempt is worth (`Made.score`)
+    factor: float = 1.0  # its late factor
 
 
 def in_time_order(times: Sequence[datetime | None]) -> list[int]:
@@ -129,7 +131,10 @@ def fold_attempts(problem: Problem, attempts: Sequence[Made]) -> Fold:
             notes.append(f"attempt {number} was {late.days_late} day(s) late: {consequence}")
         if counted is None or problem.counts == "last" or made.score > attempts[counted].score:
             counted = position
-    return Fold(used, counted, invalid, tuple(notes))
+    if counted is None:
+        return Fold(used, None, invalid, tuple(notes))
+    chosen = attempts[counted]
+    return Fold(used, counted, invalid, tuple(notes), chosen.score, chosen.late.factor)
 
 
 def missing_result(problem: Problem, notes: Iterable[str] = ()) -> ProblemResult:
@@ -147,11 +152,7 @@ def missing_result(problem: Problem, notes: Iterable[str] = ()) -> ProblemResult
 
 
 def folded_result(
-    problem: Problem,
-    fold: Fold,
-    attempts: Sequence[Made],
-    counted: ProblemResult | None,
-    invalid: ProblemResult | None,
+    problem: Problem, fold: Fold, counted: ProblemResult | None, invalid: ProblemResult | None
 ) -> ProblemResult:
     """The result reported for a fold: `counted` is the counted attempt as graded (at the reveal
     level its feedback is shown at), before its late factor; `invalid` the invalid one's result."""
@@ -165,10 +166,9 @@ def folded_result(
         update["attempts_used"] = fold.used
     if counted.notes != notes:
         update["notes"] = notes
-    made = attempts[fold.counted]
-    if made.late.factor != 1.0:
-        update["score"] = made.score
-        update["status"] = status_of(made.score / problem.points)
+    if fold.factor != 1.0:
+        update["score"] = fold.score
+        update["status"] = status_of(fold.score / problem.points)
     return counted.model_copy(update=update) if update else counted
 
 
@@ -186,12 +186,11 @@ class AttemptTally:
     """One student's attempts at one problem in the batch grader: recorded as they arrive (in any
     order), folded by `fold_attempts` when read (and again after a new one)."""
 
-    __slots__ = ("_attempts", "_fold", "_made", "_problem")
+    __slots__ = ("_attempts", "_fold", "_problem")
 
     def __init__(self) -> None:
         self._problem: Problem | None = None
         self._attempts: list[_Recorded] = []
-        self._made: list[Made] = []
         self._fold: Fold | None = None
 
     def record(
@@ -204,26 +203,34 @@ class AttemptTally:
         """Add one graded attempt (`result` as `grade_answer` returned it)."""
         self._problem = problem
         self._attempts.append((result, answer, submitted_at))
-        late = lateness(problem, submitted_at)
-        valid = result.status is not Status.INVALID
-        self._made.append(Made(valid, late_score(result.score, late), late, submitted_at))
         self._fold = None
 
     @property
     def fold(self) -> Fold:
         """The attempts folded (positions in the order recorded)."""
         if self._fold is None:
-            self._fold = Fold() if self._problem is None else fold_attempts(self._problem, self._made)
+            problem = self._problem
+            if problem is None:
+                self._fold = Fold()
+            else:
+                # made here, when read, rather than kept per attempt: a class's gradebook holds
+                # every timed attempt until the report is written
+                made = []
+                for result, _, submitted_at in self._attempts:
+                    late = lateness(problem, submitted_at)
+                    valid = result.status is not Status.INVALID
+                    made.append(Made(valid, late_score(result.score, late), late, submitted_at))
+                self._fold = fold_attempts(problem, made)
         return self._fold
 
     @property
     def counted(self) -> Counted | None:
         """The attempt that counts (None: no valid, accepted attempt)."""
-        position = self.fold.counted
-        if position is None:
+        fold = self.fold
+        if fold.counted is None:
             return None
-        result, answer, _ = self._attempts[position]
-        return Counted(result, self._made[position].late.factor, answer)
+        result, answer, _ = self._attempts[fold.counted]
+        return Counted(result, fold.factor, answer)
 
     @property
     def used(self) -> int:
@@ -243,4 +250,4 @@ class AttemptTally:
 
     def result(self, problem: Problem, counted: ProblemResult | None) -> ProblemResult:
         """The result reported: `counted` is the counted attempt graded at its final reveal level."""
-        return folded_result(problem, self.fold, self._made, counted, self.invalid)
+        return folded_result(problem, self.fold, counted, self.invalid)

@@ -383,12 +383,13 @@ class Checker:
 
     @staticmethod
     def _result(problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
-        # the batch grader's fold and result (`compare.attempts`), on the attempts as recorded
+        # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
+        # stored (the fold orders them by time)
         made = [_made(problem, submission) for submission in stored]
         fold = fold_attempts(problem, made)
         counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
         invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
-        return folded_result(problem, fold, made, counted, invalid)
+        return folded_result(problem, fold, counted, invalid)
 
     def _student_report(self, student: str, stored: list[StoredSubmission]) -> StudentReport:
         by_problem: dict[str, list[StoredSubmission]] = {}

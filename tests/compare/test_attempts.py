@@ -244,13 +244,15 @@ HALF = Lateness(True, 0.5, 1)
     [
         # given out of time order: folded 09:00, 10:00, 11:00; the last in time counts
         ("", [Made(True, 1.0, ON_TIME, AT11), Made(True, 0.0, ON_TIME, AT9), Made(True, 0.5, ON_TIME, AT10)],
-         Fold(3, 0)),
+         Fold(3, 0, score=1.0)),
         # invalid after valid: it uses no attempt, and the valid one counts (it is shown instead)
-        ("", [Made(True, 1.0, ON_TIME, AT9), Made(False, 0.0, ON_TIME, AT10)], Fold(1, 0, 1)),
+        ("", [Made(True, 1.0, ON_TIME, AT9), Made(False, 0.0, ON_TIME, AT10)], Fold(1, 0, 1, score=1.0)),
         ("", [Made(False, 0.0, ON_TIME, AT9), Made(False, 0.0, ON_TIME, AT10)], Fold(0, None, 1)),
         # best: the earliest of equal scores; a late one is worth its score under the factor
         ("counts: best\n", [Made(True, 0.5, ON_TIME, AT9), Made(True, 0.5, HALF, AT10)],
-         Fold(2, 0, None, ("attempt 2 was 1 day(s) late: score × 0.5",))),
+         Fold(2, 0, None, ("attempt 2 was 1 day(s) late: score × 0.5",), 0.5, 1.0)),
+        ("counts: best\n", [Made(True, 0.25, ON_TIME, AT9), Made(True, 0.5, HALF, AT10)],
+         Fold(2, 1, None, ("attempt 2 was 1 day(s) late: score × 0.5",), 0.5, 0.5)),
         # over the limit: notes number every attempt in time, the invalid one too
         ("max_attempts: 1\n", [Made(False, 0.0, ON_TIME, AT9), Made(True, 0.0, ON_TIME, AT10),
                                 Made(True, 1.0, ON_TIME, AT11)],
