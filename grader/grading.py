@@ -27,16 +27,16 @@ import orjson
 from numpy.typing import NDArray
 
 from grader.compare.answers import compare_choices, compare_sequence
-from grader.compare.attempts import AttemptTally
+from grader.compare.attempts import AttemptTally, missing_result
 from grader.compare.policy import reveal_level
 from grader.compare.results import InputIssue, ProblemResult, Report, Status, StudentReport
-from grader.compare.scoring import score_fraction
+from grader.compare.scoring import score_fraction, status_of
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, fixed_inputs
 from grader.engine.parallel import PickHasher
 from grader.errors import SubmissionError
 from grader.feedback.follow_through import FollowThrough, follow_through_batch
-from grader.feedback.messages import MISSING_FEEDBACK, invalid_feedback, reveals, teach
+from grader.feedback.messages import invalid_feedback, reveals, teach
 from grader.feedback.mistakes import Match, diagnose_batch, mistake_answers
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.report.gradebook import GradebookColumns
@@ -67,12 +67,6 @@ _ABSENT: Any = object()
 _NO_ANSWERS: dict[str, Any] = {}
 #: Submission(...) and Attempt(...) without the named tuples' Python-level __new__
 _plain = tuple.__new__
-
-
-def _status(fraction: float) -> Status:
-    if fraction >= 1.0:
-        return Status.CORRECT
-    return Status.PARTIAL if fraction > 0.0 else Status.INCORRECT
 
 
 def grade_answer(
@@ -192,26 +186,12 @@ def _scored(
     fraction = score_fraction(problem.scoring, lesson.comparison)
     return ProblemResult(
         problem=problem.id,
-        status=_status(fraction),
+        status=status_of(fraction),
         score=round(fraction * problem.points, 6),
         max_score=problem.points,
         feedback=lesson.text,
         attempts_used=1,
         max_attempts=problem.max_attempts,
-    )
-
-
-def missing_result(problem: Problem, notes: Iterable[str] = ()) -> ProblemResult:
-    """The result for a problem a student did not answer (or whose attempts were all refused)."""
-    notes = list(notes)
-    return ProblemResult(
-        problem=problem.id,
-        status=Status.MISSING,
-        score=0.0,
-        max_score=problem.points,
-        feedback=MISSING_FEEDBACK if not notes else "No attempt was accepted (see the due date).",
-        max_attempts=problem.max_attempts,
-        notes=notes,
     )
 
 
@@ -690,27 +670,17 @@ class ClassGrader:
         return self._tally_result(index, variant, cell)
 
     def _tally_result(self, index: int, variant: int, tally: AttemptTally) -> ProblemResult:
-        problem = self._list[index]
         counted = tally.counted
         if counted is None:
-            if tally.invalid is not None and not tally.notes:
-                return tally.invalid
-            if tally.invalid is not None:
-                return tally.invalid.model_copy(update={"notes": list(tally.notes)})
-            return missing_result(problem, tally.notes)
+            return tally.result(self._list[index], None)
         level = self._level(index, tally.used)
         cache_key = (index, variant, counted.answer, level, tally.used, counted.factor, tuple(tally.notes))
         final = self._final.get(cache_key)
         if final is None:
             base = counted.result
-            if level != problem.reveal.show:
+            if level != self._base_levels[index]:
                 base = self._grade(index, variant, counted.answer, None, level)
-            update: dict[str, Any] = {"attempts_used": tally.used, "notes": list(tally.notes)}
-            if counted.factor != 1.0:
-                update["score"] = round(counted.score, 6)
-                update["status"] = _status(counted.score / problem.points)
-            final = base if update == {"attempts_used": 1, "notes": []} else base.model_copy(update=update)
-            self._final[cache_key] = final
+            final = self._final[cache_key] = tally.result(self._list[index], base)
         return final
 
     def _missing(self, index: int) -> ProblemResult:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import grader.grading as grading
 from grader.compare.results import Status
+from grader.engine.keys import compute_key
 from grader.grading import ClassGrader, answer_identity, answer_of, grade_submissions
 from grader.report.gradebook import render_csv, render_csv_rows
 from grader.submissions.formats import read_submissions
@@ -129,3 +132,20 @@ def test_the_gradebook_holds_about_a_kilobyte_per_student(problems, tmp_path):
         tracemalloc.stop()
     assert grader.student_count == 10_000
     assert held < 10_000 * 1_000  # was ~8 KB per student while list answers kept orjson's buffers
+
+
+def test_one_spec_file_is_graded_on_the_variant_grade_variant_shows(problems, grade, tmp_path):
+    # `grade variant FILE` and `grade SUBMISSIONS --problems FILE` read the same course.yaml:
+    # the student answers the variant shown and is graded on it
+    spec = problems.sources["lstm-states-1"]
+    (spec.parent / "course.yaml").write_text("salt: course-salt\n", encoding="utf-8")
+    shown = grade("variant", spec, "--student", "s1", "--format", "json")
+    inputs = json.loads(shown.out)["inputs"]
+    problem = problems["lstm-states-1"]
+    answer = compute_key(problem, np.asarray(inputs, dtype=np.float64)).tolist()
+    (tmp_path / "s1.yaml").write_text(
+        f"student: s1\nanswers:\n  lstm-states-1: {answer}\n", encoding="utf-8"
+    )
+    run = grade(tmp_path / "s1.yaml", "--problems", spec, "--format", "json", "--quiet")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["students"][0]["results"][0]["status"] == "correct"

@@ -19,46 +19,66 @@ The rules, applied in that order:
   of equal scores).
 
 Notes number attempts in that order: "attempt 2" is the student's second attempt in time.
+
+`fold_attempts` is the one home of these rules and of the notes' wording: the batch grader
+(through `AttemptTally`), the service's gradebook and `grade --db` all call it, and
+`folded_result` turns its outcome into the result reported, so the gradebooks agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from grader.compare.policy import lateness
+from grader.compare.policy import Lateness, lateness
 from grader.compare.results import ProblemResult, Status
+from grader.compare.scoring import status_of
+from grader.feedback.messages import MISSING_FEEDBACK
 from grader.spec.models import Problem
 
-__all__ = ["Counted", "AttemptTally", "beyond_the_limit", "in_time_order"]
+__all__ = [
+    "AttemptTally",
+    "Counted",
+    "Fold",
+    "Made",
+    "beyond_the_limit",
+    "fold_attempts",
+    "folded_result",
+    "in_time_order",
+    "late_score",
+    "missing_result",
+]
 
 #: One recorded attempt: its graded result, its answer's identity and its time (if known).
 _Recorded = tuple[ProblemResult, Hashable, "datetime | None"]
 
 
+def late_score(score: float, late: Lateness) -> float:
+    """What an attempt graded `score` is worth under its late factor (what is stored and folded)."""
+    return score if late.factor == 1.0 else round(score * late.factor, 6)
+
+
+class Made(NamedTuple):
+    """One attempt as the fold reads it."""
+
+    valid: bool  # False: an unreadable answer, which uses no attempt
+    score: float  # what it is worth: its graded score under its late factor (`late_score`)
+    late: Lateness
+    submitted_at: datetime | None
+
+
 @dataclass(frozen=True)
-class Counted:
-    """The attempt that counts so far: its graded result, late factor and answer identity (for
-    re-grading at the final reveal level)."""
-
-    result: ProblemResult
-    factor: float
-    answer: Hashable  # the answer's identity (`grading.answer_identity`)
-
-    @property
-    def score(self) -> float:
-        return self.result.score * self.factor
-
-
-@dataclass
-class _Fold:
-    """The outcome of folding a student's attempts at a problem."""
+class Fold:
+    """The outcome of folding one student's attempts at one problem; positions are input ones."""
 
     used: int = 0
-    counted: Counted | None = None
-    invalid: ProblemResult | None = None
-    notes: list[str] = field(default_factory=list)
+    counted: int | None = None  # the attempt that counts
+    invalid: int | None = None  # the unreadable answer shown when none counts
+    notes: tuple[str, ...] = ()
+    score: float = 0.0  # what the counted attempt is worth (`Made.score`)
+    factor: float = 1.0  # its late factor
 
 
 def in_time_order(times: Sequence[datetime | None]) -> list[int]:
@@ -78,45 +98,100 @@ def beyond_the_limit(number: int, max_attempts: int) -> str:
     return f"attempt {number} ignored: only {max_attempts} attempt(s) allowed"
 
 
-def _fold(problem: Problem, attempts: Sequence[_Recorded]) -> _Fold:
-    """Apply the rules to attempts in the order they were made."""
-    fold = _Fold()
-    for number, (result, answer, submitted_at) in enumerate(attempts, start=1):
-        if result.status is Status.INVALID:
-            if fold.invalid is None or fold.counted is None:
-                fold.invalid = result
+def fold_attempts(problem: Problem, attempts: Sequence[Made]) -> Fold:
+    """Apply the rules to a student's attempts at `problem`, given in input order."""
+    if any(made.submitted_at is not None for made in attempts):
+        order: Iterable[int] = in_time_order([made.submitted_at for made in attempts])
+    else:
+        order = range(len(attempts))
+    used = 0
+    counted: int | None = None
+    invalid: int | None = None
+    notes: list[str] = []
+    for number, position in enumerate(order, start=1):
+        made = attempts[position]
+        if not made.valid:
+            if invalid is None or counted is None:
+                invalid = position
             continue
-        late = lateness(problem, submitted_at)
+        late = made.late
         if not late.accepted:
-            assert problem.due is not None and submitted_at is not None
-            fold.notes.append(
-                f"attempt {number} at {submitted_at.isoformat()} not accepted: "
+            assert problem.due is not None and made.submitted_at is not None
+            notes.append(
+                f"attempt {number} at {made.submitted_at.isoformat()} not accepted: "
                 f"{late.days_late} day(s) after the due date {problem.due.isoformat()}"
             )
             continue
-        if problem.max_attempts is not None and fold.used >= problem.max_attempts:
-            fold.notes.append(beyond_the_limit(number, problem.max_attempts))
+        if problem.max_attempts is not None and used >= problem.max_attempts:
+            notes.append(beyond_the_limit(number, problem.max_attempts))
             continue
-        fold.used += 1
+        used += 1
         if late.late:
             consequence = f"score × {late.factor:g}" if late.factor < 1.0 else "accepted"
-            fold.notes.append(f"attempt {number} was {late.days_late} day(s) late: {consequence}")
-        candidate = Counted(result, late.factor, answer)
-        if fold.counted is None or problem.counts == "last" or candidate.score > fold.counted.score:
-            fold.counted = candidate
-    return fold
+            notes.append(f"attempt {number} was {late.days_late} day(s) late: {consequence}")
+        if counted is None or problem.counts == "last" or made.score > attempts[counted].score:
+            counted = position
+    if counted is None:
+        return Fold(used, None, invalid, tuple(notes))
+    chosen = attempts[counted]
+    return Fold(used, counted, invalid, tuple(notes), chosen.score, chosen.late.factor)
+
+
+def missing_result(problem: Problem, notes: Iterable[str] = ()) -> ProblemResult:
+    """The result for a problem a student did not answer (or whose attempts were all refused)."""
+    notes = list(notes)
+    return ProblemResult(
+        problem=problem.id,
+        status=Status.MISSING,
+        score=0.0,
+        max_score=problem.points,
+        feedback=MISSING_FEEDBACK if not notes else "No attempt was accepted (see the due date).",
+        max_attempts=problem.max_attempts,
+        notes=notes,
+    )
+
+
+def folded_result(
+    problem: Problem, fold: Fold, counted: ProblemResult | None, invalid: ProblemResult | None
+) -> ProblemResult:
+    """The result reported for a fold: `counted` is the counted attempt as graded (at the reveal
+    level its feedback is shown at), before its late factor; `invalid` the invalid one's result."""
+    notes = list(fold.notes)
+    if fold.counted is None or counted is None:
+        if invalid is None:
+            return missing_result(problem, notes)
+        return invalid if not notes else invalid.model_copy(update={"notes": notes})
+    update: dict[str, Any] = {}
+    if counted.attempts_used != fold.used:
+        update["attempts_used"] = fold.used
+    if counted.notes != notes:
+        update["notes"] = notes
+    if fold.factor != 1.0:
+        update["score"] = fold.score
+        update["status"] = status_of(fold.score / problem.points)
+    return counted.model_copy(update=update) if update else counted
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The attempt that counts: its graded result, late factor and answer identity (for
+    re-grading at the final reveal level)."""
+
+    result: ProblemResult
+    factor: float
+    answer: Hashable  # the answer's identity (`grading.answer_identity`)
 
 
 class AttemptTally:
-    """One student's attempts at one problem: recorded as they arrive (in any order), folded in
-    time order when `counted`, `used`, `invalid` or `notes` is read (and again after a new one)."""
+    """One student's attempts at one problem in the batch grader: recorded as they arrive (in any
+    order), folded by `fold_attempts` when read (and again after a new one)."""
 
     __slots__ = ("_attempts", "_fold", "_problem")
 
     def __init__(self) -> None:
         self._problem: Problem | None = None
         self._attempts: list[_Recorded] = []
-        self._fold: _Fold | None = None
+        self._fold: Fold | None = None
 
     def record(
         self,
@@ -130,33 +205,49 @@ class AttemptTally:
         self._attempts.append((result, answer, submitted_at))
         self._fold = None
 
-    def _folded(self) -> _Fold:
+    @property
+    def fold(self) -> Fold:
+        """The attempts folded (positions in the order recorded)."""
         if self._fold is None:
-            if self._problem is None:
-                self._fold = _Fold()
+            problem = self._problem
+            if problem is None:
+                self._fold = Fold()
             else:
-                attempts = self._attempts
-                if any(at is not None for _, _, at in attempts):
-                    attempts = [attempts[i] for i in in_time_order([at for _, _, at in attempts])]
-                self._fold = _fold(self._problem, attempts)
+                # made here, when read, rather than kept per attempt: a class's gradebook holds
+                # every timed attempt until the report is written
+                made = []
+                for result, _, submitted_at in self._attempts:
+                    late = lateness(problem, submitted_at)
+                    valid = result.status is not Status.INVALID
+                    made.append(Made(valid, late_score(result.score, late), late, submitted_at))
+                self._fold = fold_attempts(problem, made)
         return self._fold
 
     @property
     def counted(self) -> Counted | None:
         """The attempt that counts (None: no valid, accepted attempt)."""
-        return self._folded().counted
+        fold = self.fold
+        if fold.counted is None:
+            return None
+        result, answer, _ = self._attempts[fold.counted]
+        return Counted(result, fold.factor, answer)
 
     @property
     def used(self) -> int:
         """Valid, accepted attempts within `max_attempts`."""
-        return self._folded().used
+        return self.fold.used
 
     @property
     def invalid(self) -> ProblemResult | None:
         """An invalid answer, shown when no attempt counts (then the student's last one)."""
-        return self._folded().invalid
+        position = self.fold.invalid
+        return None if position is None else self._attempts[position][0]
 
     @property
     def notes(self) -> list[str]:
         """What staff are told: attempts not accepted, ignored or penalised."""
-        return self._folded().notes
+        return list(self.fold.notes)
+
+    def result(self, problem: Problem, counted: ProblemResult | None) -> ProblemResult:
+        """The result reported: `counted` is the counted attempt graded at its final reveal level."""
+        return folded_result(problem, self.fold, counted, self.invalid)

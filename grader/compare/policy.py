@@ -14,6 +14,7 @@ from grader.spec.models import REVEAL_LEVELS, Problem
 __all__ = [
     "Lateness",
     "lateness",
+    "late_by",
     "attempts_left",
     "reveals",
     "reveal_level",
@@ -45,7 +46,14 @@ def lateness(problem: Problem, submitted_at: datetime | None) -> Lateness:
     """
     if problem.due is None or submitted_at is None or submitted_at <= problem.due:
         return Lateness(True, 1.0)
-    days = math.ceil((submitted_at - problem.due) / DAY)
+    return late_by(problem, math.ceil((submitted_at - problem.due) / DAY))
+
+
+def late_by(problem: Problem, days: int) -> Lateness:
+    """The late policy applied to an attempt `days` started days after `due` (0: on time); how a
+    recorded attempt's lateness is read back from the days stored with it."""
+    if days <= 0:
+        return Lateness(True, 1.0)
     policy = problem.late
     if policy.policy == "reject":
         return Lateness(False, 0.0, days)

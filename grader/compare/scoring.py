@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.results import Status
 
-__all__ = ["SCHEMES", "score_fraction"]
+__all__ = ["SCHEMES", "score_fraction", "status_of"]
 
 
 def _all_or_nothing(comparison: Comparison) -> float:
@@ -89,3 +90,10 @@ SCHEMES: dict[str, Callable[[Comparison], float]] = {
 def score_fraction(scheme: str, comparison: Comparison) -> float:
     """The fraction of the points a comparison earns under `scheme`."""
     return SCHEMES[scheme](comparison)
+
+
+def status_of(fraction: float) -> Status:
+    """The status of a fraction of the points: correct (all), partial (some) or incorrect (none)."""
+    if fraction >= 1.0:
+        return Status.CORRECT
+    return Status.PARTIAL if fraction > 0.0 else Status.INCORRECT

@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from grader.compare.attempts import beyond_the_limit
-from grader.compare.policy import attempts_left, lateness, reveal_level
+from grader.compare.attempts import Made, fold_attempts, folded_result, late_score
+from grader.compare.policy import Lateness, attempts_left, late_by, lateness, reveal_level
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.mistakes import mistake_answers
-from grader.grading import answer_identity, answer_of, grade_answer, missing_result
+from grader.grading import answer_identity, answer_of, grade_answer
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.parse.errors import MAX_ANSWER_CHARS
 from grader.service.errors import ServiceError
@@ -38,7 +38,7 @@ from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
 from grader.storage import AttemptsExhausted, NewSubmission, Storage, StoredSubmission
 
-__all__ = ["Checker", "answer_text", "storable"]
+__all__ = ["Checker", "answer_text", "new_submission", "storable"]
 
 #: Answers longer than this (characters or JSON bytes) are graded without caching the result.
 _CACHED_ANSWER_LENGTH = 256
@@ -79,6 +79,52 @@ def _parsed(problem: Problem, raw: Any) -> Any:
         return np.asarray(parse_sequence(raw, vector_size=size)).tolist()
     except InvalidAnswer:
         return None
+
+
+def new_submission(
+    problem: Problem,
+    student: str,
+    raw: Any,
+    result: ProblemResult,
+    *,
+    submitted_at: datetime,
+    source: str,
+    late: Lateness,
+) -> NewSubmission:
+    """The record of one graded answer, as the service and `grade --db` both store it: the score
+    under the late factor (`late_score`), the days late the gradebook's fold reads back."""
+    return NewSubmission(
+        student=student,
+        problem=problem.id,
+        submitted_at=submitted_at,
+        source=source,
+        raw=answer_text(raw),
+        parsed=None if result.status is Status.INVALID else _parsed(problem, raw),
+        status=result.status.value,
+        score=late_score(result.score, late),
+        max_score=result.max_score,
+        feedback=result.feedback,
+        days_late=late.days_late,
+    )
+
+
+def _made(problem: Problem, stored: StoredSubmission) -> Made:
+    """A recorded attempt as the fold reads it (its lateness from the days stored with it)."""
+    valid = stored.status != Status.INVALID.value
+    return Made(valid, stored.score, late_by(problem, stored.days_late), stored.submitted_at)
+
+
+def _as_graded(problem: Problem, stored: StoredSubmission) -> ProblemResult:
+    """A recorded attempt's result as `grade_answer` gave it (with the score it is worth)."""
+    return ProblemResult(
+        problem=problem.id,
+        status=Status(stored.status),
+        score=stored.score,
+        max_score=stored.max_score,
+        feedback=stored.feedback,
+        attempts_used=0 if stored.status == Status.INVALID.value else 1,
+        max_attempts=problem.max_attempts,
+    )
 
 
 def _record(stored: StoredSubmission) -> SubmissionRecord:
@@ -264,7 +310,7 @@ class Checker:
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
-            new = self._new(problem, student, text, None, result, now, source, late.factor, late.days_late)
+            new = new_submission(problem, student, raw, result, submitted_at=now, source=source, late=late)
             try:
                 submission_id, used = self.storage.record_uncounted(new, problem.max_attempts)
             except AttemptsExhausted as exhausted:
@@ -277,9 +323,8 @@ class Checker:
                 if level != problem.reveal.show:
                     # the policy escalated (after the last attempt, or the due date): say more now
                     result = self.grade(problem, inputs, raw, level)
-                new = self._new(
-                    problem, student, text, _parsed(problem, raw), result, now, source, late.factor,
-                    late.days_late,
+                new = new_submission(
+                    problem, student, raw, result, submitted_at=now, source=source, late=late
                 )
                 submission_id = record(new)
         except AttemptsExhausted:
@@ -290,32 +335,6 @@ class Checker:
     def _no_attempts(problem: Problem, used: int) -> ServiceError:
         return ServiceError(
             "no_attempts_left", f"all {problem.max_attempts} attempts at {problem.id} are used ({used})"
-        )
-
-    @staticmethod
-    def _new(
-        problem: Problem,
-        student: str,
-        text: str,
-        parsed: Any,
-        result: ProblemResult,
-        now: datetime,
-        source: str,
-        factor: float,
-        days_late: int,
-    ) -> NewSubmission:
-        return NewSubmission(
-            student=student,
-            problem=problem.id,
-            submitted_at=now,
-            source=source,
-            raw=text,
-            parsed=parsed,
-            status=result.status.value,
-            score=round(result.score * factor, 6),
-            max_score=result.max_score,
-            feedback=result.feedback,
-            days_late=days_late,
         )
 
     def _outcome(
@@ -362,43 +381,15 @@ class Checker:
         stored = self.storage.submissions(student=student, problem=problem, after=after, limit=limit)
         return [_record(s) for s in stored]
 
-    def _result(self, problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
-        # in the order the attempts were made, as the batch report folds them: an export recorded
-        # with `grade --db` need not list them in time order (equal times: the order stored)
-        stored = sorted(stored, key=lambda submission: (submission.submitted_at, submission.id))
-        counted = [s for s in stored if s.counted]
-        if not counted:
-            if not stored:
-                return missing_result(problem)
-            last = stored[-1]
-            return ProblemResult(
-                problem=problem.id,
-                status=Status.INVALID,
-                score=0.0,
-                max_score=problem.points,
-                feedback=last.feedback,
-                max_attempts=problem.max_attempts,
-            )
-        ignored: list[str] = []
-        if problem.max_attempts is not None and len(counted) > problem.max_attempts:
-            # only offline attempts (`grade --db`) can pass the limit: as the batch report does,
-            # the ones made after the last allowed are ignored and noted
-            for extra in counted[problem.max_attempts :]:
-                ignored.append(beyond_the_limit(stored.index(extra) + 1, problem.max_attempts))
-            counted = counted[: problem.max_attempts]
-        chosen = max(counted, key=lambda s: s.score) if problem.counts == "best" else counted[-1]
-        notes = [f"{chosen.days_late} day(s) late"] if chosen.days_late else []
-        notes += ignored
-        return ProblemResult(
-            problem=problem.id,
-            status=Status(chosen.status),
-            score=chosen.score,
-            max_score=chosen.max_score,
-            feedback=chosen.feedback,
-            attempts_used=len(counted),
-            max_attempts=problem.max_attempts,
-            notes=notes,
-        )
+    @staticmethod
+    def _result(problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
+        # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
+        # stored (the fold orders them by time)
+        made = [_made(problem, submission) for submission in stored]
+        fold = fold_attempts(problem, made)
+        counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
+        invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
+        return folded_result(problem, fold, counted, invalid)
 
     def _student_report(self, student: str, stored: list[StoredSubmission]) -> StudentReport:
         by_problem: dict[str, list[StoredSubmission]] = {}

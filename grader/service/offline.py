@@ -19,10 +19,10 @@ from datetime import datetime
 from grader.compare.policy import lateness
 from grader.compare.results import ProblemResult, Status
 from grader.grading import answer_identity, grade_answer
-from grader.service.checking import Checker, _parsed, answer_text
+from grader.service.checking import Checker, answer_text, new_submission
 from grader.spec.loader import ProblemSet
 from grader.spec.models import Problem
-from grader.storage import NewSubmission, OfflineAttempt, Storage
+from grader.storage import OfflineAttempt, Storage
 from grader.submissions.models import Submission
 
 __all__ = ["BATCH_SOURCE", "Recorded", "attempt_origin", "record_batch"]
@@ -96,20 +96,11 @@ def record_batch(
                     mistakes = checker.mistakes(problem, inputs)
                     result = grade_answer(problem, attempt.answer, key, inputs=inputs, mistakes=mistakes)
                     graded[graded_as] = result
-                counted = result.status is not Status.INVALID
-                new = NewSubmission(
-                    student=item.student,
-                    problem=problem.id,
-                    submitted_at=attempt.submitted_at or now,
-                    source=BATCH_SOURCE,
-                    raw=text,
-                    parsed=_parsed(problem, attempt.answer) if counted else None,
-                    status=result.status.value,
-                    score=round(result.score * late.factor, 6),
-                    max_score=result.max_score,
-                    feedback=result.feedback,
-                    days_late=late.days_late,
+                new = new_submission(
+                    problem, item.student, attempt.answer, result,
+                    submitted_at=attempt.submitted_at or now, source=BATCH_SOURCE, late=late,
                 )
+                counted = result.status is not Status.INVALID
                 pending.append(OfflineAttempt(attempt_origin(*identity, occurrence), new, counted))
                 total += 1
                 if len(pending) >= CHUNK:

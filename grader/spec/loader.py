@@ -339,24 +339,33 @@ def _check_expected(problem: Problem, path: Path, document: Document) -> None:
     )
 
 
-def _spec_files(paths: Iterable[Path]) -> list[Path]:
-    """The spec files under `paths`, each once (`grade check problems/ problems/a.yaml`)."""
-    files: list[Path] = []
+def _spec_files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """The spec files under `paths`, each once (`grade check problems/ problems/a.yaml`), with
+    whether each was only found beside a file given: the course file of that file's directory,
+    so that one spec file is graded with its course's salt, as its directory would be."""
+    files: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
             files.extend(
-                sorted(p for p in path.iterdir() if p.suffix in _SPEC_SUFFIXES and p.is_file())
+                (p, False)
+                for p in sorted(p for p in path.iterdir() if p.suffix in _SPEC_SUFFIXES and p.is_file())
             )
         elif path.exists():
-            files.append(path)
+            beside = path.parent / COURSE_FILE
+            if path.name != COURSE_FILE and beside.is_file():
+                files.append((beside, True))
+            files.append((path, False))
         else:
             raise SpecError("no such file or directory", file=path)
-    seen: set[Path] = set()
-    unique = []
-    for file in files:
-        if file.resolve() not in seen:
-            seen.add(file.resolve())
-            unique.append(file)
+    found: dict[Path, int] = {}
+    unique: list[tuple[Path, bool]] = []
+    for file, implied in files:
+        resolved = file.resolve()
+        if resolved not in found:
+            found[resolved] = len(unique)
+            unique.append((file, implied))
+        elif not implied:  # named as well as found beside a file: as named
+            unique[found[resolved]] = (unique[found[resolved]][0], False)
     return unique
 
 
@@ -377,21 +386,32 @@ def _ordered(
 
 
 def load_problems(paths: Path | Iterable[Path]) -> ProblemSet:
-    """Load every spec under the given files or directories; ids must be unique across them."""
+    """Load every spec under the given files or directories; ids must be unique across them.
+
+    The course settings are those of the one `course.yaml` among them, or beside a spec file
+    given on its own (then its `order` is not applied: files keep the order given); two
+    different course files are an error (which salt would grade?).
+    """
     if isinstance(paths, Path):
         paths = [paths]
     problems: dict[str, Problem] = {}
     sources: dict[str, Path] = {}
     course = CourseSettings()
-    course_source: tuple[Path, Document] | None = None
-    for file in _spec_files(paths):
+    course_source: tuple[Path, Document, bool] | None = None
+    for file, implied in _spec_files(paths):
         if file.name == COURSE_FILE:
+            if course_source is not None:
+                raise SpecError(
+                    f"a second course file: {course_source[0]} already gives the course settings "
+                    "(load one course at a time)",
+                    file=file,
+                )
             try:
                 document = load_file(file)
             except DocumentError as error:
                 raise SpecError(error.message, file=file, line=error.line) from None
             course = validate_document(CourseSettings, document, file)
-            course_source = (file, document)
+            course_source = (file, document, implied)
             continue
         problem, document = _load_problem(file)
         if problem.id in problems:
@@ -403,8 +423,10 @@ def load_problems(paths: Path | Iterable[Path]) -> ProblemSet:
             )
         problems[problem.id] = problem
         sources[problem.id] = file
-    if course_source is not None and course.order:
-        problems = _ordered(problems, course, *course_source)
+    # a course file found beside spec files given one by one gives its settings, not its order:
+    # those files stay in the order given
+    if course_source is not None and course.order and not course_source[2]:
+        problems = _ordered(problems, course, *course_source[:2])
     if not problems:
         raise SpecError(
             "no problem specs found (expected *.yaml files)",

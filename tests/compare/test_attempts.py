@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from grader.compare.policy import attempts_left, lateness, reveal_level
+from grader.compare.attempts import Fold, Made, fold_attempts
+from grader.compare.policy import Lateness, attempts_left, late_by, lateness, reveal_level
 from grader.compare.results import Status
 from grader.grading import grade_submission
 from grader.submissions.models import Attempt, Submission
@@ -122,7 +123,10 @@ def test_late_policies(make_problems, late, offset, score):
     problems = make_problems(SEED_SEQUENCE + DUE_SPEC + f"late: {late}\n")
     result = graded(problems, [RIGHT], [DUE + offset])
     assert result.score == pytest.approx(score)
-    assert lateness(problems["states"], DUE + offset).factor == pytest.approx(score)
+    late = lateness(problems["states"], DUE + offset)
+    assert late.factor == pytest.approx(score)
+    # what the service stores (the days late) reads back as the same lateness
+    assert late_by(problems["states"], late.days_late) == late
 
 
 def test_late_rejected_attempts_use_no_attempt(make_problems):
@@ -229,3 +233,32 @@ def test_course_operation_fields_are_checked_when_the_spec_loads(make_problems, 
     with pytest.raises(SpecError) as error:
         make_problems(spec)
     assert message in str(error.value)
+
+
+ON_TIME = Lateness(True, 1.0)
+HALF = Lateness(True, 0.5, 1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "made", "expected"),
+    [
+        # given out of time order: folded 09:00, 10:00, 11:00; the last in time counts
+        ("", [Made(True, 1.0, ON_TIME, AT11), Made(True, 0.0, ON_TIME, AT9), Made(True, 0.5, ON_TIME, AT10)],
+         Fold(3, 0, score=1.0)),
+        # invalid after valid: it uses no attempt, and the valid one counts (it is shown instead)
+        ("", [Made(True, 1.0, ON_TIME, AT9), Made(False, 0.0, ON_TIME, AT10)], Fold(1, 0, 1, score=1.0)),
+        ("", [Made(False, 0.0, ON_TIME, AT9), Made(False, 0.0, ON_TIME, AT10)], Fold(0, None, 1)),
+        # best: the earliest of equal scores; a late one is worth its score under the factor
+        ("counts: best\n", [Made(True, 0.5, ON_TIME, AT9), Made(True, 0.5, HALF, AT10)],
+         Fold(2, 0, None, ("attempt 2 was 1 day(s) late: score × 0.5",), 0.5, 1.0)),
+        ("counts: best\n", [Made(True, 0.25, ON_TIME, AT9), Made(True, 0.5, HALF, AT10)],
+         Fold(2, 1, None, ("attempt 2 was 1 day(s) late: score × 0.5",), 0.5, 0.5)),
+        # over the limit: notes number every attempt in time, the invalid one too
+        ("max_attempts: 1\n", [Made(False, 0.0, ON_TIME, AT9), Made(True, 0.0, ON_TIME, AT10),
+                                Made(True, 1.0, ON_TIME, AT11)],
+         Fold(1, 1, 0, ("attempt 3 ignored: only 1 attempt(s) allowed",))),
+    ],
+)
+def test_the_one_fold(make_problems, extra, made, expected):
+    problems = make_problems(SEED_SEQUENCE + extra)
+    assert fold_attempts(problems["states"], made) == expected

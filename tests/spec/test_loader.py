@@ -6,6 +6,7 @@ import pydantic
 import pytest
 
 from grader.engine.keys import compute_key
+from grader.errors import SpecError
 from grader.spec.loader import load_problem, load_problems
 from grader.spec.models import ExactActivation, Rounding, SaturatingActivation
 from tests.conftest import PROBLEMS, SEED_SPEC
@@ -165,3 +166,33 @@ def test_answer_short_form(write_spec):
     spec = SEED_SPEC.replace("answer:\n  kind: sequence\n  of: h\n", "answer: sequence\n")
     problem = load_problem(write_spec(spec))
     assert problem.answer.kind == "sequence" and problem.answer.of == "h"
+
+
+def test_one_spec_file_is_loaded_with_the_course_file_beside_it():
+    problems = load_problems(PROBLEMS / "lstm-states-2.yaml")
+    assert problems.ids == ["lstm-states-2"]  # the course's `order` names the others: not an error
+    assert problems.course == load_problems(PROBLEMS).course
+    assert problems.course.salt == "686x-unit3-hw3"
+
+
+def test_spec_files_given_one_by_one_keep_the_order_given():
+    problems = load_problems([PROBLEMS / "lstm-info.yaml", PROBLEMS / "lstm-states-1.yaml"])
+    assert problems.ids == ["lstm-info", "lstm-states-1"]
+    assert problems.course.salt == "686x-unit3-hw3"
+
+
+def test_a_spec_file_without_a_course_file_beside_it_gets_the_defaults(write_spec):
+    assert load_problems(write_spec(SEED_SPEC)).course.salt == "grader"
+
+
+def test_two_course_files_are_refused(write_spec, tmp_path):
+    write_spec(SEED_SPEC, "one/states.yaml")
+    write_spec("salt: one\n", "one/course.yaml")
+    write_spec(SEED_SPEC.replace("id: states", "id: other"), "two/other.yaml")
+    write_spec("salt: two\n", "two/course.yaml")
+    with pytest.raises(SpecError) as raised:
+        load_problems([tmp_path / "one", tmp_path / "two" / "other.yaml"])
+    assert str(raised.value) == (
+        f"{tmp_path / 'two' / 'course.yaml'}: a second course file: {tmp_path / 'one' / 'course.yaml'} "
+        "already gives the course settings (load one course at a time)"
+    )

@@ -19,7 +19,7 @@ def add_problems_option(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=DEFAULT_PROBLEMS,
         metavar="DIR",
-        help="directory (or file) of problem specs (default: ./problems)",
+        help="directory (or file, with the course.yaml beside it) of problem specs (default: ./problems)",
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from grader.cli.commands.common import add_problems_option, emit
 from grader.engine.variants import variant_for
 from grader.errors import EXIT_OK, UsageError
-from grader.spec.loader import load_problem, load_problems
+from grader.spec.loader import load_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     path = Path(args.problem)
     if path.suffix in (".yaml", ".yml") and path.is_file():
-        problem_id = load_problem(path).id
-        problems = load_problems(path.parent)
+        problems = load_problems(path)  # with the course.yaml beside it, as every front
+        problem_id = problems.ids[0]
     else:
         problems = load_problems(args.problems)
         problem_id = args.problem
