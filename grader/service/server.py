@@ -9,7 +9,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from grader.auth import read_secret, read_staff_token
-from grader.service.app import ServiceSettings, create_app
+from grader.service.app import create_app
+from grader.service.settings import ServiceSettings
 from grader.spec.loader import load_problems
 from grader.storage import open_storage
 

@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from grader.auth import Caller
 from grader.engine.keys import format_number
-from grader.service.app import TOKEN_COOKIE, identify_token, request_checker, request_time, token_of
 from grader.service.checking import Checker
+from grader.service.deps import TOKEN_COOKIE, identify_token, request_checker, request_time, token_of
 from grader.service.errors import ServiceError
 from grader.service.mathtext import statement_html
 from grader.service.models import SubmissionOutcome

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from grader.auth import Caller
-from grader.service.app import checker_of, now_of, staff_of
-from grader.service.checking import Checker
-from grader.service.errors import ServiceError
-from grader.service.routes.api import error_responses
+from grader.service.deps import CheckerDep, NowDep, StaffDep
+from grader.service.errors import ServiceError, error_responses
 from grader.service.xqueue import parse_xqueue, xqueue_refusal, xqueue_reply
 
 __all__ = ["router"]
@@ -62,9 +59,9 @@ async def _document(request: Request) -> Any:
 )
 async def xqueue_grade(
     request: Request,
-    _staff: Annotated[Caller, Depends(staff_of)],
-    checker: Annotated[Checker, Depends(checker_of)],
-    now: Annotated[Any, Depends(now_of)],
+    _staff: StaffDep,
+    checker: CheckerDep,
+    now: NowDep,
 ) -> dict[str, Any]:
     """XQueue external grader: `{xqueue_header, xqueue_body}` in, `{correct, score, msg}` out.
 
