@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from grader import __version__
 from grader.service.checking import Checker
 from grader.service.errors import install_error_handlers
-from grader.service.middleware import BodySizeLimit
-from grader.service.routes import api, pages, xqueue
+from grader.service.middleware import BodySizeLimit, SecurityHeaders
+from grader.service.routes import api, docs, pages, xqueue
 from grader.service.settings import ServiceSettings
 
 __all__ = ["ServiceSettings", "create_app"]
@@ -25,7 +25,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         version=__version__,
         description="Submit answers to the course's problems and read feedback. Errors are "
         '`{"error": {"code", "message"}}` with a stable code (see docs/service.md).',
-        docs_url="/docs",
+        docs_url=None,  # routes/docs.py serves Swagger UI without inline script
         openapi_url="/openapi.json",
         redoc_url=None,
     )
@@ -34,7 +34,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(xqueue.router)
+    app.include_router(docs.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     return app

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from grader.auth import read_secret, read_staff_token
 from grader.service.app import create_app
+from grader.service.middleware import DEFAULT_FRAME_ANCESTORS
 from grader.service.settings import ServiceSettings
 from grader.spec.loader import load_problems
 from grader.storage import open_storage
@@ -32,6 +33,7 @@ class ServeOptions:
     workers: int = 1
     access_log: bool = False
     log_level: str = "warning"
+    frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS
 
     def to_environment(self) -> dict[str, str]:
         """The options worker processes need, as environment variables (secrets stay where they are)."""
@@ -40,6 +42,7 @@ class ServeOptions:
             "DB": self.db,
             "SECRET_FILE": "" if self.secret_file is None else str(self.secret_file.resolve()),
             "STAFF_TOKEN_FILE": "" if self.staff_token_file is None else str(self.staff_token_file.resolve()),
+            "FRAME_ANCESTORS": " ".join(self.frame_ancestors),
         }
         return {_ENV_PREFIX + name: value for name, value in values.items()}
 
@@ -56,6 +59,7 @@ class ServeOptions:
             db=os.environ[_ENV_PREFIX + "DB"],
             secret_file=path("SECRET_FILE"),
             staff_token_file=path("STAFF_TOKEN_FILE"),
+            frame_ancestors=tuple(os.environ.get(_ENV_PREFIX + "FRAME_ANCESTORS", "'self'").split()),
         )
 
 
@@ -68,7 +72,10 @@ def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
     secret = read_secret(options.secret_file)
     staff_token = read_staff_token(options.staff_token_file)
     storage = open_storage(options.db, migrate=migrate)
-    settings = ServiceSettings(problems=problems, storage=storage, secret=secret, staff_token=staff_token)
+    settings = ServiceSettings(
+        problems=problems, storage=storage, secret=secret, staff_token=staff_token,
+        frame_ancestors=options.frame_ancestors,
+    )
     return create_app(settings)
 
 

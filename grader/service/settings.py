@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from grader.service.middleware import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
 from grader.spec.loader import ProblemSet
 from grader.storage import Storage
 
@@ -26,3 +27,8 @@ class ServiceSettings:
     staff_token: str
     max_body_bytes: int = 64 * 1024
     clock: Callable[[], datetime] = field(default=utc_now)
+    #: The sites allowed to show the pages in a frame (an LMS embedding them): CSP sources.
+    frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS
+
+    def __post_init__(self) -> None:
+        check_frame_ancestors(self.frame_ancestors)

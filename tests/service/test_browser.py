@@ -67,6 +67,8 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
             route.abort()
 
     page.route("**/*", only_our_server)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
 
     # sign in: the real server checks expiry with its own clock, so the token is issued for now
     page.goto(f"{server.url}/p/lstm-states-2")
@@ -111,6 +113,7 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
     assert "h_t" in page.get_by_label("Worked solution").inner_text()
 
     assert elsewhere == []  # no CDN, no font service, nothing but this server
+    assert [text for text in console if "Content Security Policy" in text] == []  # the page obeys its own
     context.close()
 
 
@@ -130,3 +133,53 @@ def assert_fits_the_screen(page: Any, width: int) -> None:
         wide = page.evaluate(_WIDE_ELEMENTS, width)
         scroll = page.evaluate("document.documentElement.scrollWidth")
         pytest.fail(f"the page is {scroll} px wide on a {width} px screen; wider elements: {wide}")
+
+
+INJECTED = """\
+id: injected
+title: Injected statement
+statement: |
+  Markup in a statement is text: $\\text{<img/src=x/onerror=document.title='ran'>}$,
+  $$\\text{<script>document.title='ran'</script>}$$ and <b onclick="x">this</b>.
+model:
+  cell: lstm
+  gates:
+    forget: {W_h: 0,    W_x: 0,   b: -100}
+    input:  {W_h: 0,    W_x: 100, b: 100}
+    output: {W_h: 0,    W_x: 100, b: 0}
+    cell:   {W_h: -100, W_x: 50,  b: 0}
+inputs: [1, 1]
+evaluation:
+  activation: {kind: saturating, at: 1}
+  rounding: {to: integer, ties: toward_zero}
+answer: {kind: sequence, of: h}
+"""
+
+
+def test_a_statement_cannot_run_script(browser: Any, tmp_path: Path) -> None:
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "injected.yaml").write_text(INJECTED, encoding="utf-8")
+    env = {"GRADER_SECRET": SECRET, "GRADER_STAFF_TOKEN": STAFF_TOKEN}
+    with grade_serve(tmp_path / "course", str(tmp_path / "grader.db"), env) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        violations: list[str] = []
+        errors: list[str] = []
+        page.on("console", lambda message: violations.append(message.text))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/login?next=/p/injected")
+        page.get_by_label("Your token (from course staff)").fill(
+            student_token("mallory", now=datetime.now(timezone.utc))
+        )
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{server.url}/p/injected")
+        page.wait_for_load_state("load")
+
+        assert page.evaluate("document.title") == "Injected statement · grader"
+        assert page.locator("main img, main script, main b").count() == 0
+        statement = page.get_by_label("Problem statement").inner_text()
+        assert "<img/src=x/onerror=" in statement and "<script>" in statement
+        assert errors == []
+        # nothing was even tried: the markup never became elements for the policy to block
+        assert [text for text in violations if "Content Security Policy" in text] == []
+        context.close()

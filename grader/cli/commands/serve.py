@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--staff-token-file", type=Path, metavar="FILE", help="staff token (else $GRADER_STAFF_TOKEN)"
     )
+    parser.add_argument(
+        "--frame-ancestors", nargs="+", default=["'self'"], metavar="SOURCE",
+        help="sites that may show the pages in a frame, e.g. an LMS: CSP sources such as "
+        "https://lms.example.edu, 'self' or 'none' (default: 'self')",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
         "--log-level",
@@ -43,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        from grader.service.middleware import check_frame_ancestors
         from grader.service.server import ServeOptions, serve
     except ImportError as error:
         raise UsageError(
@@ -52,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers: at least 1")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port: 0 to 65535")
+    frame_ancestors = check_frame_ancestors(args.frame_ancestors)
     serve(
         ServeOptions(
             problems=args.problems,
@@ -63,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             access_log=args.access_log,
             log_level=args.log_level,
+            frame_ancestors=frame_ancestors,
         )
     )
     return EXIT_OK
