@@ -17,12 +17,13 @@ __all__ = ["router"]
 
 router = APIRouter()
 
+#: An example request; its answer is no problem's key (the OpenAPI document is public).
 _EXAMPLE = {
     "xqueue_header": json.dumps({"submission_id": 1, "submission_key": "k"}),
     "xqueue_body": json.dumps(
         {
             "student_info": json.dumps({"anonymous_student_id": "6f3a", "submission_time": "20261125120000"}),
-            "student_response": "[1, -1, 0, 1, -1]",
+            "student_response": "[1, 0, -1]",
             "grader_payload": json.dumps({"problem": "lstm-states-2"}),
         }
     ),
