@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader.service.mathtext import math_html, statement_html
+from grader.service.mathtext import display_parts, math_html, statement_html
 
 MATHML = {
     "math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "mfrac", "msqrt", "mroot", "mstyle",
@@ -67,3 +67,22 @@ def test_a_statement_escapes_its_text_and_its_math() -> None:
     html = statement_html("Say <b>hi</b> & $\\text{<script>x</script>}$.\n\nAnd $$\\text{<i>}$$")
     assert set(Markup(html).elements) <= MATHML | {"p", "span"}
     assert "Say &lt;b&gt;hi&lt;/b&gt; &amp;" in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("latex", "parts"),
+    [
+        (r"f_t = a,\quad i_t = b,\qquad o_t = c", ["f_t = a,", "i_t = b,", "o_t = c"]),
+        (r"\frac{a \quad b}{c} \quad x", [r"\frac{a \quad b}{c}", "x"]),  # inside a group: a space
+        (r"\{a \quad b\}", [r"\{a", r"b\}"]),  # \{ \} are drawn braces, not a group
+        (r"\quadratic + x", [r"\quadratic + x"]),  # a longer command, not \quad
+        (r"c_t = f_t\, c_{t-1}", [r"c_t = f_t\, c_{t-1}"]),
+    ],
+)
+def test_display_formulas_are_cut_between_equations(latex: str, parts: list[str]) -> None:
+    assert display_parts(latex) == parts
+
+
+def test_each_equation_of_a_display_formula_is_a_block_of_its_own() -> None:
+    html = statement_html("$$a = 1,\\quad b = 2$$")
+    assert html.count('<span class="math-block"><math') == 2 and html.count('display="block"') == 2

@@ -95,3 +95,15 @@ def test_malformed_json_and_no_token(client: TestClient) -> None:
     assert broken.json()["error"]["code"] == "malformed_json"
     anonymous = client.post("/xqueue/grade", json=xqueue_request("1", "lstm-states-2"))
     assert anonymous.json()["error"]["code"] == "missing_token"
+
+
+def test_the_revealed_solution_is_one_html_table(client: TestClient) -> None:
+    """exact-states reveals its solution after the third attempt: the table comes once, as a table."""
+    for attempt in (1, 2, 3):
+        request = xqueue_request("[0, 0, 0]", "exact-states", time=f"2026030111000{attempt}")
+        message = client.post("/xqueue/grade", json=request, headers=STAFF).json()["msg"]
+    assert message.count("<table") == 1 and message.count("<tr>") == 1 + 3  # header + one per step
+    assert "Worked solution:" not in message and "h_t before rounding" not in message  # no text table
+    assert '<th scope="col">h_{t-1}</th>' in message and "<td>0.2748" in message
+    lesson = message.split("</p>")[0]
+    assert lesson.startswith('<div class="grader-feedback"><p>Not correct') and "\n" not in lesson

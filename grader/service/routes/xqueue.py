@@ -80,4 +80,7 @@ async def xqueue_grade(
         if error.code in ("past_due", "no_attempts_left"):
             return xqueue_refusal(error)
         raise
-    return xqueue_reply(outcome)
+    worked = None
+    if outcome.solution is not None:
+        worked = await run_in_threadpool(checker.worked, submission.problem, submission.student)
+    return xqueue_reply(outcome, worked)
