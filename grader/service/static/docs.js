@@ -9,6 +9,7 @@
     deepLinking: true,
     showExtensions: true,
     showCommonExtensions: true,
+    validatorUrl: null, // no badge image from validator.swagger.io: the page loads from its CDN only
     presets: [window.SwaggerUIBundle.presets.apis, window.SwaggerUIBundle.SwaggerUIStandalonePreset],
   });
 })();
