@@ -29,6 +29,7 @@ __all__ = [
     "feedback_for",
     "invalid_feedback",
     "reveals",
+    "without_worked_solution",
     "symbol_of",
     "teach",
 ]
@@ -36,6 +37,13 @@ __all__ = [
 Array = NDArray[np.float64]
 
 MISSING_FEEDBACK = "No answer was submitted."
+#: Between the lesson and the worked table that `teach` appends at the `solution` level.
+_WORKED_SOLUTION = "\n\nWorked solution:\n"
+
+
+def without_worked_solution(feedback: str) -> str:
+    """The feedback without the text table `teach` appends (a page shows the table as HTML)."""
+    return feedback.partition(_WORKED_SOLUTION)[0]
 
 
 def symbol_of(problem: Problem) -> str:
@@ -199,5 +207,5 @@ def teach(
         parts.append(_follow_through_sentence(problem, analysis))
     text = " ".join(part for part in parts if part)
     if reveals(shown, "solution"):
-        text += "\n\nWorked solution:\n" + render_solution(worked_solution(problem, inputs))
+        text += _WORKED_SOLUTION + render_solution(worked_solution(problem, inputs))
     return Lesson(text, scored, matches, analysis)

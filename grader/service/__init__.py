@@ -6,10 +6,11 @@
 FastAPI; `grade serve` runs it under uvicorn.
 """
 
-from grader.service.app import ServiceSettings, create_app
+from grader.service.app import create_app
 from grader.service.checking import Checker
 from grader.service.errors import ERROR_CODES, ServiceError
 from grader.service.server import ServeOptions, build_app, serve
+from grader.service.settings import ServiceSettings
 
 __all__ = [
     "ERROR_CODES",

@@ -20,7 +20,7 @@ from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
-from grader.feedback.explain import render_solution, worked_solution
+from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
 from grader.feedback.mistakes import mistake_answers
 from grader.grading import answer_identity, answer_of, grade_answer
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
@@ -270,14 +270,25 @@ class Checker:
             attempts_left=attempts_left(problem, used),
             reveal=level,
             solution=describe_key(self.key(problem, student)) if level == "solution" else None,
-            worked_solution=self._worked(problem, variant) if level == "solution" else None,
+            worked_solution=self._worked_text(problem, variant) if level == "solution" else None,
         )
 
+    def worked(self, problem_id: str, student: str) -> WorkedSolution | None:
+        """The worked solution of `student`'s variant (None for a choice problem), revealed or not:
+        the caller shows it only when the view or outcome says `reveal` is `solution`."""
+        problem = self.problem(problem_id)
+        return self._worked(problem, self.variant(problem, student))
+
     @staticmethod
-    def _worked(problem: Problem, variant: Variant) -> str | None:
+    def _worked(problem: Problem, variant: Variant) -> WorkedSolution | None:
         if isinstance(problem.answer, ChoiceAnswer):
             return None
-        return render_solution(worked_solution(problem, variant.inputs), "text")
+        return worked_solution(problem, variant.inputs)
+
+    @classmethod
+    def _worked_text(cls, problem: Problem, variant: Variant) -> str | None:
+        worked = cls._worked(problem, variant)
+        return None if worked is None else render_solution(worked, "text")
 
     # -- submitting ------------------------------------------------------------------------------
 

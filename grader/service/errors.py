@@ -1,10 +1,36 @@
-"""The service's errors: one class, a stable code per kind, the HTTP status and meaning in ERROR_CODES."""
+"""The service's errors: one class, a stable code per kind, the HTTP status and meaning in ERROR_CODES.
+
+Also how they are answered: `error_response`, the OpenAPI `responses` of a route
+(`error_responses`) and the app's exception handlers (`install_error_handlers`).
+"""
 
 from __future__ import annotations
 
-from grader.errors import GraderError
+import logging
+from typing import Any
 
-__all__ = ["ERROR_CODES", "ServiceError"]
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from grader.errors import GraderError
+from grader.service.models import ErrorBody
+from grader.storage import DatabaseUnavailable
+
+__all__ = [
+    "ERROR_CODES",
+    "RETRY_AFTER_SECONDS",
+    "ServiceError",
+    "error_response",
+    "error_responses",
+    "install_error_handlers",
+]
+
+log = logging.getLogger("grader.service")
+
+#: Seconds a client should wait before retrying when the database is unavailable.
+RETRY_AFTER_SECONDS = 2
 
 #: code → (HTTP status, when it happens). Clients match on the code; it never changes meaning.
 #: docs/service.md lists this table; a test checks every code is documented.
@@ -47,3 +73,80 @@ class ServiceError(GraderError):
 
     def body(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
+
+
+def error_response(error: ServiceError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers or None)
+
+
+def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error codes (grouped by status)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status, meaning = ERROR_CODES[code]
+        entry = responses.setdefault(status, {"model": ErrorBody, "description": ""})
+        entry["description"] = "; ".join(filter(None, [entry["description"], f"`{code}`: {meaning}"]))
+    return responses
+
+
+def _unavailable(error: DatabaseUnavailable) -> ServiceError:
+    log.warning("database unavailable: %s", error)
+    return ServiceError(
+        "database_unavailable",
+        "the database is not answering; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _validation_error(exc: RequestValidationError) -> ServiceError:
+    errors: list[Any] = list(exc.errors())
+    first = errors[0] if errors else {}
+    kind = first.get("type", "")
+    location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    if kind == "json_invalid":
+        return ServiceError("malformed_json", "the request body is not valid JSON")
+    if tuple(first.get("loc", ())) == ("body",):
+        return ServiceError(
+            "invalid_request", 'the body must be a JSON object like {"answer": "[1, -1, 0]"}'
+        )
+    for error in errors:  # a union reports each member: any "too long" of the answer decides
+        if error.get("type") in ("string_too_long", "too_long") and "answer" in error.get("loc", ()):
+            return ServiceError("answer_too_long", f"answer: {error.get('msg', 'too long')}")
+    message = first.get("msg", "does not match the schema")
+    return ServiceError("invalid_request", f"{location}: {message}" if location else message)
+
+
+def _http_error(exc: StarletteHTTPException) -> ServiceError:
+    if exc.status_code == 405:
+        return ServiceError("method_not_allowed", "this path does not take that method")
+    if exc.status_code == 404:
+        return ServiceError("not_found", "no such path; the API is described at /docs")
+    if exc.status_code == 400:  # FastAPI: the body could not be read as the declared type
+        return ServiceError("malformed_json", f"the request body could not be read: {exc.detail}")
+    log.error("unexpected HTTP error %s: %s", exc.status_code, exc.detail)
+    return ServiceError("internal_error", "internal error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error as `{"error": {"code", "message"}}`; anything unexpected is logged as a bug."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database(_request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        return error_response(_unavailable(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(_validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(_http_error(exc))
+
+    @app.exception_handler(Exception)
+    async def _bug(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error", exc_info=exc)
+        return error_response(ServiceError("internal_error", "internal error (logged on the server)"))

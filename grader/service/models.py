@@ -41,7 +41,7 @@ class AnswerBody(_Model):
     """POST /api/problems/{id}/submissions."""
 
     answer: AnswerValue = Field(
-        description='`"[1, -1, 0, 1, -1]"` as text or `[1, -1, 0, 1, -1]` as JSON; `"a, c"` or `["a", "c"]`'
+        description='`"[1, 0, -1]"` as text or `[1, 0, -1]` as JSON; `"a, c"` or `["a", "c"]`'
     )
 
 

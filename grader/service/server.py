@@ -9,7 +9,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from grader.auth import read_secret, read_staff_token, secret_warnings
-from grader.service.app import ServiceSettings, create_app
+from grader.service.app import create_app
+from grader.service.middleware import DEFAULT_FRAME_ANCESTORS
+from grader.service.settings import ServiceSettings
 from grader.spec.loader import load_problems
 from grader.storage import open_storage
 
@@ -34,6 +36,7 @@ class ServeOptions:
     #: Addresses whose X-Forwarded-Proto/-For are believed (uvicorn's list: IPs, networks, `*`);
     #: None: no proxy is trusted and those headers are ignored.
     forwarded_allow_ips: str | None = None
+    frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS
 
     def to_environment(self) -> dict[str, str]:
         """The options worker processes need, as environment variables (secrets stay where they are)."""
@@ -43,6 +46,7 @@ class ServeOptions:
             "SECRET_FILE": "" if self.secret_file is None else str(self.secret_file.resolve()),
             "STAFF_TOKEN_FILE": "" if self.staff_token_file is None else str(self.staff_token_file.resolve()),
             "WORKERS": str(self.workers),
+            "FRAME_ANCESTORS": " ".join(self.frame_ancestors),
         }
         return {_ENV_PREFIX + name: value for name, value in values.items()}
 
@@ -60,6 +64,7 @@ class ServeOptions:
             secret_file=path("SECRET_FILE"),
             staff_token_file=path("STAFF_TOKEN_FILE"),
             workers=int(os.environ.get(_ENV_PREFIX + "WORKERS", "1")),
+            frame_ancestors=tuple(os.environ.get(_ENV_PREFIX + "FRAME_ANCESTORS", "'self'").split()),
         )
 
 
@@ -79,7 +84,10 @@ def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
     secret = read_secret(options.secret_file)
     staff_token = read_staff_token(options.staff_token_file)
     storage = open_storage(options.db, migrate=migrate, processes=options.workers)
-    settings = ServiceSettings(problems=problems, storage=storage, secret=secret, staff_token=staff_token)
+    settings = ServiceSettings(
+        problems=problems, storage=storage, secret=secret, staff_token=staff_token,
+        frame_ancestors=options.frame_ancestors,
+    )
     return create_app(settings)
 
 

@@ -19,8 +19,11 @@ from html import escape
 from typing import Any
 
 from grader.documents import MAX_DEPTH, first_too_deep
+from grader.feedback.explain import WorkedSolution
+from grader.feedback.messages import without_worked_solution
 from grader.service.checking import storable
 from grader.service.errors import ServiceError
+from grader.service.mathtext import worked_solution_html
 from grader.service.models import SubmissionOutcome
 from grader.storage.schema import STUDENT_LENGTH
 
@@ -131,16 +134,22 @@ def parse_xqueue(document: Any) -> XQueueSubmission:
     )
 
 
-def xqueue_reply(outcome: SubmissionOutcome) -> dict[str, Any]:
-    """The grader's reply: correct, the fraction of credit, and the feedback as HTML."""
+def xqueue_reply(outcome: SubmissionOutcome, worked: WorkedSolution | None = None) -> dict[str, Any]:
+    """The grader's reply: correct, the fraction of credit, and the feedback as HTML.
+
+    Once the solution is revealed, `worked` (the learner's worked solution) is shown as a table.
+    """
     attempts = ""
     if outcome.max_attempts is not None:
         attempts = f"<p>You have used {outcome.attempts_used} of {outcome.max_attempts} attempts.</p>"
     solution = f"<p>The answer: {escape(outcome.solution)}</p>" if outcome.solution else ""
+    if outcome.solution and worked is not None:
+        solution += worked_solution_html(worked, math=False)
+    lesson = escape(without_worked_solution(outcome.feedback))
     return {
         "correct": outcome.status == "correct",
         "score": round(outcome.score / outcome.max_score, 6) if outcome.max_score else 0.0,
-        "msg": f'<div class="grader-feedback"><p>{escape(outcome.feedback)}</p>{attempts}{solution}</div>',
+        "msg": f'<div class="grader-feedback"><p>{lesson}</p>{attempts}{solution}</div>',
     }
 
 

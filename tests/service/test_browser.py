@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +68,8 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
             route.abort()
 
     page.route("**/*", only_our_server)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
 
     # sign in: the real server checks expiry with its own clock, so the token is issued for now
     page.goto(f"{server.url}/p/lstm-states-2")
@@ -89,6 +92,7 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
     feedback = page.get_by_role("status")
     assert "Not correct: h_3 and h_4 are wrong; the other entries are right." in feedback.inner_text()
     assert "You have used 1 of 5 attempts." in page.locator("#attempts").inner_text()
+    assert_math_scrolls_only_when_wider_than_the_page(page)
     # usable on a phone: nothing wider than the screen, once the page is laid out (one CI run in
     # eight saw 923 px for a moment after the feedback arrived); if it stays wider, name what is
     assert_fits_the_screen(page, PHONE["width"])
@@ -106,12 +110,46 @@ def test_answer_page_end_to_end(browser: Any, server: ServerProcess, tmp_path: P
         page.get_by_role("button", name="Submit").click()
         assert f"You have used {used} of 3 attempts." in page.locator("#attempts").inner_text()
     assert page.get_by_role("button", name="Submit").is_disabled()
-    solution = page.get_by_role("region", name="Solution")
+    solution = page.get_by_role("region", name="Solution", exact=True)
     assert "The answer is [0.274800" in solution.inner_text()
-    assert "h_t" in page.get_by_label("Worked solution").inner_text()
+    worked = solution.get_by_role("region", name="Worked solution")
+    assert worked.locator("thead th").count() == 14 and worked.locator("tbody tr").count() == 3
+    assert "Worked solution" not in page.get_by_role("status").inner_text()  # shown once, as the table
+    assert_fits_the_screen(page, PHONE["width"])  # the wide table scrolls inside its own box
 
     assert elsewhere == []  # no CDN, no font service, nothing but this server
+    assert [text for text in console if "Content Security Policy" in text] == []  # the page obeys its own
     context.close()
+
+
+def test_display_math_fits_a_desktop_page(browser: Any, server: ServerProcess, tmp_path: Path) -> None:
+    """lstm-states-2's first display formula (three equations) was cut at desktop width."""
+    context = browser.new_context(viewport=DESKTOP)
+    token = student_token("desk", now=datetime.now(timezone.utc))
+    context.add_cookies([{"name": "grader_token", "value": token, "url": server.url}])
+    page = context.new_page()
+    page.goto(f"{server.url}/p/lstm-states-2")
+    assert page.locator(".math-display").count() == 2
+    assert_math_scrolls_only_when_wider_than_the_page(page)
+    overflowing = page.evaluate(_OVERFLOWING_MATH)
+    assert overflowing == []  # at desktop width every equation fits: no scroll bar at all
+    page.screenshot(path=str(tmp_path / "answer-page-desktop.png"), full_page=True)
+    context.close()
+
+
+#: Display formulas whose box scrolls: [width of the formula, width of its box, vertical overflow].
+_OVERFLOWING_MATH = """() => [...document.querySelectorAll('.math-display, .math-block')]
+    .filter((block) => block.scrollWidth > block.clientWidth || block.scrollHeight > block.clientHeight)
+    .map((block) => [block.scrollWidth, block.clientWidth, block.scrollHeight - block.clientHeight])"""
+
+
+def assert_math_scrolls_only_when_wider_than_the_page(page: Any) -> None:
+    """A display formula's box never scrolls up and down, and sideways only if the formula is
+    wider than the page's text column."""
+    column = page.evaluate("document.querySelector('.statement').clientWidth")
+    for width, box, vertical in page.evaluate(_OVERFLOWING_MATH):
+        assert vertical <= 0, f"a formula's box scrolls vertically by {vertical} px"
+        assert width > column, f"a {width} px formula scrolls in a {box} px box on a {column} px column"
 
 
 _WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('body *')]
@@ -130,3 +168,53 @@ def assert_fits_the_screen(page: Any, width: int) -> None:
         wide = page.evaluate(_WIDE_ELEMENTS, width)
         scroll = page.evaluate("document.documentElement.scrollWidth")
         pytest.fail(f"the page is {scroll} px wide on a {width} px screen; wider elements: {wide}")
+
+
+INJECTED = """\
+id: injected
+title: Injected statement
+statement: |
+  Markup in a statement is text: $\\text{<img/src=x/onerror=document.title='ran'>}$,
+  $$\\text{<script>document.title='ran'</script>}$$ and <b onclick="x">this</b>.
+model:
+  cell: lstm
+  gates:
+    forget: {W_h: 0,    W_x: 0,   b: -100}
+    input:  {W_h: 0,    W_x: 100, b: 100}
+    output: {W_h: 0,    W_x: 100, b: 0}
+    cell:   {W_h: -100, W_x: 50,  b: 0}
+inputs: [1, 1]
+evaluation:
+  activation: {kind: saturating, at: 1}
+  rounding: {to: integer, ties: toward_zero}
+answer: {kind: sequence, of: h}
+"""
+
+
+def test_a_statement_cannot_run_script(browser: Any, tmp_path: Path) -> None:
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "injected.yaml").write_text(INJECTED, encoding="utf-8")
+    env = {"GRADER_SECRET": SECRET, "GRADER_STAFF_TOKEN": STAFF_TOKEN}
+    with grade_serve(tmp_path / "course", str(tmp_path / "grader.db"), env) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        violations: list[str] = []
+        errors: list[str] = []
+        page.on("console", lambda message: violations.append(message.text))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/login?next=/p/injected")
+        page.get_by_label("Your token (from course staff)").fill(
+            student_token("mallory", now=datetime.now(timezone.utc))
+        )
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{server.url}/p/injected")
+        page.wait_for_load_state("load")
+
+        assert page.evaluate("document.title") == "Injected statement · grader"
+        assert page.locator("main img, main script, main b").count() == 0
+        statement = page.get_by_label("Problem statement").inner_text()
+        assert "<img/src=x/onerror=" in statement and "<script>" in statement
+        assert errors == []
+        # nothing was even tried: the markup never became elements for the policy to block
+        assert [text for text in violations if "Content Security Policy" in text] == []
+        context.close()

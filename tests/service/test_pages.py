@@ -79,3 +79,15 @@ def test_sign_in_and_sign_out_posted_from_another_site_are_refused(client: TestC
     assert client.post("/logout", headers=same, follow_redirects=False).status_code == 303
     response = client.post("/login", data={"token": student_token("a")}, headers=same, follow_redirects=False)
     assert response.status_code == 303
+
+
+def test_the_worked_solution_is_one_table_under_solution(client: TestClient) -> None:
+    signed_in(client)
+    for _ in range(3):  # exact-states reveals its solution after the last of three attempts
+        page = client.post("/p/exact-states", data={"answer": "[0, 0, 0]"}).text
+    feedback = page.split('id="feedback">')[1].split("</div>")[0]
+    assert "Worked solution" not in feedback and "h_{t-1}" not in feedback
+    solution = page.split('<section class="solution"')[1].split("</section>")[0]
+    assert solution.count("<table") == 1 and solution.count("<tr>") == 1 + 3  # header + one per step
+    assert '<th scope="col"><math' in solution and "<td>0.2748</td>" in solution
+    assert "<pre" not in page and page.count("<table") == 1

@@ -139,3 +139,15 @@ def test_json_nested_to_the_limit_is_read() -> None:
     payload = '{"problem": "p", "x": ' + "[" * 63 + "]" * 63 + "}"
     body = {"student_info": _INFO, "student_response": "1", "grader_payload": payload}
     assert parse_xqueue({"xqueue_body": json.dumps(body)}).problem == "p"
+
+
+def test_the_revealed_solution_is_one_html_table(client: TestClient) -> None:
+    """exact-states reveals its solution after the third attempt: the table comes once, as a table."""
+    for attempt in (1, 2, 3):
+        request = xqueue_request("[0, 0, 0]", "exact-states", time=f"2026030111000{attempt}")
+        message = client.post("/xqueue/grade", json=request, headers=STAFF).json()["msg"]
+    assert message.count("<table") == 1 and message.count("<tr>") == 1 + 3  # header + one per step
+    assert "Worked solution:" not in message and "h_t before rounding" not in message  # no text table
+    assert '<th scope="col">h_{t-1}</th>' in message and "<td>0.2748" in message
+    lesson = message.split("</p>")[0]
+    assert lesson.startswith('<div class="grader-feedback"><p>Not correct') and "\n" not in lesson

@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--staff-token-file", type=Path, metavar="FILE", help="staff token (else $GRADER_STAFF_TOKEN)"
     )
+    parser.add_argument(
+        "--frame-ancestors", nargs="+", default=["'self'"], metavar="SOURCE",
+        help="sites that may show the pages in a frame, e.g. an LMS: CSP sources such as "
+        "https://lms.example.edu, 'self' or 'none' (default: 'self')",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
         "--log-level",
@@ -63,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         from grader.auth import read_database_url
+        from grader.service.middleware import check_frame_ancestors
         from grader.service.server import ServeOptions, serve, startup_warnings
     except ImportError as error:
         raise UsageError(
@@ -83,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         log_level=args.log_level,
         forwarded_allow_ips=args.forwarded_allow_ips,
+        frame_ancestors=check_frame_ancestors(args.frame_ancestors),
     )
     for warning in startup_warnings(options):
         print(f"grade: warning: {warning}", file=sys.stderr)

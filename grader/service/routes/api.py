@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from grader.auth import Caller
 from grader.compare.results import StudentReport
 from grader.report import FORMATS, render
-from grader.service.app import acting_student, caller_of, checker_of, now_of, staff_of
-from grader.service.checking import Checker
-from grader.service.errors import ERROR_CODES, ServiceError
+from grader.service.deps import CallerDep, CheckerDep, NowDep, StaffDep, acting_student
+from grader.service.errors import ServiceError, error_responses
 from grader.service.models import (
     AnswerBody,
-    ErrorBody,
     KeyView,
     ProblemSummary,
     ProblemView,
@@ -25,26 +21,11 @@ from grader.service.models import (
 )
 from grader.storage import head_revision
 
-__all__ = ["router", "error_responses"]
-
-
-def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for these error codes (grouped by status)."""
-    responses: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        status, meaning = ERROR_CODES[code]
-        entry = responses.setdefault(status, {"model": ErrorBody, "description": ""})
-        entry["description"] = "; ".join(filter(None, [entry["description"], f"`{code}`: {meaning}"]))
-    return responses
-
+__all__ = ["router"]
 
 _AUTH = ("missing_token", "invalid_token", "token_expired", "database_unavailable")
 
 router = APIRouter(prefix="/api")
-CheckerDep = Annotated[Checker, Depends(checker_of)]
-CallerDep = Annotated[Caller, Depends(caller_of)]
-StaffDep = Annotated[Caller, Depends(staff_of)]
-NowDep = Annotated[datetime, Depends(now_of)]
 #: No NUL: PostgreSQL cannot compare text with one (it would be a 500, not a 422).
 _TEXT = r"^[^\x00]*$"
 StudentParam = Annotated[

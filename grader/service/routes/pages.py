@@ -20,10 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from grader.auth import Caller
 from grader.engine.keys import format_number
-from grader.service.app import TOKEN_COOKIE, identify_token, request_checker, request_time, token_of
+from grader.feedback.messages import without_worked_solution
 from grader.service.checking import Checker
+from grader.service.deps import TOKEN_COOKIE, identify_token, request_checker, request_time, token_of
 from grader.service.errors import ServiceError
-from grader.service.mathtext import statement_html
+from grader.service.mathtext import statement_html, worked_solution_html
 from grader.service.models import SubmissionOutcome
 
 __all__ = ["router", "mount_static"]
@@ -32,6 +33,7 @@ _HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(_HERE / "templates"))
 templates.env.filters["statement_html"] = statement_html
 templates.env.filters["number"] = format_number
+templates.env.filters["without_worked_solution"] = without_worked_solution
 
 router = APIRouter(include_in_schema=False)
 
@@ -143,8 +145,10 @@ def _problem_page(
     selected: tuple[str, ...] = (),
 ) -> HTMLResponse:
     view = checker.view(problem_id, student, now=now)
+    worked = checker.worked(problem_id, student) if view.worked_solution else None
     context = {
         "view": view,
+        "worked_html": None if worked is None else worked_solution_html(worked),
         "outcome": outcome,
         "error": error,
         "answer": answer,

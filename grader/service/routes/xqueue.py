@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from grader.auth import Caller
-from grader.service.app import checker_of, now_of, staff_of
-from grader.service.checking import Checker
-from grader.service.errors import ServiceError
-from grader.service.routes.api import error_responses
+from grader.service.deps import CheckerDep, NowDep, StaffDep
+from grader.service.errors import ServiceError, error_responses
 from grader.service.xqueue import parse_xqueue, read_request, xqueue_refusal, xqueue_reply
 
 __all__ = ["router"]
 
 router = APIRouter()
 
+#: An example request; its answer is no problem's key (the OpenAPI document is public).
 _EXAMPLE = {
     "xqueue_header": json.dumps({"submission_id": 1, "submission_key": "k"}),
     "xqueue_body": json.dumps(
         {
             "student_info": json.dumps({"anonymous_student_id": "6f3a", "submission_time": "20261125120000"}),
-            "student_response": "[1, -1, 0, 1, -1]",
+            "student_response": "[1, 0, -1]",
             "grader_payload": json.dumps({"problem": "lstm-states-2"}),
         }
     ),
@@ -63,9 +61,9 @@ async def _document(request: Request) -> Any:
 )
 async def xqueue_grade(
     request: Request,
-    _staff: Annotated[Caller, Depends(staff_of)],
-    checker: Annotated[Checker, Depends(checker_of)],
-    now: Annotated[Any, Depends(now_of)],
+    _staff: StaffDep,
+    checker: CheckerDep,
+    now: NowDep,
 ) -> dict[str, Any]:
     """XQueue external grader: `{xqueue_header, xqueue_body}` in, `{correct, score, msg}` out.
 
@@ -83,4 +81,7 @@ async def xqueue_grade(
         if error.code in ("past_due", "no_attempts_left"):
             return xqueue_refusal(error)
         raise
-    return xqueue_reply(outcome)
+    worked = None
+    if outcome.solution is not None:
+        worked = await run_in_threadpool(checker.worked, submission.problem, submission.student)
+    return xqueue_reply(outcome, worked)

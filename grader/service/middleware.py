@@ -1,0 +1,161 @@
+"""ASGI middleware: the request-body limit and the security headers every response carries."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from grader.errors import UsageError
+from grader.service.errors import ServiceError, error_response
+
+__all__ = [
+    "DEFAULT_FRAME_ANCESTORS",
+    "BodySizeLimit",
+    "SecurityHeaders",
+    "content_security_policy",
+    "check_frame_ancestors",
+]
+
+
+# -- the body-size limit --------------------------------------------------------------------------
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuse bodies over `limit` bytes with 413 body_too_large, by Content-Length or as they stream."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        error = ServiceError("body_too_large", f"the request body is over {self.limit} bytes")
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_large = int(value) > self.limit
+                except ValueError:
+                    too_large = False
+                if too_large:
+                    await error_response(error)(scope, receive, send)
+                    return
+        received = 0
+        exceeded = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            # once the body went over the limit, whatever the app answers is replaced by the 413
+            if not exceeded:
+                await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if exceeded:
+            await error_response(error)(scope, receive, send)
+
+
+# -- security headers -----------------------------------------------------------------------------
+
+#: Who may show the pages in a frame unless `grade serve --frame-ancestors` says otherwise.
+DEFAULT_FRAME_ANCESTORS = ("'self'",)
+
+#: A CSP source an LMS is named by: 'self', 'none', a scheme (https:) or an origin with an optional
+#: `*.` in the host and an optional port (https://lms.example.edu, https://*.instructure.com:443).
+_ANCESTOR = re.compile(
+    r"'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?:\d{1,5}|\*))?",
+    re.IGNORECASE,
+)
+
+#: Swagger UI at /docs loads its script and style from this CDN (FastAPI's default); every other
+#: page loads nothing from anywhere but this server.
+_DOCS_CDN = "https://cdn.jsdelivr.net"
+
+
+def check_frame_ancestors(sources: Iterable[str]) -> tuple[str, ...]:
+    """The `frame-ancestors` sources, checked; UsageError naming the first that is not one."""
+    checked = tuple(sources)
+    for source in checked:
+        if not _ANCESTOR.fullmatch(source):
+            raise UsageError(
+                f"--frame-ancestors: {source!r} is not a CSP source; expected 'self', 'none', "
+                "a scheme like https: or an origin like https://lms.example.edu"
+            )
+    if not checked or ("'none'" in checked and len(checked) > 1):
+        raise UsageError("--frame-ancestors: 'none' alone, or one or more other sources")
+    return checked
+
+
+def content_security_policy(ancestors: Iterable[str], *, docs: bool = False) -> str:
+    """The Content-Security-Policy: scripts, styles and images from this server only, no inline script.
+
+    `docs` is the policy of the Swagger UI page, which also loads from its CDN.
+    """
+    cdn = f" {_DOCS_CDN}" if docs else ""
+    framing = " ".join(check_frame_ancestors(ancestors))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self'{cdn}",
+            f"style-src 'self'{cdn}",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {framing}",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """Add the CSP, nosniff, a referrer policy and, except on static files, `Cache-Control: no-store`.
+
+    Pages and API answers can carry a student's answer, feedback or a revealed solution: no
+    browser or proxy cache may keep them. Static files hold none and may be cached.
+    """
+
+    def __init__(self, app: ASGIApp, frame_ancestors: Iterable[str] = DEFAULT_FRAME_ANCESTORS) -> None:
+        self.app = app
+        sources = tuple(frame_ancestors)
+        self.policy = content_security_policy(sources)
+        self.docs_policy = content_security_policy(sources, docs=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        policy = self.docs_policy if path == "/docs" else self.policy
+        cacheable = path.startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = policy
+                headers["X-Content-Type-Options"] = "nosniff"
+                # not no-referrer: Chromium would then send `Origin: null` with the answer form, which
+                # the cross-site check refuses
+                headers["Referrer-Policy"] = "same-origin"
+                if not cacheable:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
