@@ -60,9 +60,14 @@ def parse_number(text: str) -> float:
     cleaned = normalise_text(text)
     if not _NUMBER.fullmatch(cleaned):
         raise InvalidAnswer(f"{text.strip()!r} is not a number")
-    value = float(cleaned)
+    return _finite(cleaned)
+
+
+def _finite(number: str) -> float:
+    """A number already read as `_NUMBER`, refused if it is too large for a float."""
+    value = float(number)
     if not math.isfinite(value):
-        raise InvalidAnswer(f"{text.strip()!r} is too large to be a number here")
+        raise InvalidAnswer(f"{number!r} is too large to be a number here")
     return value
 
 
@@ -90,10 +95,10 @@ class _Parser:
                 f"{shown!r} (at character {start + 1}) is not a number; "
                 "expected numbers like [1, -1, 0]"
             )
-        self.position = match.end()
+        end = self.position = match.end()
         kind = match.lastgroup
         assert kind is not None
-        after = self.text[match.end() : match.end() + 1]
+        after = self.text[end : end + 1]
         if kind == "number" and after and not (after.isspace() or after in _BOUNDARY):
             # `1.5.5`, `1..5`, `1-1`: two numbers only with a space or separator between them
             start = match.start(kind)
@@ -138,7 +143,7 @@ class _Parser:
                 after_separator = True
                 continue
             if kind == "number":
-                items.append(parse_number(value))
+                items.append(_finite(value))  # a token of the normalised text: no need to normalise
             else:  # an opening bracket: a nested row
                 if depth + 1 >= _MAX_BRACKET_DEPTH:
                     raise InvalidAnswer(f"brackets nested too deeply {self._describe(start)}")
