@@ -8,11 +8,13 @@ brackets, dots, digits, 'e', as `" " * 1600 + "1" + " " * 1600 + "x"` (issue 11,
 every pairing of two runs around a number, ending in a valid or an invalid character; runs of
 whole entries (`"1, " * 3333`); and choice answers (ids, texts joined by commas). Each is read
 as the service reads it: `parse_sequence` (a scalar cell and a 2-vector cell) and
-`parse_choices` (lstm-info's choices), best of --repeat calls.
+`parse_choices`, with lstm-info's choices and with made-up choices whose texts repeat or contain
+commas (an answer then reads many ways), best of --repeat calls.
 
-Prints the slowest answers, then the worst time over the family and its ratio to 50 ms (the
-bound docs/service.md states): the CPU time of one reading, which is what a request waits for on
-an idle server, and the wall time, which on a loaded machine also counts other processes' turns.
+Prints the slowest answers, the slowest for each reader, then the worst time over the family and
+its ratio to 50 ms (the bound docs/service.md states): the CPU time of one reading, which is what
+a request waits for on an idle server, and the wall time, which on a loaded machine also counts
+other processes' turns.
 Not a test: it prints figures; nothing here asserts a time.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import itertools
 import os
 import time
@@ -35,6 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BOUND = 0.050
 RUNS = [" ", "\t", "\n", "\u00a0", "+", "-", "\u2212", ",", ";", ", ", " ,", "[", "(", "]", ".", "0", "1",
         "e", "1 ", "1,", "-1 ", "1.5,", "1e", "[1", "1]"]
+#: Choices whose texts make an answer read many ways: the most work for the choice-text walk.
+SYNTHETIC_CHOICES = {
+    "8 of one text": ["yes"] * 8,
+    "6 alike and y": ["x"] * 6 + ["y"],
+    "texts with commas": [",".join(["x"] * n) for n in range(1, 9)],
+}
 ENDINGS = ["x", "1", "]", ",", ""]
 
 
@@ -64,7 +73,23 @@ def answers(choice_texts: list[str]) -> Iterator[str]:
     for text in choice_texts:
         yield _fill([text + ", ", "x"], MAX_ANSWER_CHARS)
         yield _fill([text + ",", ""], MAX_ANSWER_CHARS)
+        joined = ",".join([text] * ((MAX_ANSWER_CHARS - 2) // (len(text) + 1)))
+        yield from (joined, "y," + joined, joined + ",y", joined + ",z")
     yield ", ".join(itertools.islice(itertools.cycle("abcd"), MAX_ANSWER_CHARS // 3))
+
+
+def _choices(texts: list[str]) -> ChoiceAnswer:
+    return ChoiceAnswer.model_validate(
+        {
+            "kind": "choice",
+            "multiple": True,
+            "choices": [{"id": chr(ord("a") + i), "text": t, "correct": i == 0} for i, t in enumerate(texts)],
+        }
+    )
+
+
+def _read_choices(text: str, spec: ChoiceAnswer) -> object:
+    return parse_choices(text, spec)
 
 
 def best_time(read: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -87,12 +112,15 @@ def main() -> None:
 
     choice = load_problems(ROOT / "problems")["lstm-info"].answer
     assert isinstance(choice, ChoiceAnswer)
+    specs = {"lstm-info": choice} | {name: _choices(texts) for name, texts in SYNTHETIC_CHOICES.items()}
     readers: dict[str, Callable[[str], object]] = {
         "parse_sequence": parse_sequence,
         "parse_sequence (2-vectors)": lambda text: parse_sequence(text, vector_size=2),
-        "parse_choices (lstm-info)": lambda text: parse_choices(text, choice),
     }
-    family = list(dict.fromkeys(answers([item.text for item in choice.choices])))
+    for name, spec in specs.items():
+        readers[f"parse_choices ({name})"] = functools.partial(_read_choices, spec=spec)
+    texts = [item.text for spec in specs.values() for item in spec.choices]
+    family = list(dict.fromkeys(answers(list(dict.fromkeys(texts)))))
     assert all(len(text) <= MAX_ANSWER_CHARS for text in family)
     timings = [
         (*best_time(lambda: read(text), args.repeat), name, text)  # noqa: B023 - called at once
@@ -106,6 +134,10 @@ def main() -> None:
     for cpu, wall, name, text in timings[: args.top]:
         shown = repr(text[:24]) + ("…" if len(text) > 24 else "")
         print(f"  {cpu * 1000:8.3f} ms {wall * 1000:8.3f} ms  {name:28} {len(text):6} chars  {shown}")
+    print("worst per reader (CPU):")
+    for reader in readers:
+        cpu, wall, _, text = max(timing for timing in timings if timing[2] == reader)
+        print(f"  {cpu * 1000:8.3f} ms {wall * 1000:8.3f} ms  {reader:28} {text[:24]!r}…")
     worst = timings[0][0]
     worst_wall = max(wall for _, wall, _, _ in timings)
     print(f"worst: {worst * 1000:.3f} ms of CPU ({worst_wall * 1000:.3f} ms wall on this machine); "
