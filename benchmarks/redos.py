@@ -133,11 +133,11 @@ def main() -> None:
     print("       CPU        wall")
     for cpu, wall, name, text in timings[: args.top]:
         shown = repr(text[:24]) + ("…" if len(text) > 24 else "")
-        print(f"  {cpu * 1000:8.3f} ms {wall * 1000:8.3f} ms  {name:28} {len(text):6} chars  {shown}")
+        print(f"  {cpu * 1000:8.3f} ms {wall * 1000:8.3f} ms  {name:34} {len(text):6} chars  {shown}")
     print("worst per reader (CPU):")
     for reader in readers:
         cpu, wall, _, text = max(timing for timing in timings if timing[2] == reader)
-        print(f"  {cpu * 1000:8.3f} ms {wall * 1000:8.3f} ms  {reader:28} {text[:24]!r}…")
+        print(f"  {cpu * 1000:8.3f} ms {wall * 1000:8.3f} ms  {reader:34} {text[:24]!r}…")
     worst = timings[0][0]
     worst_wall = max(wall for _, wall, _, _ in timings)
     print(f"worst: {worst * 1000:.3f} ms of CPU ({worst_wall * 1000:.3f} ms wall on this machine); "
