@@ -60,14 +60,14 @@ def parse_number(text: str) -> float:
     cleaned = normalise_text(text)
     if not _NUMBER.fullmatch(cleaned):
         raise InvalidAnswer(f"{text.strip()!r} is not a number")
-    return _finite(cleaned)
+    return _finite(cleaned, text.strip())
 
 
-def _finite(number: str) -> float:
-    """A number already read as `_NUMBER`, refused if it is too large for a float."""
+def _finite(number: str, typed: str) -> float:
+    """`number`, already read as `_NUMBER`, as a float; refused, quoted as `typed`, if too large."""
     value = float(number)
     if not math.isfinite(value):
-        raise InvalidAnswer(f"{number!r} is too large to be a number here")
+        raise InvalidAnswer(f"{typed!r} is too large to be a number here")
     return value
 
 
@@ -143,7 +143,7 @@ class _Parser:
                 after_separator = True
                 continue
             if kind == "number":
-                items.append(_finite(value))  # a token of the normalised text: no need to normalise
+                items.append(_finite(value, value))  # a token of the normalised text: normalised
             else:  # an opening bracket: a nested row
                 if depth + 1 >= _MAX_BRACKET_DEPTH:
                     raise InvalidAnswer(f"brackets nested too deeply {self._describe(start)}")
