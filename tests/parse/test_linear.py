@@ -6,7 +6,9 @@ what a repeat can match next is disjoint from what may follow it, and branches s
 Then every wrong choice fails at its first character. `determinism_problems` checks that on the
 pattern's parse tree, over an alphabet of the characters that matter; a pattern used to search
 (`search`, `findall`, `split`, `sub`) must also not fail after an unbounded repeat, or each start
-position would rescan the run. The figures (time per answer) are in benchmarks/redos.py.
+position would rescan the run. Around the regexes, the readers' own loops are counted: the
+calls a reading makes grow linearly with the answer. The figures (time per answer) are in
+benchmarks/redos.py.
 """
 
 from __future__ import annotations
@@ -250,12 +252,39 @@ def _reading(read: Any, text: str) -> object:
         return error.message
 
 
+def _calls(read: Any, text: str) -> int:
+    """How many functions (Python or built-in) reading `text` calls: a count of its steps."""
+    calls = 0
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        _reading(read, text)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+#: Steps a reading may take per character, and for any answer: a few calls per token or piece
+#: (the most adversarial answers take under 8 per character). The regexes are single calls:
+#: `test_no_pattern_of_the_parsers_can_backtrack_more_than_once_per_character` bounds those.
+STEPS_PER_CHARACTER = 20
+STEPS_PER_ANSWER = 200
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(adversarial_answers())
-def test_adversarial_answers_at_the_size_limit_read_as_the_tokenizer_reads_them(text):
+def test_adversarial_answers_at_the_size_limit_are_read_in_linear_steps(text):
     assert _reading(_parse_text, text) == _reading(_parse_tokens, text)
-    reading = _reading(lambda answer: parse_choices(answer, some_choices()), text)
-    assert isinstance(reading, (str, tuple))
+    choices_read = _reading(lambda answer: parse_choices(answer, some_choices()), text)
+    assert isinstance(choices_read, (str, tuple))
+    bound = STEPS_PER_CHARACTER * len(text) + STEPS_PER_ANSWER
+    assert _calls(_parse_text, text) <= bound
+    assert _calls(lambda answer: parse_choices(answer, some_choices()), text) <= bound
 
 
 #: The issue's answers, and the longest of their kind: before, 76 s and several minutes.
