@@ -28,17 +28,20 @@ _TOKEN = re.compile(
     r"|(?P<open>[\[(])|(?P<close>[\])])|(?P<separator>[,;]))"
 )
 _CLOSING = {"[": "]", "(": ")"}
-#: A flat list of plain ASCII numbers (`[0, 1, -1]`, `1 -1 0`, `(1; 0,)`), which `_parse_text`
-#: reads without the tokenizer: numbers apart by a separator or spaces, brackets paired by
-#: `_PAIRED`, one trailing separator forgiven, as the parser does.
+#: What an error message quotes as the word that is not a number: up to a space, separator or bracket.
+_WORD = re.compile(r"[^\s,;\[\]()]+")
+#: The numbers of a flat list of plain ASCII numbers (`0, 1, -1`, `1 -1 0`, `1; 0`), which
+#: `_parse_text` reads without the tokenizer once `_plain_body` has taken off the outer white
+#: space, the brackets and one trailing separator: numbers apart by a separator or spaces.
+#: No quantifier here is followed by anything that can match the same character (`\s+` by
+#: `[,;]` or a number, a number's digits by `.`, white space or the end), so every text has at
+#: most one way to match and a failure costs one step back per character: the match is linear.
+#: Adjacent white-space quantifiers (`\s*[\[(]?\s*`) would instead try every split of a run of
+#: spaces, polynomial time on an answer of spaces.
 _SIMPLE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _SIMPLE_LIST = re.compile(
-    r"\s*(?P<open>[\[(]?)\s*"
-    r"(?P<body>[+-]?\d+(?:\.\d+)?(?:(?:\s*[,;]\s*|\s+)[+-]?\d+(?:\.\d+)?)*)"
-    r"\s*(?:[,;]\s*)?(?P<close>[\])]?)\s*",
-    re.ASCII,
+    r"[+-]?\d+(?:\.\d+)?(?:(?:\s+(?:[,;]\s*)?|[,;]\s*)[+-]?\d+(?:\.\d+)?)*", re.ASCII
 )
-_PAIRED = {"": "", "[": "]", "(": ")"}
 #: Brackets, separators or inner spaces: a string in a list that is a row, not one number.
 _ROW_MARKS = re.compile(r"[\[\](),;\s]")
 #: What may follow a number, besides white space: a separator or a bracket.
@@ -57,9 +60,14 @@ def parse_number(text: str) -> float:
     cleaned = normalise_text(text)
     if not _NUMBER.fullmatch(cleaned):
         raise InvalidAnswer(f"{text.strip()!r} is not a number")
-    value = float(cleaned)
+    return _finite(cleaned, text.strip())
+
+
+def _finite(number: str, typed: str) -> float:
+    """`number`, already read as `_NUMBER`, as a float; refused, quoted as `typed`, if too large."""
+    value = float(number)
     if not math.isfinite(value):
-        raise InvalidAnswer(f"{text.strip()!r} is too large to be a number here")
+        raise InvalidAnswer(f"{typed!r} is too large to be a number here")
     return value
 
 
@@ -81,20 +89,20 @@ class _Parser:
                 self.position = len(self.text)
                 return None
             start = len(self.text) - len(rest)
-            word = re.match(r"[^\s,;\[\]()]+", rest)
+            word = _WORD.match(rest)
             shown = word.group(0) if word else rest[0]
             raise InvalidAnswer(
                 f"{shown!r} (at character {start + 1}) is not a number; "
                 "expected numbers like [1, -1, 0]"
             )
-        self.position = match.end()
+        end = self.position = match.end()
         kind = match.lastgroup
         assert kind is not None
-        after = self.text[match.end() : match.end() + 1]
+        after = self.text[end : end + 1]
         if kind == "number" and after and not (after.isspace() or after in _BOUNDARY):
             # `1.5.5`, `1..5`, `1-1`: two numbers only with a space or separator between them
             start = match.start(kind)
-            word = re.match(r"[^\s,;\[\]()]+", self.text[start:])
+            word = _WORD.match(self.text, start)
             assert word is not None
             raise InvalidAnswer(
                 f"{word.group(0)!r} (at character {start + 1}) is not a number; "
@@ -135,7 +143,7 @@ class _Parser:
                 after_separator = True
                 continue
             if kind == "number":
-                items.append(parse_number(value))
+                items.append(_finite(value, value))  # a token of the normalised text: normalised
             else:  # an opening bracket: a nested row
                 if depth + 1 >= _MAX_BRACKET_DEPTH:
                     raise InvalidAnswer(f"brackets nested too deeply {self._describe(start)}")
@@ -146,13 +154,33 @@ class _Parser:
 def _parse_text(text: str) -> list[Any]:
     if len(text) > MAX_ANSWER_CHARS:
         raise InvalidAnswer(f"the answer is too long ({len(text)} characters; at most {MAX_ANSWER_CHARS})")
-    simple = _SIMPLE_LIST.fullmatch(text)
-    if simple is not None and _PAIRED.get(simple["open"]) == simple["close"]:
+    body = _plain_body(text)
+    if body is not None and _SIMPLE_LIST.fullmatch(body):
         # most answers are a plain flat list: read at once, as `_parse_tokens` would read them
-        numbers = [float(number) for number in _SIMPLE_NUMBER.findall(simple["body"])]
+        numbers = [float(number) for number in _SIMPLE_NUMBER.findall(body)]
         if all(map(math.isfinite, numbers)):
             return numbers
     return _parse_tokens(text)
+
+
+def _plain_body(text: str) -> str | None:
+    """An ASCII answer without its outer white space, its paired brackets and one trailing
+    separator, which `_SIMPLE_LIST` may then read; None for anything else (for the tokenizer).
+
+    Done with string methods rather than in the pattern: they take each end once.
+    """
+    if not text.isascii():
+        return None
+    body = text.strip()
+    if body[:1] in _CLOSING:
+        if body[-1:] != _CLOSING[body[0]]:
+            return None
+        body = body[1:-1].strip()
+    elif body[-1:] in ("]", ")"):
+        return None
+    if body[-1:] in (",", ";"):
+        body = body[:-1].rstrip()
+    return body
 
 
 def _parse_tokens(text: str) -> list[Any]:

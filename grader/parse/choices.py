@@ -13,9 +13,10 @@ ignoring case, whitespace and LaTeX math delimiters (`$`, `\(` `\)`, `\[` `\]`,
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from grader.parse.errors import MAX_ANSWER_CHARS, InvalidAnswer
@@ -86,31 +87,51 @@ def _text_readings(text: str, answer: ChoiceAnswer) -> list[frozenset[str]]:
     # back, so the walk below never meets a dead end.
     done = end + 1
     starts = [0] + [index + 1 for index, char in enumerate(answer_text) if char == ","]
+    # A text without a comma is a whole piece between commas: found by the piece, not tried at
+    # every start; only texts with a comma are.
+    by_piece: dict[str, list[int]] = {}
+    with_comma: list[int] = []
+    for index, (_, choice_text) in enumerate(texts):
+        if "," in choice_text:
+            with_comma.append(index)
+        else:
+            by_piece.setdefault(choice_text, []).append(index)
     steps: dict[int, list[tuple[str, int]]] = {}
-    for start in reversed(starts):
+    # each start with the start after it (one past the comma that ends its piece)
+    for start, after in zip(reversed(starts), itertools.chain([done], reversed(starts[1:])), strict=True):
+        found = by_piece.get(answer_text[start : after - 1], [])
+        if with_comma:
+            found = sorted(found + [i for i in with_comma if answer_text.startswith(texts[i][1], start)])
         steps[start] = []
-        for choice_id, choice_text in texts:
+        for index in found:
+            choice_id, choice_text = texts[index]
             stop = start + len(choice_text)
-            if not answer_text.startswith(choice_text, start):
-                continue
             if stop == end:
                 steps[start].append((choice_id, done))
-            elif answer_text[stop] == "," and steps.get(stop + 1):
+            elif steps.get(stop + 1):
                 steps[start].append((choice_id, stop + 1))
+    # Depth first, the last step first, one step at a time (so that the first reading costs one
+    # pass over the answer, not a branch per choice at every comma); a state (where, what chosen)
+    # is walked once.
     readings: list[frozenset[str]] = []
-    pending: list[tuple[int, frozenset[str]]] = [(0, frozenset())]
     seen: set[tuple[int, frozenset[str]]] = set()
-    while pending and len(readings) < 2:
-        start, chosen = pending.pop()
-        if start == done:
-            if chosen not in readings:
-                readings.append(chosen)
+    walk: list[tuple[frozenset[str], Iterator[tuple[str, int]]]] = [(frozenset(), reversed(steps.get(0, [])))]
+    while walk and len(readings) < 2:
+        chosen, remaining = walk[-1]
+        step = next(remaining, None)
+        if step is None:
+            walk.pop()
             continue
-        for choice_id, following in steps.get(start, ()):
-            state = (following, chosen | {choice_id})
-            if state not in seen:
-                seen.add(state)
-                pending.append(state)
+        choice_id, following = step
+        state = (following, chosen if choice_id in chosen else chosen | {choice_id})
+        if state in seen:
+            continue
+        seen.add(state)
+        if following == done:
+            if state[1] not in readings:
+                readings.append(state[1])
+        else:
+            walk.append((state[1], reversed(steps[following])))
     return readings
 
 

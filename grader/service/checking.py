@@ -328,15 +328,24 @@ class Checker:
                 raise self._no_attempts(problem, exhausted.used) from None
             level = reveal_level(problem, attempts_used=used, now=now)
             return self._outcome(new, submission_id, counted=False, used=used, level=level, key=key)
+        # Read and graded before the attempt is claimed, at each level this attempt may reveal
+        # (an attempt before the last reveals what the first does; the last may say more): the
+        # claim holds the database's write lock, which no reading of an answer may prolong.
+        graded: dict[str, ProblemResult] = {problem.reveal.show: result}
+        for used in (1, problem.max_attempts or 1):
+            possible = reveal_level(problem, attempts_used=used, now=now)
+            if possible not in graded:
+                graded[possible] = self.grade(problem, inputs, raw, possible)
+        records = {
+            level: new_submission(
+                problem, student, raw, graded_at, submitted_at=now, source=source, late=late
+            )
+            for level, graded_at in graded.items()
+        }
         try:
             with self.storage.claim_attempt(student, problem.id, problem.max_attempts) as (number, record):
                 level = reveal_level(problem, attempts_used=number, now=now)
-                if level != problem.reveal.show:
-                    # the policy escalated (after the last attempt, or the due date): say more now
-                    result = self.grade(problem, inputs, raw, level)
-                new = new_submission(
-                    problem, student, raw, result, submitted_at=now, source=source, late=late
-                )
+                new = records[level]
                 submission_id = record(new)
         except AttemptsExhausted:
             raise self._no_attempts(problem, problem.max_attempts or 0) from None

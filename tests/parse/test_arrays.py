@@ -91,6 +91,7 @@ INVALID = [
     (["1 2"], "expected a flat list of numbers like [1, -1, 0]"),
     (["[[1]]"], "'[[1]]' is not a number or a row of numbers"),
     (["[1,,2]"], "empty entry at character 4 (','): a separator with no number before it"),
+    (["−1e400"], "'−1e400' is too large to be a number here"),  # quoted as typed, not as read
     ([float("nan")], "nan is not a finite number"),
     (float("inf"), "inf is not a finite number"),
     ([[[1]]], "lists are nested too deeply"),

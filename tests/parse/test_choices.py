@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.parse import InvalidAnswer, parse_choices
-from grader.spec.models import ChoiceAnswer
-from tests.parse.conftest import choices
+from tests.parse.conftest import EDX_TEXTS, choices, texts
 
 
 @pytest.mark.parametrize(
@@ -78,30 +77,6 @@ def test_blank_allowed_when_the_spec_says_so():
 @pytest.mark.parametrize(("raw", "selected"), [(2, ("2",)), ([1, 3], ("1", "3")), ("3", ("3",))])
 def test_numeric_ids_typed_as_numbers(raw, selected):
     assert parse_choices(raw, choices(ids="123")) == selected
-
-
-# Open edX's problem response report gives a choice answer as the selected choices' texts, joined
-# by ", " (LoncapaProblem.find_answer_text); texts are matched whole, ignoring case, whitespace and
-# LaTeX delimiters, and only when the answer does not read as choice ids.
-EDX_TEXTS = {
-    "a": "Whether the total number of zeros is odd.",
-    "b": "Odd, then even.",  # a comma inside a text
-    "c": "Whether $h_t$ is odd.",  # the course shows it as \(h_t\)
-    "d": "Odd",  # b's text up to its comma
-}
-
-
-def texts(multiple: bool = True, by_id: dict[str, str] = EDX_TEXTS) -> ChoiceAnswer:
-    return ChoiceAnswer.model_validate(
-        {
-            "kind": "choice",
-            "multiple": multiple,
-            "choices": [
-                {"id": i, "text": text, "correct": index == 0}
-                for index, (i, text) in enumerate(by_id.items())
-            ],
-        }
-    )
 
 
 @pytest.mark.parametrize(

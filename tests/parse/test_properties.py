@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
-from tests.parse.conftest import choices
+from grader.parse.choices import _text_readings
+from tests.parse.conftest import choices, texts
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 values = st.lists(finite, min_size=1, max_size=12)
@@ -120,3 +121,37 @@ def test_arbitrary_choice_text_is_parsed_or_invalid(text):
         assert error.message
     else:
         assert set(selected) <= set("abcd")
+
+
+def _every_reading(answer: str, choice_texts: dict[str, str]) -> set[frozenset[str]]:
+    """Every selection `answer` reads as, by trying every text at every place: the reference."""
+    found: set[frozenset[str]] = set()
+
+    def read(start: int, chosen: frozenset[str]) -> None:
+        for choice_id, text in choice_texts.items():
+            stop = start + len(text)
+            if not answer.startswith(text, start):
+                continue
+            if stop == len(answer):
+                found.add(chosen | {choice_id})
+            elif answer[stop] == ",":
+                read(stop + 1, chosen | {choice_id})
+
+    read(0, frozenset())
+    return found
+
+
+@relaxed
+@given(
+    st.lists(st.text(alphabet="xy,", min_size=1, max_size=4), min_size=2, max_size=4),
+    st.lists(st.integers(0, 3), max_size=8),
+    st.text(alphabet="xy,", max_size=3),
+)
+def test_choice_texts_read_as_every_way_of_reading_them_says(choice_texts, picks, noise):
+    by_id = dict(zip("abcd", choice_texts, strict=False))
+    answer = ",".join(by_id[id] for id in ("abcd"[pick % len(by_id)] for pick in picks)) + noise
+    every = _every_reading(answer, by_id)
+    readings = _text_readings(answer, texts(multiple=True, by_id=by_id))
+    # one reading is enough to grade and two make the answer ambiguous: no more are looked for
+    assert len(readings) == len(set(readings)) == min(2, len(every))
+    assert set(readings) <= every

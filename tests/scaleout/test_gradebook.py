@@ -82,7 +82,7 @@ _COURSE_EDITS = {
     "lstm-states-1.yaml": "counts: best\nscoring: per_element\n",
     "lstm-states-2.yaml": "due: 2026-02-28T12:00:00Z\nlate: {policy: penalty, per_day: 0.5}\n",
 }
-_ESCALATING = "reveal: {show: diagnosis, after_due: solution, after_last_attempt: solution}\n"
+_ESCALATING = "reveal: {show: diagnosis, after_due: solution}\n"
 
 #: (student, problem, answer, submitted_at), in the order each student made them.
 _ATTEMPTS = [
