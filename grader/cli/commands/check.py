@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.errors import EXIT_OK
-from grader.feedback.checks import check_problems, render_checks
-from grader.spec.loader import load_problems
+from grader.errors import EXIT_OK, EXIT_USAGE
 
 #: `--strict` and the audit found something: the specs are valid, but a key depends on a reading.
 EXIT_STRICT_AUDIT_FAILED = 3
 
-EPILOG = """exit codes:
-  0  every spec valid (audit warnings, if any, are printed but do not fail)
-  2  usage error, or an invalid spec (including a choice key the simulation contradicts)
-  3  --strict, and the audit printed at least one warning
-"""
+EXIT_CODES = {
+    EXIT_OK: "every spec valid (audit warnings, if any, are printed but do not fail)",
+    EXIT_USAGE: "usage error, or an invalid spec (including a choice key the simulation contradicts)",
+    EXIT_STRICT_AUDIT_FAILED: "--strict, and the audit printed at least one warning",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,10 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"exit {EXIT_STRICT_AUDIT_FAILED} when the audit warns (for a course's CI)",
     )
-    parser.epilog = EPILOG
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.feedback.checks import check_problems, render_checks
+    from grader.spec.loader import load_problems
+
     problems = load_problems(args.paths)
     checks = check_problems(problems)
     print(render_checks(problems, checks), end="")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from grader.errors import EXIT_OK, UsageError
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "migrated (or already at the newest schema), or the revision printed",
+    EXIT_USAGE: "usage error, a database that cannot be reached, a schema newer than this grader knows, "
+    "or (current) a SQLite file that does not exist",
+}
 
 #: grader.storage.DEFAULT_DATABASE, spelled out so `grade` starts without the server extra.
 DEFAULT_DATABASE = "grader.db"

@@ -6,7 +6,12 @@ import argparse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from grader.errors import EXIT_OK, UsageError
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "token printed",
+    EXIT_USAGE: "usage error, or no signing secret (or one too short)",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
