@@ -3,7 +3,7 @@
 from sqlalchemy import event
 
 from grader.storage.checkpoints import Checkpointer, no_automatic_checkpoints
-from grader.storage.engines import DEFAULT_DATABASE, database_url, make_engine, masked
+from grader.storage.engines import DEFAULT_DATABASE, database_url, existing_database_url, make_engine, masked
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch, StorageError
 from grader.storage.migrate import check_schema, current_revision, head_revision, upgrade
 from grader.storage.store import AttemptsExhausted, NewSubmission, OfflineAttempt, Storage, StoredSubmission
@@ -22,6 +22,7 @@ __all__ = [
     "check_schema",
     "current_revision",
     "database_url",
+    "existing_database_url",
     "head_revision",
     "make_engine",
     "masked",
@@ -31,8 +32,11 @@ __all__ = [
 
 
 def open_storage(db: str, *, migrate: bool = True) -> Storage:
-    """Connect to `db` (a SQLite path or a URL), refuse an unknown schema, migrate to the newest."""
-    url = database_url(db)
+    """Connect to `db` (a SQLite path or a URL), refuse an unknown schema, migrate to the newest.
+
+    Without `migrate`, only read what is there: a SQLite file that does not exist is refused, not created.
+    """
+    url = database_url(db) if migrate else existing_database_url(db)
     engine = make_engine(url)
     try:
         if migrate:

@@ -14,9 +14,17 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
-from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable
+from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch
 
-__all__ = ["DEFAULT_DATABASE", "READ_ONLY", "database_errors", "database_url", "make_engine", "masked"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "READ_ONLY",
+    "database_errors",
+    "database_url",
+    "existing_database_url",
+    "make_engine",
+    "masked",
+]
 
 #: `grade serve` without `--db`: a SQLite file in the current directory, created on first start.
 DEFAULT_DATABASE = "grader.db"
@@ -47,6 +55,22 @@ def database_url(text: str | Path) -> URL:
         url = url.set(drivername=_DRIVERS[backend])
     if backend == "sqlite" and not url.database:
         raise BadDatabaseUrl(f"--db: {masked(url)}: a SQLite URL needs a file (sqlite:///path/to/file.db)")
+    return url
+
+
+def existing_database_url(text: str | Path) -> URL:
+    """`database_url` for a front that only reads: a SQLite file that does not exist is refused.
+
+    Connecting would create it (and its directory), so a mistyped `--db` would leave an empty
+    database behind and report a missing schema instead of a missing file.
+    """
+    url = database_url(text)
+    missing = url.database != ":memory:" and not Path(str(url.database)).exists()
+    if url.get_backend_name() == "sqlite" and missing:
+        raise SchemaMismatch(
+            f"{masked(url)}: no such file (nothing created): no grader schema; "
+            "run `grade db upgrade --db URL`"
+        )
     return url
 
 
