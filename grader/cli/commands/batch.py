@@ -52,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "default: the current time",
     )
     parser.add_argument(
-        "--quiet", "-q", action="store_true", help="no progress bar or summary lines on stderr"
+        "--quiet", "-q", action="store_true",
+        help="print no progress bar and no 'grade: wrote …' / 'grade: recorded …' lines on stderr "
+        "(skipped inputs are still named there; the report itself is unchanged)",
     )
     parser.add_argument(
         "--no-parallel", dest="parallel", action="store_false",
