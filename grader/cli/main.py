@@ -12,6 +12,7 @@ import argparse
 import difflib
 import importlib
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -47,8 +48,11 @@ _COMMON_EXIT_CODES = {
 
 
 def exit_codes_epilog(codes: Mapping[int, str]) -> str:
-    """The `exit codes:` section closing a help text."""
-    return "exit codes:\n" + "".join(f"  {code}  {meaning}\n" for code, meaning in codes.items())
+    """The `exit codes:` section closing a help text, each meaning wrapped under itself."""
+    return "exit codes:\n" + "".join(
+        textwrap.fill(meaning, width=88, initial_indent=f"  {code}  ", subsequent_indent="     ") + "\n"
+        for code, meaning in codes.items()
+    )
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -137,7 +138,7 @@ OWN_EXIT_CODES = [
 def exit_codes_in(help_text: str) -> list[int]:
     """The codes listed under `exit codes:` at the end of a help text."""
     section = help_text.split("\nexit codes:\n", 1)[1]
-    return [int(line.split()[0]) for line in section.splitlines() if line.strip()]
+    return [int(code) for code in re.findall(r"^  (\d+)  ", section, flags=re.MULTILINE)]
 
 
 def test_every_command_has_its_exit_codes_listed():
