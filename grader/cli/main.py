@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import sys
 import textwrap
@@ -135,6 +134,8 @@ def _mistyped_verb(word: str) -> str | None:
     """The verb `word` looks like a typo of, when it is not a path to grade either."""
     if word.startswith("-") or Path(word).exists():
         return None
+    import difflib  # only on this error path
+
     close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
 
