@@ -3,7 +3,7 @@
 from sqlalchemy import event
 
 from grader.storage.checkpoints import Checkpointer, no_automatic_checkpoints
-from grader.storage.engines import DEFAULT_DATABASE, database_url, make_engine, masked
+from grader.storage.engines import DEFAULT_DATABASE, database_url, existing_database_url, make_engine, masked
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch, StorageError
 from grader.storage.migrate import check_schema, current_revision, head_revision, upgrade
 from grader.storage.store import AttemptsExhausted, NewSubmission, OfflineAttempt, Storage, StoredSubmission
@@ -22,6 +22,7 @@ __all__ = [
     "check_schema",
     "current_revision",
     "database_url",
+    "existing_database_url",
     "head_revision",
     "make_engine",
     "masked",
@@ -33,8 +34,10 @@ __all__ = [
 def open_storage(db: str, *, migrate: bool = True, processes: int = 1) -> Storage:
     """Connect to `db` (a SQLite path or a URL), refuse an unknown schema, migrate to the newest.
 
-    `processes`: how many server processes share the database (sizes a PostgreSQL pool)."""
-    url = database_url(db)
+    Without `migrate`, only read what is there: a SQLite file that does not exist is refused, not
+    created. `processes`: how many server processes share the database (sizes a PostgreSQL pool).
+    """
+    url = database_url(db) if migrate else existing_database_url(db)
     engine = make_engine(url, processes=processes)
     try:
         if migrate:

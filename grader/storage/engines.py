@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
-from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable
+from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch
 
 __all__ = [
     "CONNECTION_BUDGET",
@@ -26,6 +26,7 @@ __all__ = [
     "database_errors",
     "database_url",
     "default_pool",
+    "existing_database_url",
     "make_engine",
     "masked",
     "no_free_connection",
@@ -60,6 +61,22 @@ def database_url(text: str | Path) -> URL:
         url = url.set(drivername=_DRIVERS[backend])
     if backend == "sqlite" and not url.database:
         raise BadDatabaseUrl(f"--db: {masked(url)}: a SQLite URL needs a file (sqlite:///path/to/file.db)")
+    return url
+
+
+def existing_database_url(text: str | Path) -> URL:
+    """`database_url` for a front that only reads: a SQLite file that does not exist is refused.
+
+    Connecting would create it (and its directory), so a mistyped `--db` would leave an empty
+    database behind and report a missing schema instead of a missing file.
+    """
+    url = database_url(text)
+    missing = url.database != ":memory:" and not Path(str(url.database)).exists()
+    if url.get_backend_name() == "sqlite" and missing:
+        raise SchemaMismatch(
+            f"{masked(url)}: no such file (nothing created): no grader schema; "
+            "run `grade db upgrade --db URL`"
+        )
     return url
 
 

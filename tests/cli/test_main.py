@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,3 +119,141 @@ def test_a_deeply_nested_yaml_file_in_a_real_process(tmp_path):
     where = f"{tmp_path / 'ann.yaml'}:3: answers.lstm-info"
     assert process.stderr == f"grade: skipped: {where}: nested too deeply (more than 64 levels)\n"
     assert [line.split()[0] for line in process.stdout.splitlines()[2:3]] == ["ben"]  # the table's one row
+
+
+#: Each front's exit codes, as its own `--help` must list them (nothing more, nothing less).
+OWN_EXIT_CODES = [
+    (["submissions/"], [0, 1, 2]),
+    (["key"], [0, 2]),
+    (["check"], [0, 2, 3]),
+    (["explain"], [0, 2]),
+    (["variant"], [0, 2]),
+    (["serve"], [0, 2]),
+    (["token"], [0, 2]),
+    (["db"], [0, 2]),
+    (["gradebook"], [0, 2]),
+]
+
+
+def exit_codes_in(help_text: str) -> list[int]:
+    """The codes listed under `exit codes:` at the end of a help text."""
+    section = help_text.split("\nexit codes:\n", 1)[1]
+    return [int(code) for code in re.findall(r"^  (\d+)  ", section, flags=re.MULTILINE)]
+
+
+def test_every_command_has_its_exit_codes_listed():
+    assert sorted(name for argv, _ in OWN_EXIT_CODES for name in argv[:1] if name in COMMANDS) == sorted(
+        COMMANDS
+    )
+
+
+@pytest.mark.parametrize(("argv", "codes"), OWN_EXIT_CODES)
+def test_each_front_lists_its_own_exit_codes(grade, monkeypatch, argv, codes):
+    monkeypatch.chdir(ROOT)
+    run = grade(*argv, "--help")
+    assert run.code == 0
+    assert exit_codes_in(run.out) == codes
+
+
+def test_check_help_says_strict_exits_3(grade):
+    run = grade("check", "--help")
+    assert "\n  3  --strict, and the audit printed at least one warning\n" in run.out
+
+
+def test_the_top_help_lists_every_exit_code_and_each_command_once(grade):
+    run = grade("--help")
+    assert run.code == 0
+    assert exit_codes_in(run.out) == [0, 1, 2, 3]
+    assert "  3  `grade check`: --strict" in run.out
+    assert "positional arguments" not in run.out
+    for name in COMMANDS:
+        listed = [line for line in run.out.splitlines() if line.split()[:2] in (["grade", name], [name])]
+        assert listed == [line for line in listed if line.startswith(f"  grade {name} ")], name
+        assert len(listed) == 1, name
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("kye", "key"),
+        ("chekc", "check"),
+        ("gradbook", "gradebook"),
+        ("serv", "serve"),
+        ("varaint", "variant"),
+    ],
+)
+def test_a_mistyped_command_is_answered_with_did_you_mean(grade, monkeypatch, tmp_path, typed, meant):
+    monkeypatch.chdir(tmp_path)  # no file or directory of that name, and nothing gets written
+    run = grade(typed, "problems/")
+    assert (run.code, run.out) == (2, "")
+    assert run.err.startswith(f"grade: error: {typed!r} is neither a command nor a file or directory; ")
+    assert f"did you mean `grade {meant}`?" in run.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_named_like_a_command_is_graded_not_corrected(grade, monkeypatch, tmp_path):
+    shutil.copytree(ROOT / "submissions", tmp_path / "kye")
+    monkeypatch.chdir(tmp_path)
+    run = grade("kye", "--problems", ROOT / "problems", "--now", "2023-03-20T12:00:00+00:00")
+    assert run.code == 0, run.err
+    assert "5 students graded" in run.out
+
+
+def test_quiet_help_says_what_it_silences(grade):
+    run = grade("submissions/", "--help")
+    help_text = " ".join(run.out.split())  # argparse wraps the help at any space
+    silenced = "print no progress bar and no 'grade: wrote …' / 'grade: recorded …' lines on stderr"
+    assert f"--quiet, -q {silenced}" in help_text
+    assert "skipped inputs are still named there" in help_text
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_quiet_silences_the_wrote_and_recorded_lines_and_keeps_the_report(grade, tmp_path, quiet):
+    output, database = tmp_path / "report.txt", tmp_path / "course.db"
+    argv = [ROOT / "submissions", "--problems", ROOT / "problems", "--now", "2023-03-20T12:00:00+00:00"]
+    run = grade(*argv, "-o", output, "--db", database, *(["-q"] if quiet else []))
+    assert (run.code, run.out) == (0, "")
+    assert "5 students graded" in output.read_text(encoding="utf-8")  # the table's summary stays
+    if quiet:
+        assert run.err == ""
+    else:
+        assert run.err.startswith(f"grade: wrote {output} (5 students)\ngrade: recorded ")
+
+
+def modules_after(*argv: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `grade ARGV…` in it."""
+    program = (
+        "import sys\n"
+        "from grader.cli.main import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", program, *argv],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert process.returncode == 0, process.stderr
+    return set(process.stderr.split())
+
+
+def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m in packages or m.startswith(tuple(f"{p}." for p in packages)))
+
+
+WEB_STACK = (
+    "fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "jinja2", "psycopg", "itsdangerous",
+    "grader.service", "grader.storage", "grader.auth",
+)
+
+
+def test_help_loads_no_library_no_engine_and_no_web_stack():
+    modules = modules_after("--help")
+    assert loaded(modules, ("numpy", "pydantic", "yaml", "grader.engine", "grader.spec", *WEB_STACK)) == []
+
+
+def test_key_loads_the_engine_but_no_web_stack():
+    modules = modules_after("key", "problems/")
+    assert "grader.engine.keybook" in modules  # the run did load what it needs
+    assert loaded(modules, WEB_STACK) == []

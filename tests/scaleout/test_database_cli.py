@@ -50,6 +50,8 @@ def test_a_bad_or_unreachable_database_is_named_with_exit_2(
 ) -> None:
     (tmp_path / "notes.txt").write_text("a text file, not a SQLite database\n" * 100, encoding="utf-8")
     db, message = db.format(tmp=tmp_path), message.format(tmp=tmp_path)
+    if verb == ["db", "current"] and message.startswith("cannot create"):
+        message = "no such file (nothing created)"  # `current` only reads: it creates no directory
     options = ["--problems", str(course_dir)] if verb[0] == "serve" else []
     run = grade(*verb, *options, "--db", db)
     assert (run.code, run.out) == (2, "")

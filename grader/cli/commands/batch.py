@@ -16,21 +16,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.cli.commands.common import add_problems_option, emit
-from grader.engine.parallel import can_parallelize
-from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, UsageError
-from grader.grading import ClassGrader
-from grader.report import DIRECTORY_FORMATS, FORMATS, ROW_FORMATS, render
-from grader.report.progress import progress
-from grader.spec.loader import load_problems
-from grader.submissions.files import parse_timestamp
-from grader.submissions.formats import read_submissions
-from grader.submissions.models import SubmissionBlock
+from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from grader.storage import Storage
 
+EXIT_CODES = {
+    EXIT_OK: "every submission graded",
+    EXIT_SOME_INPUT_UNREADABLE: "graded, but some submission files or rows could not be read (each named "
+    "on stderr)",
+    EXIT_USAGE: "usage error, an invalid spec (nothing graded), or an output that cannot be written "
+    "(nothing written)",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from grader.report import DIRECTORY_FORMATS, FORMATS
+
     parser.add_argument(
         "submissions", type=Path, metavar="SUBMISSIONS",
         help="directory of submission files, or a .jsonl / .csv export",
@@ -50,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "default: the current time",
     )
     parser.add_argument(
-        "--quiet", "-q", action="store_true", help="no progress bar or summary lines on stderr"
+        "--quiet", "-q", action="store_true",
+        help="print no progress bar and no 'grade: wrote …' / 'grade: recorded …' lines on stderr "
+        "(skipped inputs are still named there; the report itself is unchanged)",
     )
     parser.add_argument(
         "--no-parallel", dest="parallel", action="store_false",
@@ -67,6 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _now(text: str | None) -> datetime:
+    from grader.submissions.files import parse_timestamp
+
     if text is None:
         return datetime.now(timezone.utc)
     try:
@@ -76,6 +82,13 @@ def _now(text: str | None) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.engine.parallel import can_parallelize
+    from grader.grading import ClassGrader
+    from grader.report import DIRECTORY_FORMATS, ROW_FORMATS, render
+    from grader.report.progress import progress
+    from grader.spec.loader import load_problems
+    from grader.submissions.formats import read_submissions
+
     if args.format in DIRECTORY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
     now = _now(args.now)
@@ -112,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _submissions_in(item: object) -> int:
+    from grader.submissions.models import SubmissionBlock
+
     return item.size if isinstance(item, SubmissionBlock) else 1
 
 

@@ -17,20 +17,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.errors import EXIT_OK
-from grader.feedback.checks import check_problems, render_checks
-from grader.spec.loader import load_problems
+from grader.errors import EXIT_OK, EXIT_USAGE
 
 #: `--strict` and a warning no `audit.accept` accepts (or an accept that matches no warning).
 EXIT_STRICT_AUDIT_FAILED = 3
 
-EPILOG = """exit codes:
-  0  every spec valid (audit warnings, if any, are printed but do not fail)
-  2  usage error, or an invalid spec (including a choice key the simulation contradicts,
-     or an `audit.accept` entry naming an unknown warning id)
-  3  --strict, and a warning that the spec's `audit.accept` does not accept, or an
-     accept that matches no warning any more
-"""
+EXIT_CODES = {
+    EXIT_OK: "every spec valid (audit warnings, if any, are printed but do not fail)",
+    EXIT_USAGE: "usage error, or an invalid spec (including a choice key the simulation contradicts, "
+    "or an `audit.accept` entry naming an unknown warning id)",
+    EXIT_STRICT_AUDIT_FAILED: "--strict, and a warning that the spec's `audit.accept` does not accept, "
+    "or an accept that matches no warning any more",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,10 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "(for a course's CI)"
         ),
     )
-    parser.epilog = EPILOG
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.feedback.checks import check_problems, render_checks
+    from grader.spec.loader import load_problems
+
     problems = load_problems(args.paths)
     checks = check_problems(problems)
     print(render_checks(problems, checks), end="")

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.report.files import write_atomically
-
 __all__ = ["add_problems_option", "emit"]
 
 DEFAULT_PROBLEMS = Path("problems")
@@ -29,4 +27,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
+        # imported here: grader.report loads the models and numpy, which `grade --help` never needs
+        from grader.report.files import write_atomically
+
         write_atomically(output, text)  # an unwritable output is a UsageError, nothing written

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from grader.errors import EXIT_OK, UsageError
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "migrated (or already at the newest schema), or the revision printed",
+    EXIT_USAGE: "usage error, a database that cannot be reached, a schema newer than this grader knows, "
+    "or (current) a SQLite file that does not exist",
+}
 
 #: grader.storage.DEFAULT_DATABASE, spelled out so `grade` starts without the server extra.
 DEFAULT_DATABASE = "grader.db"
@@ -14,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "action",
         choices=("upgrade", "current"),
-        help="upgrade: migrate to the newest schema; current: print the database's revision",
+        help="upgrade: create or migrate to the newest schema; current: print the database's revision "
+        "(never creates it)",
     )
     parser.add_argument(
         "--db", default=DEFAULT_DATABASE, metavar="PATH|URL",
@@ -24,11 +31,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from grader.storage import check_schema, database_url, head_revision, make_engine, masked
+        from grader.storage import (
+            check_schema,
+            database_url,
+            existing_database_url,
+            head_revision,
+            make_engine,
+            masked,
+        )
         from grader.storage import upgrade as upgrade_schema
     except ImportError as error:
         raise UsageError(f"grade db needs the server extra: pip install 'grader[server]' ({error})") from None
-    url = database_url(args.db)
+    url = existing_database_url(args.db) if args.action == "current" else database_url(args.db)
     engine = make_engine(url)
     try:
         if args.action == "current":

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from grader.cli.commands.common import add_problems_option, emit
-from grader.engine.keys import inputs_array
-from grader.errors import EXIT_OK, UsageError
-from grader.feedback.explain import SOLUTION_FORMATS, render_solution, worked_solution
-from grader.parse import InvalidAnswer, parse_sequence
-from grader.spec.loader import load_problem, load_problems
-from grader.spec.models import Problem, SequenceAnswer
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from grader.spec.models import Problem
+
+EXIT_CODES = {
+    EXIT_OK: "the solution printed",
+    EXIT_USAGE: "usage error, an unknown or choice problem, bad --inputs, an invalid spec, or an output "
+    "that cannot be written",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from grader.feedback.explain import SOLUTION_FORMATS
+
     parser.add_argument(
         "problem", metavar="PROBLEM", help="a problem spec file, or a problem id under --problems"
     )
@@ -39,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _find(name: str, problems_dir: Path) -> Problem:
+    from grader.spec.loader import load_problem, load_problems
+
     path = Path(name)
     if path.suffix in (".yaml", ".yml") or path.is_file():
         if not path.is_file():
@@ -51,6 +58,13 @@ def _find(name: str, problems_dir: Path) -> Problem:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from grader.engine.keys import inputs_array
+    from grader.feedback.explain import render_solution, worked_solution
+    from grader.parse import InvalidAnswer, parse_sequence
+    from grader.spec.models import SequenceAnswer
+
     problem = _find(args.problem, args.problems)
     if not isinstance(problem.answer, SequenceAnswer) or problem.model is None:
         raise UsageError(f"{problem.id} is a choice problem; `grade explain` works sequence problems")

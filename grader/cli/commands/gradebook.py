@@ -13,12 +13,18 @@ import sys
 from pathlib import Path
 
 from grader.cli.commands.common import add_problems_option, emit
-from grader.errors import EXIT_OK, UsageError
-from grader.report import DIRECTORY_FORMATS, FORMATS, render
-from grader.spec.loader import load_problems
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "gradebook written",
+    EXIT_USAGE: "usage error, an invalid spec, a database that does not exist, cannot be reached or has "
+    "no (or a newer) grader schema, or an output that cannot be written",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from grader.report import DIRECTORY_FORMATS, FORMATS
+
     parser.add_argument(
         "--db", required=True, metavar="PATH|URL",
         help="the service's database: SQLite file or postgresql://user@host/db URL",
@@ -42,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"grade gradebook needs the server extra: pip install 'grader[server]' ({error})"
         ) from None
+    from grader.report import DIRECTORY_FORMATS, render
+    from grader.spec.loader import load_problems
+
     if args.format in DIRECTORY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
     problems = load_problems(args.problems)

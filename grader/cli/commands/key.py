@@ -6,12 +6,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.cli.commands.common import emit
-from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key, describe_key, key_to_json
-from grader.errors import EXIT_OK
-from grader.spec.loader import load_problems
+from grader.errors import EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from grader.engine.keys import Key
+
+EXIT_CODES = {
+    EXIT_OK: "every key printed",
+    EXIT_USAGE: "usage error, an invalid spec (nothing printed), or an output that cannot be written",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.engine.keybook import KeyBook
+    from grader.engine.keys import key_to_json
+    from grader.spec.loader import load_problems
+
     problems = load_problems(args.paths)
     keys = KeyBook.build(problems)
     fixed = {problem.id: keys.fixed[problem.id] for problem in problems if problem.id in keys.fixed}
@@ -49,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text_key(problem_id: str, fixed: dict[str, Key]) -> str:
+    from grader.engine.keys import describe_key
+
     if problem_id in fixed:
         return describe_key(fixed[problem_id])
     return f"varies per student (`grade variant {problem_id} --student ID`)"

@@ -16,7 +16,13 @@ import sys
 from pathlib import Path
 
 from grader.cli.commands.common import add_problems_option
-from grader.errors import EXIT_OK, UsageError
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "the server stopped",
+    EXIT_USAGE: "usage error, an invalid spec, a missing secret or staff token, or a database that cannot "
+    "be reached or has a newer schema (nothing served)",
+}
 
 #: grader.storage.DEFAULT_DATABASE, spelled out so `grade` starts without the server extra.
 DEFAULT_DATABASE = "grader.db"

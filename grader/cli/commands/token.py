@@ -7,7 +7,12 @@ import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from grader.errors import EXIT_OK, UsageError
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "token printed",
+    EXIT_USAGE: "usage error, or no signing secret (or one too short)",
+}
 
 #: The longest validity `--days` accepts: ten years is past any course, and far inside the dates
 #: a token's expiry can name (year 9999).

@@ -11,9 +11,12 @@ import json
 from pathlib import Path
 
 from grader.cli.commands.common import add_problems_option, emit
-from grader.engine.variants import variant_for
-from grader.errors import EXIT_OK, UsageError
-from grader.spec.loader import load_problems
+from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
+
+EXIT_CODES = {
+    EXIT_OK: "the variant printed",
+    EXIT_USAGE: "usage error, an unknown problem, an invalid spec, or an output that cannot be written",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.engine.variants import variant_for
+    from grader.spec.loader import load_problems
+
     path = Path(args.problem)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         problems = load_problems(path)  # with the course.yaml beside it, as every front
