@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from grader.parse import InvalidAnswer, arrays, choices, parse_choices
 from grader.parse.arrays import _parse_text, _parse_tokens
 from grader.parse.errors import MAX_ANSWER_CHARS
-from tests.parse.test_choices import choices as some_choices
+from tests.parse.conftest import choices as some_choices
 
 if sys.version_info >= (3, 11):
     from re import _parser as sre
