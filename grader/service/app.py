@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,9 +25,10 @@ from grader.auth import Caller, TokenExpired, TokenInvalid, identify
 from grader.service.checking import Checker
 from grader.service.errors import ServiceError
 from grader.spec.loader import ProblemSet
-from grader.storage import DatabaseUnavailable, Storage
+from grader.storage import DatabaseUnavailable, Limits, RateLimit, Storage
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "TOKEN_COOKIE",
     "ServiceSettings",
     "caller_of",
@@ -46,6 +47,10 @@ TOKEN_COOKIE = "grader_token"
 RETRY_AFTER_SECONDS = 2
 
 
+#: The per-student limits of `grade serve` (docs/service.md; --rate-limit, --max-unreadable).
+DEFAULT_LIMITS = Limits(rate=RateLimit(submissions=60, window=timedelta(minutes=10)), max_unreadable=100)
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -59,6 +64,8 @@ class ServiceSettings:
     secret: str
     staff_token: str
     max_body_bytes: int = 64 * 1024
+    #: Per-student rate limit and cap on stored unreadable answers, kept in the database.
+    limits: Limits = DEFAULT_LIMITS
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
@@ -241,7 +248,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.checker = Checker(settings.problems, settings.storage)
+    app.state.checker = Checker(settings.problems, settings.storage, settings.limits)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:

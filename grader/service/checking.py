@@ -8,6 +8,7 @@ number of server processes can share one database. The clock stays outside: ever
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -36,7 +37,17 @@ from grader.service.models import (
 )
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
-from grader.storage import AttemptsExhausted, NewSubmission, Storage, StoredSubmission
+from grader.storage import (
+    AlreadyDelivered,
+    AttemptsExhausted,
+    Delivered,
+    Delivery,
+    Limits,
+    NewSubmission,
+    RateLimited,
+    Storage,
+    StoredSubmission,
+)
 
 __all__ = ["Checker", "answer_text", "storable"]
 
@@ -88,9 +99,11 @@ def _record(stored: StoredSubmission) -> SubmissionRecord:
 class Checker:
     """The answer-checking service's library: views, submissions, grades, keys, the gradebook."""
 
-    def __init__(self, problems: ProblemSet, storage: Storage) -> None:
+    def __init__(self, problems: ProblemSet, storage: Storage, limits: Limits | None = None) -> None:
         self.problems = problems
         self.storage = storage
+        #: Per-student limits, kept in the database (every worker shares them); none by default.
+        self.limits = limits or Limits()
         # Fixed keys once at start. Per-student keys are computed per request from the student's
         # variant (pure functions): KeyBook's variant cache is not shared across request threads.
         self._fixed = KeyBook.build(problems).fixed
@@ -236,14 +249,30 @@ class Checker:
     # -- submitting ------------------------------------------------------------------------------
 
     def submit(
-        self, problem_id: str, student: str, raw: Any, *, now: datetime, source: str = "api"
+        self,
+        problem_id: str,
+        student: str,
+        raw: Any,
+        *,
+        now: datetime,
+        source: str = "api",
+        received: datetime | None = None,
+        delivery: Delivery | None = None,
     ) -> SubmissionOutcome:
         """Grade and record one answer; invalid answers are recorded but use no attempt.
 
-        Raises ServiceError: unknown_problem, answer_too_long, invalid_request (a NUL character),
-        past_due, no_attempts_left (nothing is recorded then).
+        `now` is when it was submitted (lateness, reveal); `received`, when this server got it (the
+        rate limit's window; default `now`). A `delivery` answered before gets the same outcome
+        again, recording nothing. Past `limits.max_unreadable`, an unreadable answer is checked but
+        not stored (its outcome has no id). Raises ServiceError: unknown_problem, answer_too_long,
+        invalid_request (a NUL character), past_due, no_attempts_left, rate_limited,
+        delivery_conflict (nothing is recorded then).
         """
         problem = self.problem(problem_id)
+        if delivery is not None:
+            delivered = self.storage.delivered(delivery)
+            if delivered is not None:
+                return self._replayed(problem, student, delivery, delivered)
         text = answer_text(raw)
         if len(text) > MAX_ANSWER_CHARS:
             raise ServiceError(
@@ -260,31 +289,97 @@ class Checker:
                 f"{problem.id} was due {problem.due.isoformat() if problem.due else ''}; "
                 "late answers are not accepted",
             )
+        moment = received or now
+        # refused before grading; the recording transaction's count is the one that decides
+        retry_after = self.storage.rate_limited(student, self.limits.rate, moment)
+        if retry_after is not None:
+            raise self._rate_limited(retry_after)
         key = self.key(problem, student)
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
-        if result.status is Status.INVALID:
-            new = self._new(problem, student, text, None, result, now, source, late.factor, late.days_late)
-            try:
-                submission_id, used = self.storage.record_uncounted(new, problem.max_attempts)
-            except AttemptsExhausted as exhausted:
-                raise self._no_attempts(problem, exhausted.used) from None
-            level = reveal_level(problem, attempts_used=used, now=now)
-            return self._outcome(new, submission_id, counted=False, used=used, level=level, key=key)
         try:
-            with self.storage.claim_attempt(student, problem.id, problem.max_attempts) as (number, record):
-                level = reveal_level(problem, attempts_used=number, now=now)
-                if level != problem.reveal.show:
-                    # the policy escalated (after the last attempt, or the due date): say more now
-                    result = self.grade(problem, inputs, raw, level)
+            if result.status is Status.INVALID:
                 new = self._new(
-                    problem, student, text, _parsed(problem, raw), result, now, source, late.factor,
-                    late.days_late,
+                    problem, student, text, None, result, now, source, late.factor, late.days_late
                 )
-                submission_id = record(new)
-        except AttemptsExhausted:
-            raise self._no_attempts(problem, problem.max_attempts or 0) from None
+                try:
+                    stored_id, used = self.storage.record_uncounted(
+                        new, problem.max_attempts, limits=self.limits, now=moment, delivery=delivery
+                    )
+                except AttemptsExhausted as exhausted:
+                    raise self._no_attempts(problem, exhausted.used) from None
+                level = reveal_level(problem, attempts_used=used, now=now)
+                if stored_id is None:
+                    note = (
+                        f" It was not stored: {self.limits.max_unreadable} unreadable answers to "
+                        f"{problem.id} are stored already."
+                    )
+                    new = replace(new, feedback=new.feedback + note)
+                return self._outcome(new, stored_id, counted=False, used=used, level=level, key=key)
+            try:
+                with self.storage.claim_attempt(
+                    student, problem.id, problem.max_attempts, rate=self.limits.rate, now=moment,
+                    delivery=delivery,
+                ) as (number, record):
+                    level = reveal_level(problem, attempts_used=number, now=now)
+                    if level != problem.reveal.show:
+                        # the policy escalated (after the last attempt, or the due date): say more now
+                        result = self.grade(problem, inputs, raw, level)
+                    new = self._new(
+                        problem, student, text, _parsed(problem, raw), result, now, source, late.factor,
+                        late.days_late,
+                    )
+                    submission_id = record(new)
+            except AttemptsExhausted:
+                raise self._no_attempts(problem, problem.max_attempts or 0) from None
+        except RateLimited as limited:
+            raise self._rate_limited(limited.retry_after) from None
+        except AlreadyDelivered:
+            # delivered twice at once: the other delivery committed first; answer as it did
+            assert delivery is not None
+            delivered = self.storage.delivered(delivery)
+            assert delivered is not None, "a delivery is stored before AlreadyDelivered is raised"
+            return self._replayed(problem, student, delivery, delivered)
         return self._outcome(new, submission_id, counted=True, used=number, level=level, key=key)
+
+    def _rate_limited(self, retry_after: int) -> ServiceError:
+        rate = self.limits.rate
+        assert rate is not None
+        return ServiceError(
+            "rate_limited",
+            f"at most {rate.submissions} submissions per {rate.seconds // 60 or 1} minute(s); "
+            f"retry in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def _replayed(
+        self, problem: Problem, student: str, delivery: Delivery, delivered: Delivered
+    ) -> SubmissionOutcome:
+        """The outcome first sent for `delivery`, rebuilt from what was stored then."""
+        stored = delivered.submission
+        if (stored.student, stored.problem) != (student, problem.id):
+            raise ServiceError(
+                "delivery_conflict",
+                f"queue {delivery.queue!r} submission {delivery.id} was answered for another "
+                "learner or problem",
+            )
+        new = NewSubmission(
+            student=stored.student,
+            problem=stored.problem,
+            submitted_at=stored.submitted_at,
+            source=stored.source,
+            raw=stored.raw,
+            parsed=stored.parsed,
+            status=stored.status,
+            score=stored.score,
+            max_score=stored.max_score,
+            feedback=stored.feedback,
+            days_late=stored.days_late,
+        )
+        used = delivered.attempts_used
+        level = reveal_level(problem, attempts_used=used, now=stored.submitted_at)
+        key = self.key(problem, student)
+        return self._outcome(new, stored.id, counted=stored.counted, used=used, level=level, key=key)
 
     @staticmethod
     def _no_attempts(problem: Problem, used: int) -> ServiceError:
@@ -321,7 +416,7 @@ class Checker:
     def _outcome(
         self,
         new: NewSubmission,
-        submission_id: int,
+        submission_id: int | None,
         *,
         counted: bool,
         used: int,

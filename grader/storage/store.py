@@ -4,27 +4,45 @@ An attempt is claimed with one conditional UPDATE on its (student, problem) coun
 transaction that records it: the database's row lock (PostgreSQL) or write lock (SQLite, BEGIN
 IMMEDIATE) makes concurrent claims queue, so no number of simultaneous submissions, from any number
 of processes, records more than max_attempts counted attempts. No Python lock is involved.
+
+The limits on abuse work the same way, in the same transaction: a student's submissions in the
+rate limit's window (`rate_counts`), the unreadable answers stored per (student, problem)
+(`attempt_counts.unreadable`), and the deliveries of a queue already answered (`deliveries`, whose
+primary key lets one of two concurrent deliveries of the same id commit).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from grader.storage.checkpoints import Checkpointer
 from grader.storage.engines import READ_ONLY, masked
 from grader.storage.errors import DatabaseUnavailable
-from grader.storage.schema import attempt_counts, submissions
+from grader.storage.schema import attempt_counts, deliveries, rate_counts, submissions
 
-__all__ = ["AttemptsExhausted", "NewSubmission", "OfflineAttempt", "Storage", "StoredSubmission"]
+__all__ = [
+    "AlreadyDelivered",
+    "AttemptsExhausted",
+    "Delivered",
+    "Delivery",
+    "Limits",
+    "NewSubmission",
+    "OfflineAttempt",
+    "RateLimit",
+    "RateLimited",
+    "Storage",
+    "StoredSubmission",
+]
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,65 @@ class OfflineAttempt:
     counted: bool
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `submissions` per student in each fixed window of `window` (windows start at whole
+    multiples of it since the epoch, so every worker on every machine agrees on them)."""
+
+    submissions: int
+    window: timedelta
+
+    @property
+    def seconds(self) -> int:
+        return max(1, int(self.window.total_seconds()))
+
+    def window_start(self, now: datetime) -> int:
+        moment = math.floor(now.timestamp())
+        return moment - moment % self.seconds
+
+    def retry_after(self, window_start: int, now: datetime) -> int:
+        """Whole seconds from `now` until the window that began at `window_start` ends (at least 1)."""
+        return max(1, math.ceil(window_start + self.seconds - now.timestamp()))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student may store: submissions per window, and unreadable answers per problem."""
+
+    rate: RateLimit | None = None
+    #: Unreadable answers stored per (student, problem); past it they are checked, not stored.
+    max_unreadable: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A queue's identity of a submission it may deliver more than once."""
+
+    queue: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A delivery answered before: its stored submission and the attempts used then."""
+
+    submission: StoredSubmission
+    attempts_used: int
+
+
+class RateLimited(Exception):
+    """The student sent `limit.submissions` in this window already; nothing was recorded."""
+
+    def __init__(self, limit: RateLimit, retry_after: int) -> None:
+        self.limit = limit
+        self.retry_after = retry_after
+        super().__init__(f"rate limited for {retry_after} s")
+
+
+class AlreadyDelivered(Exception):
+    """The delivery was answered before (perhaps a moment ago, concurrently); nothing was recorded."""
+
+
 # The statements, built once (Core constructs are immutable) so each request only binds values.
 _INSERT_SUBMISSION = insert(submissions).returning(submissions.c.id)
 _USED = select(attempt_counts.c.used).where(
@@ -93,6 +170,37 @@ _CLAIM_UNLIMITED = (
     .where(_THIS_COUNTER)
     .values(used=attempt_counts.c.used + 1)
     .returning(attempt_counts.c.used)
+)
+#: Count an unreadable answer; with a cap, only while under it.
+_COUNT_UNREADABLE = (
+    update(attempt_counts)
+    .where(_THIS_COUNTER)
+    .values(unreadable=attempt_counts.c.unreadable + 1)
+    .returning(attempt_counts.c.used)
+)
+_COUNT_UNREADABLE_CAPPED = _COUNT_UNREADABLE.where(attempt_counts.c.unreadable < bindparam("b_cap"))
+_STALE_WINDOW = rate_counts.c.window_start < bindparam("b_window")
+#: Take one of the window's submissions: a row of an older window starts over at 1. Both SET
+#: expressions read the row as it was, on both backends.
+_TAKE_RATE = (
+    update(rate_counts)
+    .where(
+        rate_counts.c.student == bindparam("b_student"),
+        or_(_STALE_WINDOW, rate_counts.c.used < bindparam("b_limit")),
+    )
+    .values(
+        used=case((_STALE_WINDOW, 1), else_=rate_counts.c.used + 1),
+        window_start=case((_STALE_WINDOW, bindparam("b_window")), else_=rate_counts.c.window_start),
+    )
+    .returning(rate_counts.c.used)
+)
+_RATE_ROW = select(rate_counts.c.window_start, rate_counts.c.used).where(
+    rate_counts.c.student == bindparam("b_student")
+)
+_DELIVERED = (
+    select(submissions, deliveries.c.attempts_used)
+    .join(deliveries, deliveries.c.submission_id == submissions.c.id)
+    .where(deliveries.c.queue == bindparam("b_queue"), deliveries.c.delivery == bindparam("b_delivery"))
 )
 _SET_ATTEMPT = (
     update(submissions).where(submissions.c.id == bindparam("b_id")).values(attempt=bindparam("b_attempt"))
@@ -165,8 +273,24 @@ class Storage:
         self._insert_ignore = dialect_insert
         self._ensure_counter = (
             dialect_insert(attempt_counts)
-            .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0)
+            .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0, unreadable=0)
             .on_conflict_do_nothing()
+        )
+        self._ensure_rate = (
+            dialect_insert(rate_counts)
+            .values(student=bindparam("b_student"), window_start=bindparam("b_window"), used=0)
+            .on_conflict_do_nothing()
+        )
+        self._insert_delivery = (
+            dialect_insert(deliveries)
+            .values(
+                queue=bindparam("b_queue"),
+                delivery=bindparam("b_delivery"),
+                submission_id=bindparam("b_id"),
+                attempts_used=bindparam("b_used"),
+            )
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.submission_id)
         )
 
     @contextmanager
@@ -203,30 +327,104 @@ class Storage:
             "days_late": new.days_late,
         }
 
-    def record_uncounted(self, new: NewSubmission, max_attempts: int | None = None) -> tuple[int, int]:
+    def _take_rate(self, connection: Connection, student: str, rate: RateLimit | None, now: datetime) -> None:
+        """Take one of `student`'s submissions in the rate limit's window, or raise RateLimited."""
+        if rate is None:
+            return
+        values = {"b_student": student, "b_window": rate.window_start(now)}
+        connection.execute(self._ensure_rate, values)
+        if connection.execute(_TAKE_RATE, {**values, "b_limit": rate.submissions}).first() is None:
+            window_start = connection.execute(_RATE_ROW, values).one().window_start
+            raise RateLimited(rate, rate.retry_after(int(window_start), now))
+
+    def rate_limited(self, student: str, rate: RateLimit | None, now: datetime) -> int | None:
+        """Seconds until `student` may submit again, or None: a read, so a student past the limit is
+        refused before their answer is graded (the write in the recording transaction decides)."""
+        if rate is None:
+            return None
+        with self._transaction(read_only=True) as connection:
+            row = connection.execute(_RATE_ROW, {"b_student": student}).first()
+        if row is None or int(row.window_start) < rate.window_start(now) or row.used < rate.submissions:
+            return None
+        return rate.retry_after(int(row.window_start), now)
+
+    def _deliver(
+        self, connection: Connection, delivery: Delivery | None, submission_id: int, used: int
+    ) -> None:
+        if delivery is None:
+            return
+        values = {"b_queue": delivery.queue, "b_delivery": delivery.id, "b_id": submission_id, "b_used": used}
+        # a concurrent delivery of the same id waits here for the first one's commit, then rolls back
+        if connection.execute(self._insert_delivery, values).first() is None:
+            raise AlreadyDelivered(delivery)
+
+    def delivered(self, delivery: Delivery) -> Delivered | None:
+        """The submission recorded for `delivery` and the attempts used then, or None."""
+        with self._transaction(read_only=True) as connection:
+            row = connection.execute(
+                _DELIVERED, {"b_queue": delivery.queue, "b_delivery": delivery.id}
+            ).first()
+        if row is None:
+            return None
+        return Delivered(_row_to_submission(row), int(row.attempts_used))
+
+    def record_uncounted(
+        self,
+        new: NewSubmission,
+        max_attempts: int | None = None,
+        *,
+        limits: Limits | None = None,
+        now: datetime | None = None,
+        delivery: Delivery | None = None,
+    ) -> tuple[int | None, int]:
         """Record an answer that uses no attempt (an unreadable one): (its id, attempts used).
 
+        The id is None when `limits.max_unreadable` of them are stored already: it is not stored.
         Raises AttemptsExhausted (recording nothing) when every attempt is already used: a
-        student with none left gets the same refusal whatever they send.
+        student with none left gets the same refusal whatever they send. Raises RateLimited, and
+        AlreadyDelivered, recording nothing. `now` (the server's time) places it in the rate window.
         """
+        limits = limits or Limits()
         with self._transaction() as connection:
+            self._take_rate(connection, new.student, limits.rate, now or new.submitted_at)
             where = {"b_student": new.student, "b_problem": new.problem}
+            connection.execute(self._ensure_counter, where)
             used = int(connection.execute(_USED, where).scalar_one_or_none() or 0)
             if max_attempts is not None and used >= max_attempts:
                 raise AttemptsExhausted(used)
+            if limits.max_unreadable is None:
+                connection.execute(_COUNT_UNREADABLE, where)
+            elif connection.execute(
+                _COUNT_UNREADABLE_CAPPED, {**where, "b_cap": limits.max_unreadable}
+            ).first() is None:
+                return None, used
             result = connection.execute(_INSERT_SUBMISSION, self._values(new, counted=False, attempt=None))
-            return int(result.scalar_one()), used
+            submission_id = int(result.scalar_one())
+            self._deliver(connection, delivery, submission_id, used)
+            return submission_id, used
 
     @contextmanager
     def claim_attempt(
-        self, student: str, problem: str, max_attempts: int | None
+        self,
+        student: str,
+        problem: str,
+        max_attempts: int | None,
+        *,
+        rate: RateLimit | None = None,
+        now: datetime | None = None,
+        delivery: Delivery | None = None,
     ) -> Iterator[tuple[int, Any]]:
         """Claim the next attempt in a transaction; yields (attempt number, record function).
 
         Call `record(new_submission)` inside the block; leaving the block commits both the claim
-        and the record, or neither. Raises AttemptsExhausted when no attempt is left.
+        and the record, or neither. Raises AttemptsExhausted when no attempt is left, RateLimited
+        past the rate limit (at `now`, the server's time), AlreadyDelivered when `delivery` was
+        answered before: each recording nothing.
         """
         with self._transaction() as connection:
+            if rate is not None:
+                assert now is not None, "a rate limit needs the time"
+                self._take_rate(connection, student, rate, now)
             where = {"b_student": student, "b_problem": problem}
             connection.execute(self._ensure_counter, where)
             if max_attempts is None:
@@ -245,6 +443,7 @@ class Storage:
                     _INSERT_SUBMISSION, self._values(new, counted=True, attempt=number)
                 )
                 recorded.append(int(result.scalar_one()))
+                self._deliver(connection, delivery, recorded[-1], number)
                 return recorded[-1]
 
             yield number, record
