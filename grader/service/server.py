@@ -9,9 +9,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from grader.auth import read_secret, read_staff_token
-from grader.service.app import ServiceSettings, create_app
+from grader.service.app import DEFAULT_LIMITS, ServiceSettings, create_app
 from grader.spec.loader import load_problems
-from grader.storage import open_storage
+from grader.storage import Limits, RateLimit, open_storage
 
 __all__ = ["ServeOptions", "build_app", "app_from_environment", "serve"]
 
@@ -31,14 +31,18 @@ class ServeOptions:
     workers: int = 1
     access_log: bool = False
     log_level: str = "warning"
+    limits: Limits = DEFAULT_LIMITS
 
     def to_environment(self) -> dict[str, str]:
         """The options worker processes need, as environment variables (secrets stay where they are)."""
+        cap = self.limits.max_unreadable
         values = {
             "PROBLEMS": str(self.problems.resolve()),
             "DB": self.db,
             "SECRET_FILE": "" if self.secret_file is None else str(self.secret_file.resolve()),
             "STAFF_TOKEN_FILE": "" if self.staff_token_file is None else str(self.staff_token_file.resolve()),
+            "RATE_LIMIT": "off" if self.limits.rate is None else str(self.limits.rate),
+            "MAX_UNREADABLE": "off" if cap is None else str(cap),
         }
         return {_ENV_PREFIX + name: value for name, value in values.items()}
 
@@ -50,11 +54,17 @@ class ServeOptions:
 
         problems = path("PROBLEMS")
         assert problems is not None, "app_from_environment runs under `grade serve`"
+        cap = os.environ.get(_ENV_PREFIX + "MAX_UNREADABLE", "off")
+        limits = Limits(
+            rate=RateLimit.parse(os.environ.get(_ENV_PREFIX + "RATE_LIMIT", "off")),
+            max_unreadable=None if cap == "off" else int(cap),
+        )
         return cls(
             problems=problems,
             db=os.environ[_ENV_PREFIX + "DB"],
             secret_file=path("SECRET_FILE"),
             staff_token_file=path("STAFF_TOKEN_FILE"),
+            limits=limits,
         )
 
 
@@ -67,7 +77,9 @@ def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
     secret = read_secret(options.secret_file)
     staff_token = read_staff_token(options.staff_token_file)
     storage = open_storage(options.db, migrate=migrate)
-    settings = ServiceSettings(problems=problems, storage=storage, secret=secret, staff_token=staff_token)
+    settings = ServiceSettings(
+        problems=problems, storage=storage, secret=secret, staff_token=staff_token, limits=options.limits
+    )
     return create_app(settings)
 
 

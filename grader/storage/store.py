@@ -99,6 +99,21 @@ class RateLimit:
     submissions: int
     window: timedelta
 
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """`N/MINUTES` (N submissions per MINUTES minutes, both whole and positive) or `off` (None)."""
+        if text.strip().lower() == "off":
+            return None
+        count, slash, minutes = text.strip().partition("/")
+        if not (slash and count.isdigit() and minutes.isdigit() and int(count) > 0 and int(minutes) > 0):
+            raise ValueError(
+                f"expected N/MINUTES like 60/10 (N submissions per MINUTES minutes), or off; got {text!r}"
+            )
+        return cls(int(count), timedelta(minutes=int(minutes)))
+
+    def __str__(self) -> str:
+        return f"{self.submissions}/{self.seconds // 60}"
+
     @property
     def seconds(self) -> int:
         return max(1, int(self.window.total_seconds()))
