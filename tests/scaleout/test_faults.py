@@ -15,15 +15,16 @@ import httpx
 from tests.scaleout.conftest import ENV, STAFF
 from tests.scaleout.fleet import fleet, worker_pids
 from tests.scaleout.traffic import Traffic
-from tests.service.conftest import Database
+from tests.service.conftest import Database, every_page
 
 DEADLINE = 120  # seconds; each wait normally ends in under one
 
 
 def stored_submissions(url: str) -> dict[int, dict[str, Any]]:
-    response = httpx.get(f"{url}/api/staff/submissions", headers=STAFF, timeout=60)
-    assert response.status_code == 200
-    return {record["id"]: record for record in response.json()}
+    records = every_page(
+        httpx.get, f"{url}/api/staff/submissions", params={"limit": 1000}, headers=STAFF, timeout=60
+    )
+    return {record["id"]: record for record in records}
 
 
 def assert_all_acknowledged_are_stored(traffic: Traffic, stored: dict[int, dict[str, Any]]) -> None:
