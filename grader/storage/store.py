@@ -395,9 +395,10 @@ class Storage:
         """Record an answer that uses no attempt (an unreadable one): (its id, attempts used).
 
         The id is None when `limits.max_unreadable` of them are stored already: it is not stored.
-        Raises AttemptsExhausted (recording nothing) when every attempt is already used: a
-        student with none left gets the same refusal whatever they send. Raises RateLimited, and
-        AlreadyDelivered, recording nothing. `now` (the server's time) places it in the rate window.
+        Raises AttemptsExhausted when every attempt is already used (a student with none left gets
+        the same refusal whatever they send), recording nothing but its place in the rate window;
+        RateLimited and AlreadyDelivered, recording nothing. `now` (the server's time) places it
+        in the rate window.
         """
         limits = limits or Limits()
         with self._transaction() as connection:
@@ -405,18 +406,19 @@ class Storage:
             where = {"b_student": new.student, "b_problem": new.problem}
             connection.execute(self._ensure_counter, where)
             used = int(connection.execute(_USED, where).scalar_one_or_none() or 0)
-            if max_attempts is not None and used >= max_attempts:
-                raise AttemptsExhausted(used)
-            if limits.max_unreadable is None:
-                connection.execute(_COUNT_UNREADABLE, where)
-            elif connection.execute(
-                _COUNT_UNREADABLE_CAPPED, {**where, "b_cap": limits.max_unreadable}
-            ).first() is None:
-                return None, used
-            result = connection.execute(_INSERT_SUBMISSION, self._values(new, counted=False, attempt=None))
-            submission_id = int(result.scalar_one())
-            self._deliver(connection, delivery, submission_id, used)
-            return submission_id, used
+            if max_attempts is None or used < max_attempts:
+                if limits.max_unreadable is None:
+                    connection.execute(_COUNT_UNREADABLE, where)
+                elif connection.execute(
+                    _COUNT_UNREADABLE_CAPPED, {**where, "b_cap": limits.max_unreadable}
+                ).first() is None:
+                    return None, used
+                values = self._values(new, counted=False, attempt=None)
+                submission_id = int(connection.execute(_INSERT_SUBMISSION, values).scalar_one())
+                self._deliver(connection, delivery, submission_id, used)
+                return submission_id, used
+            # refused after the commit: the answer was graded, so it keeps its place in the window
+        raise AttemptsExhausted(used)
 
     @contextmanager
     def claim_attempt(
@@ -432,9 +434,9 @@ class Storage:
         """Claim the next attempt in a transaction; yields (attempt number, record function).
 
         Call `record(new_submission)` inside the block; leaving the block commits both the claim
-        and the record, or neither. Raises AttemptsExhausted when no attempt is left, RateLimited
-        past the rate limit (at `now`, the server's time), AlreadyDelivered when `delivery` was
-        answered before: each recording nothing.
+        and the record, or neither. Raises AttemptsExhausted when no attempt is left (recording
+        only its place in the rate window), RateLimited past the rate limit (at `now`, the server's
+        time) and AlreadyDelivered when `delivery` was answered before (recording nothing).
         """
         with self._transaction() as connection:
             if rate is not None:
@@ -448,22 +450,24 @@ class Storage:
                 claimed = connection.execute(
                     _CLAIM_LIMITED, {**where, "b_limit": max_attempts}
                 ).scalar_one_or_none()
-            if claimed is None:
-                raise AttemptsExhausted(max_attempts or 0)
-            number = int(claimed)
-            recorded: list[int] = []
+            if claimed is not None:
+                number = int(claimed)
+                recorded: list[int] = []
 
-            def record(new: NewSubmission) -> int:
-                result = connection.execute(
-                    _INSERT_SUBMISSION, self._values(new, counted=True, attempt=number)
-                )
-                recorded.append(int(result.scalar_one()))
-                self._deliver(connection, delivery, recorded[-1], number)
-                return recorded[-1]
+                def record(new: NewSubmission) -> int:
+                    result = connection.execute(
+                        _INSERT_SUBMISSION, self._values(new, counted=True, attempt=number)
+                    )
+                    recorded.append(int(result.scalar_one()))
+                    self._deliver(connection, delivery, recorded[-1], number)
+                    return recorded[-1]
 
-            yield number, record
-            if not recorded:
-                raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
+                yield number, record
+                if not recorded:
+                    raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
+        if claimed is None:
+            # refused after the commit: the answer was graded, so it keeps its place in the window
+            raise AttemptsExhausted(max_attempts or 0)
 
     def record_offline(self, entries: Sequence[OfflineAttempt]) -> int:
         """Record batch-graded attempts in one transaction, each once: an entry whose origin is

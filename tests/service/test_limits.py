@@ -67,6 +67,19 @@ def test_past_the_rate_limit_the_answer_is_refused_with_retry_after_to_the_windo
     assert client.post(SUBMIT, json={"answer": WRONG}, headers=as_student("eve")).status_code == 200
 
 
+@pytest.mark.parametrize("answer", ["[0, 0, 0]", "[0, 0, zero]"], ids=["readable", "unreadable"])
+def test_answers_graded_and_refused_for_want_of_attempts_count_toward_the_rate_limit(
+    limited: Callable[[Storage, Limits], TestClient], storage: Storage, answer: str
+) -> None:
+    client = limited(storage, Limits(rate=RateLimit(5, timedelta(minutes=10))))
+    path = "/api/problems/exact-states/submissions"  # max_attempts: 3
+    eve = as_student("eve")
+    codes = [client.post(path, json={"answer": "[0, 0, 0]"}, headers=eve).status_code for _ in range(3)]
+    codes += [client.post(path, json={"answer": answer}, headers=eve).status_code for _ in range(3)]
+    assert codes == [200, 200, 200, 409, 409, 429]
+    assert storage.count(student="eve") == 3
+
+
 def test_the_rate_limit_is_shared_by_every_server_on_the_database(
     limited: Callable[[Storage, Limits], TestClient], database: Database
 ) -> None:
