@@ -297,50 +297,55 @@ class Checker:
         key = self.key(problem, student)
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
-        try:
-            if result.status is Status.INVALID:
-                new = self._new(
-                    problem, student, text, None, result, now, source, late.factor, late.days_late
-                )
-                try:
-                    stored_id, used = self.storage.record_uncounted(
-                        new, problem.max_attempts, limits=self.limits, now=moment, delivery=delivery
-                    )
-                except AttemptsExhausted as exhausted:
-                    raise self._no_attempts(problem, exhausted.used) from None
-                level = reveal_level(problem, attempts_used=used, now=now)
-                if stored_id is None:
-                    note = (
-                        f" It was not stored: {self.limits.max_unreadable} unreadable answers to "
-                        f"{problem.id} are stored already."
-                    )
-                    new = replace(new, feedback=new.feedback + note)
-                return self._outcome(new, stored_id, counted=False, used=used, level=level, key=key)
+        if result.status is Status.INVALID:
+            new = self._new(problem, student, text, None, result, now, source, late.factor, late.days_late)
             try:
-                with self.storage.claim_attempt(
-                    student, problem.id, problem.max_attempts, rate=self.limits.rate, now=moment,
-                    delivery=delivery,
-                ) as (number, record):
-                    level = reveal_level(problem, attempts_used=number, now=now)
-                    if level != problem.reveal.show:
-                        # the policy escalated (after the last attempt, or the due date): say more now
-                        result = self.grade(problem, inputs, raw, level)
-                    new = self._new(
-                        problem, student, text, _parsed(problem, raw), result, now, source, late.factor,
-                        late.days_late,
-                    )
-                    submission_id = record(new)
-            except AttemptsExhausted:
-                raise self._no_attempts(problem, problem.max_attempts or 0) from None
-        except RateLimited as limited:
-            raise self._rate_limited(limited.retry_after) from None
-        except AlreadyDelivered:
-            # delivered twice at once: the other delivery committed first; answer as it did
-            assert delivery is not None
-            delivered = self.storage.delivered(delivery)
-            assert delivered is not None, "a delivery is stored before AlreadyDelivered is raised"
-            return self._replayed(problem, student, delivery, delivered)
+                submission_id, used = self.storage.record_uncounted(
+                    new, problem.max_attempts, limits=self.limits, now=moment, delivery=delivery
+                )
+            except AttemptsExhausted as exhausted:
+                raise self._no_attempts(problem, exhausted.used) from None
+            except (RateLimited, AlreadyDelivered) as refusal:
+                return self._refused(problem, student, delivery, refusal)
+            level = reveal_level(problem, attempts_used=used, now=now)
+            if submission_id is None:
+                note = (
+                    f" It was not stored: {self.limits.max_unreadable} unreadable answers to "
+                    f"{problem.id} are stored already."
+                )
+                new = replace(new, feedback=new.feedback + note)
+            return self._outcome(new, submission_id, counted=False, used=used, level=level, key=key)
+        try:
+            with self.storage.claim_attempt(
+                student, problem.id, problem.max_attempts, rate=self.limits.rate, now=moment,
+                delivery=delivery,
+            ) as (number, record):
+                level = reveal_level(problem, attempts_used=number, now=now)
+                if level != problem.reveal.show:
+                    # the policy escalated (after the last attempt, or the due date): say more now
+                    result = self.grade(problem, inputs, raw, level)
+                new = self._new(
+                    problem, student, text, _parsed(problem, raw), result, now, source, late.factor,
+                    late.days_late,
+                )
+                submission_id = record(new)
+        except AttemptsExhausted:
+            raise self._no_attempts(problem, problem.max_attempts or 0) from None
+        except (RateLimited, AlreadyDelivered) as refusal:
+            return self._refused(problem, student, delivery, refusal)
         return self._outcome(new, submission_id, counted=True, used=number, level=level, key=key)
+
+    def _refused(
+        self, problem: Problem, student: str, delivery: Delivery | None, refusal: Exception
+    ) -> SubmissionOutcome:
+        """The storage refused to record: past the rate limit (raised as rate_limited), or the
+        delivery was answered meanwhile by a concurrent one (its outcome, as that one answered)."""
+        if isinstance(refusal, RateLimited):
+            raise self._rate_limited(refusal.retry_after) from None
+        assert delivery is not None
+        delivered = self.storage.delivered(delivery)
+        assert delivered is not None, "a delivery is stored before AlreadyDelivered is raised"
+        return self._replayed(problem, student, delivery, delivered)
 
     def _rate_limited(self, retry_after: int) -> ServiceError:
         rate = self.limits.rate
