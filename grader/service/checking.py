@@ -51,6 +51,8 @@ from grader.storage import (
 
 __all__ = ["Checker", "answer_text", "storable"]
 
+#: Students remembered as rate-limited per process, at most (see Checker._limited_until).
+_REMEMBERED_REFUSALS = 10_000
 #: Answers longer than this (characters or JSON bytes) are graded without caching the result.
 _CACHED_ANSWER_LENGTH = 256
 
@@ -104,6 +106,11 @@ class Checker:
         self.storage = storage
         #: Per-student limits, kept in the database (every worker shares them); none by default.
         self.limits = limits or Limits()
+        #: Students the database refused for the rate limit, with the end of that window (seconds
+        #: since the epoch). Only the database admits a submission; this remembers its refusals
+        #: (a window's count only grows until it ends), so the rest of a flood is refused before
+        #: it is graded, without asking the database again.
+        self._limited_until: dict[str, int] = {}
         # Fixed keys once at start. Per-student keys are computed per request from the student's
         # variant (pure functions): KeyBook's variant cache is not shared across request threads.
         self._fixed = KeyBook.build(problems).fixed
@@ -290,10 +297,8 @@ class Checker:
                 "late answers are not accepted",
             )
         moment = received or now
-        # refused before grading; the recording transaction's count is the one that decides
-        retry_after = self.storage.rate_limited(student, self.limits.rate, moment)
-        if retry_after is not None:
-            raise self._rate_limited(retry_after)
+        if self.limits.rate is not None and student in self._limited_until:
+            self._check_still_limited(student, moment)
         key = self.key(problem, student)
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
@@ -306,7 +311,7 @@ class Checker:
             except AttemptsExhausted as exhausted:
                 raise self._no_attempts(problem, exhausted.used) from None
             except (RateLimited, AlreadyDelivered) as refusal:
-                return self._refused(problem, student, delivery, refusal)
+                return self._refused(problem, student, delivery, refusal, moment)
             level = reveal_level(problem, attempts_used=used, now=now)
             if submission_id is None:
                 note = (
@@ -332,16 +337,34 @@ class Checker:
         except AttemptsExhausted:
             raise self._no_attempts(problem, problem.max_attempts or 0) from None
         except (RateLimited, AlreadyDelivered) as refusal:
-            return self._refused(problem, student, delivery, refusal)
+            return self._refused(problem, student, delivery, refusal, moment)
         return self._outcome(new, submission_id, counted=True, used=number, level=level, key=key)
 
+    def _check_still_limited(self, student: str, moment: datetime) -> None:
+        """Raise rate_limited while the window the database refused `student` in lasts."""
+        window_end = self._limited_until.get(student)
+        if window_end is None:
+            return
+        if moment.timestamp() < window_end:
+            assert self.limits.rate is not None
+            raise self._rate_limited(self.limits.rate.retry_after(window_end, moment))
+        self._limited_until.pop(student, None)
+
     def _refused(
-        self, problem: Problem, student: str, delivery: Delivery | None, refusal: Exception
+        self,
+        problem: Problem,
+        student: str,
+        delivery: Delivery | None,
+        refusal: Exception,
+        moment: datetime,
     ) -> SubmissionOutcome:
         """The storage refused to record: past the rate limit (raised as rate_limited), or the
         delivery was answered meanwhile by a concurrent one (its outcome, as that one answered)."""
         if isinstance(refusal, RateLimited):
-            raise self._rate_limited(refusal.retry_after) from None
+            if len(self._limited_until) >= _REMEMBERED_REFUSALS:
+                self._limited_until.clear()  # a memo: forgetting only costs the next refusal a query
+            self._limited_until[student] = refusal.window_end
+            raise self._rate_limited(refusal.limit.retry_after(refusal.window_end, moment)) from None
         assert delivery is not None
         delivered = self.storage.delivered(delivery)
         assert delivered is not None, "a delivery is stored before AlreadyDelivered is raised"

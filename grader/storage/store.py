@@ -122,9 +122,9 @@ class RateLimit:
         moment = math.floor(now.timestamp())
         return moment - moment % self.seconds
 
-    def retry_after(self, window_start: int, now: datetime) -> int:
-        """Whole seconds from `now` until the window that began at `window_start` ends (at least 1)."""
-        return max(1, math.ceil(window_start + self.seconds - now.timestamp()))
+    def retry_after(self, window_end: float, now: datetime) -> int:
+        """Whole seconds from `now` until `window_end` (seconds since the epoch), at least 1."""
+        return max(1, math.ceil(window_end - now.timestamp()))
 
 
 @dataclass(frozen=True)
@@ -153,12 +153,13 @@ class Delivered:
 
 
 class RateLimited(Exception):
-    """The student sent `limit.submissions` in this window already; nothing was recorded."""
+    """The student sent `limit.submissions` in the window ending at `window_end` (seconds since
+    the epoch) already; nothing was recorded."""
 
-    def __init__(self, limit: RateLimit, retry_after: int) -> None:
+    def __init__(self, limit: RateLimit, window_end: int) -> None:
         self.limit = limit
-        self.retry_after = retry_after
-        super().__init__(f"rate limited for {retry_after} s")
+        self.window_end = window_end
+        super().__init__(f"rate limited until {window_end}")
 
 
 class AlreadyDelivered(Exception):
@@ -194,21 +195,6 @@ _COUNT_UNREADABLE = (
     .returning(attempt_counts.c.used)
 )
 _COUNT_UNREADABLE_CAPPED = _COUNT_UNREADABLE.where(attempt_counts.c.unreadable < bindparam("b_cap"))
-_STALE_WINDOW = rate_counts.c.window_start < bindparam("b_window")
-#: Take one of the window's submissions: a row of an older window starts over at 1. Both SET
-#: expressions read the row as it was, on both backends.
-_TAKE_RATE = (
-    update(rate_counts)
-    .where(
-        rate_counts.c.student == bindparam("b_student"),
-        or_(_STALE_WINDOW, rate_counts.c.used < bindparam("b_limit")),
-    )
-    .values(
-        used=case((_STALE_WINDOW, 1), else_=rate_counts.c.used + 1),
-        window_start=case((_STALE_WINDOW, bindparam("b_window")), else_=rate_counts.c.window_start),
-    )
-    .returning(rate_counts.c.used)
-)
 _RATE_ROW = select(rate_counts.c.window_start, rate_counts.c.used).where(
     rate_counts.c.student == bindparam("b_student")
 )
@@ -291,11 +277,23 @@ class Storage:
             .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0, unreadable=0)
             .on_conflict_do_nothing()
         )
-        self._ensure_rate = (
-            dialect_insert(rate_counts)
-            .values(student=bindparam("b_student"), window_start=bindparam("b_window"), used=0)
-            .on_conflict_do_nothing()
+        # Take one of the window's submissions, in one statement: a new student's row starts at 1,
+        # a row of an older window starts over at 1, a full window's row is left alone (no row
+        # returned). The SET expressions read the row as it was, on both backends.
+        take_rate = dialect_insert(rate_counts).values(
+            student=bindparam("b_student"), window_start=bindparam("b_window"), used=1
         )
+        stale = rate_counts.c.window_start < take_rate.excluded.window_start
+        self._take_rate_statement = take_rate.on_conflict_do_update(
+            index_elements=[rate_counts.c.student],
+            set_={
+                "used": case((stale, 1), else_=rate_counts.c.used + 1),
+                "window_start": case(
+                    (stale, take_rate.excluded.window_start), else_=rate_counts.c.window_start
+                ),
+            },
+            where=or_(stale, rate_counts.c.used < bindparam("b_limit")),
+        ).returning(rate_counts.c.used)
         self._insert_delivery = (
             dialect_insert(deliveries)
             .values(
@@ -347,21 +345,10 @@ class Storage:
         if rate is None:
             return
         values = {"b_student": student, "b_window": rate.window_start(now)}
-        connection.execute(self._ensure_rate, values)
-        if connection.execute(_TAKE_RATE, {**values, "b_limit": rate.submissions}).first() is None:
+        taken = connection.execute(self._take_rate_statement, {**values, "b_limit": rate.submissions})
+        if taken.first() is None:
             window_start = connection.execute(_RATE_ROW, values).one().window_start
-            raise RateLimited(rate, rate.retry_after(int(window_start), now))
-
-    def rate_limited(self, student: str, rate: RateLimit | None, now: datetime) -> int | None:
-        """Seconds until `student` may submit again, or None: a read, so a student past the limit is
-        refused before their answer is graded (the write in the recording transaction decides)."""
-        if rate is None:
-            return None
-        with self._transaction(read_only=True) as connection:
-            row = connection.execute(_RATE_ROW, {"b_student": student}).first()
-        if row is None or int(row.window_start) < rate.window_start(now) or row.used < rate.submissions:
-            return None
-        return rate.retry_after(int(row.window_start), now)
+            raise RateLimited(rate, int(window_start) + rate.seconds)
 
     def _deliver(
         self, connection: Connection, delivery: Delivery | None, submission_id: int, used: int

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -77,6 +78,26 @@ def test_answers_graded_and_refused_for_want_of_attempts_count_toward_the_rate_l
     codes = [client.post(path, json={"answer": "[0, 0, 0]"}, headers=eve).status_code for _ in range(3)]
     codes += [client.post(path, json={"answer": answer}, headers=eve).status_code for _ in range(3)]
     assert codes == [200, 200, 200, 409, 409, 429]
+    assert storage.count(student="eve") == 3
+
+
+def test_after_the_first_refusal_the_rest_of_a_flood_is_not_graded(
+    limited: Callable[[Storage, Limits], TestClient], storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = limited(storage, THREE_PER_TEN_MINUTES)
+    checker = client.app.state.checker  # type: ignore[attr-defined]
+    graded: list[str] = []
+    grade = checker.grade
+
+    def counted_grade(problem: Any, *rest: Any) -> Any:
+        graded.append(problem.id)
+        return grade(problem, *rest)
+
+    monkeypatch.setattr(checker, "grade", counted_grade)
+    eve = as_student("eve")
+    codes = [client.post(SUBMIT, json={"answer": WRONG}, headers=eve).status_code for _ in range(10)]
+    assert codes == [200] * 3 + [429] * 7
+    assert len(graded) == 4  # three recorded, and the one the database refused
     assert storage.count(student="eve") == 3
 
 
