@@ -1,8 +1,10 @@
 """Checking answers online: the course policy, the grading core and the stored attempts, together.
 
 `Checker` is the library the HTTP routes, the answer page and the XQueue adapter all call; it holds
-no state of its own beyond the problems and their fixed keys (computed once at start), so any
-number of server processes can share one database. The clock stays outside: every call takes `now`.
+no state of its own beyond the problems and their fixed keys (computed once at start), and caches
+of what the database or the grading core already said, so any number of server processes can
+share one database: attempts, the per-student limits and XQueue deliveries are all counted there.
+The clock stays outside: every call takes `now`.
 """
 
 from __future__ import annotations
