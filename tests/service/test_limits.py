@@ -157,6 +157,22 @@ def test_past_the_cap_an_unreadable_answer_is_checked_and_not_stored(
     assert storage.count(student="eve") == 4
 
 
+def test_concurrent_unreadable_answers_store_exactly_the_cap(
+    limited: Callable[[Storage, Limits], TestClient], storage: Storage
+) -> None:
+    client = limited(storage, Limits(max_unreadable=3))
+    barrier = threading.Barrier(10)
+
+    def one(_: int) -> Any:
+        barrier.wait()
+        return client.post(SUBMIT, json={"answer": UNREADABLE}, headers=as_student("eve")).json()["id"]
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        ids = list(pool.map(one, range(10)))
+    assert sum(i is not None for i in ids) == 3
+    assert storage.count(student="eve") == 3
+
+
 def test_grade_serve_defaults_are_the_settings_defaults() -> None:
     assert limits_of(DEFAULT_RATE_LIMIT, DEFAULT_MAX_UNREADABLE) == DEFAULT_LIMITS
     assert Limits(rate=RateLimit(60, timedelta(minutes=10)), max_unreadable=100) == DEFAULT_LIMITS
