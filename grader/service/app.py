@@ -30,7 +30,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.checker = Checker(settings.problems, settings.storage)
+    app.state.checker = Checker(settings.problems, settings.storage, settings.limits)
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(xqueue.router)

@@ -1,13 +1,16 @@
 """Checking answers online: the course policy, the grading core and the stored attempts, together.
 
 `Checker` is the library the HTTP routes, the answer page and the XQueue adapter all call; it holds
-no state of its own beyond the problems and their fixed keys (computed once at start), so any
-number of server processes can share one database. The clock stays outside: every call takes `now`.
+no state of its own beyond the problems and their fixed keys (computed once at start), and caches
+of what the database or the grading core already said, so any number of server processes can
+share one database: attempts, the per-student limits and XQueue deliveries are all counted there.
+The clock stays outside: every call takes `now`.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -36,10 +39,22 @@ from grader.service.models import (
 )
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
-from grader.storage import AttemptsExhausted, NewSubmission, Storage, StoredSubmission
+from grader.storage import (
+    AlreadyDelivered,
+    AttemptsExhausted,
+    Delivered,
+    Delivery,
+    Limits,
+    NewSubmission,
+    RateLimited,
+    Storage,
+    StoredSubmission,
+)
 
 __all__ = ["Checker", "answer_text", "new_submission", "storable"]
 
+#: Students remembered as rate-limited per process, at most (see Checker._limited_until).
+_REMEMBERED_REFUSALS = 10_000
 #: Answers longer than this (characters or JSON bytes) are graded without caching the result.
 _CACHED_ANSWER_LENGTH = 256
 
@@ -134,9 +149,16 @@ def _record(stored: StoredSubmission) -> SubmissionRecord:
 class Checker:
     """The answer-checking service's library: views, submissions, grades, keys, the gradebook."""
 
-    def __init__(self, problems: ProblemSet, storage: Storage) -> None:
+    def __init__(self, problems: ProblemSet, storage: Storage, limits: Limits | None = None) -> None:
         self.problems = problems
         self.storage = storage
+        #: Per-student limits, kept in the database (every worker shares them); none by default.
+        self.limits = limits or Limits()
+        #: Students the database refused for the rate limit, with the end of that window (seconds
+        #: since the epoch). Only the database admits a submission; this remembers its refusals
+        #: (a window's count only grows until it ends), so the rest of a flood is refused before
+        #: it is graded, without asking the database again.
+        self._limited_until: dict[str, int] = {}
         # Fixed keys once at start. Per-student keys are computed per request from the student's
         # variant (pure functions): KeyBook's variant cache is not shared across request threads.
         self._fixed = KeyBook.build(problems).fixed
@@ -293,14 +315,30 @@ class Checker:
     # -- submitting ------------------------------------------------------------------------------
 
     def submit(
-        self, problem_id: str, student: str, raw: Any, *, now: datetime, source: str = "api"
+        self,
+        problem_id: str,
+        student: str,
+        raw: Any,
+        *,
+        now: datetime,
+        source: str = "api",
+        received: datetime | None = None,
+        delivery: Delivery | None = None,
     ) -> SubmissionOutcome:
         """Grade and record one answer; invalid answers are recorded but use no attempt.
 
-        Raises ServiceError: unknown_problem, answer_too_long, invalid_request (a NUL character),
-        past_due, no_attempts_left (nothing is recorded then).
+        `now` is when it was submitted (lateness, reveal); `received`, when this server got it (the
+        rate limit's window; default `now`). A `delivery` answered before gets the same outcome
+        again, recording nothing. Past `limits.max_unreadable`, an unreadable answer is checked but
+        not stored (its outcome has no id). Raises ServiceError: unknown_problem, answer_too_long,
+        invalid_request (a NUL character), past_due, no_attempts_left, rate_limited,
+        delivery_conflict (nothing is recorded then).
         """
         problem = self.problem(problem_id)
+        if delivery is not None:
+            delivered = self.storage.delivered(delivery)
+            if delivered is not None:
+                return self._replayed(problem, student, delivery, delivered)
         text = answer_text(raw)
         if len(text) > MAX_ANSWER_CHARS:
             raise ServiceError(
@@ -317,16 +355,29 @@ class Checker:
                 f"{problem.id} was due {problem.due.isoformat() if problem.due else ''}; "
                 "late answers are not accepted",
             )
+        moment = received or now
+        if self.limits.rate is not None and student in self._limited_until:
+            self._check_still_limited(student, moment)
         key = self.key(problem, student)
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
             new = new_submission(problem, student, raw, result, submitted_at=now, source=source, late=late)
             try:
-                submission_id, used = self.storage.record_uncounted(new, problem.max_attempts)
+                submission_id, used = self.storage.record_uncounted(
+                    new, problem.max_attempts, limits=self.limits, now=moment, delivery=delivery
+                )
             except AttemptsExhausted as exhausted:
                 raise self._no_attempts(problem, exhausted.used) from None
+            except (RateLimited, AlreadyDelivered) as refusal:
+                return self._refused(problem, student, delivery, refusal, moment)
             level = reveal_level(problem, attempts_used=used, now=now)
+            if submission_id is None:
+                note = (
+                    f" It was not stored: {self.limits.max_unreadable} unreadable answers to "
+                    f"{problem.id} are stored already."
+                )
+                new = replace(new, feedback=new.feedback + note)
             return self._outcome(new, submission_id, counted=False, used=used, level=level, key=key)
         # Read and graded before the attempt is claimed, at each level this attempt may reveal
         # (an attempt before the last reveals what the first does; the last may say more): the
@@ -343,13 +394,87 @@ class Checker:
             for level, graded_at in graded.items()
         }
         try:
-            with self.storage.claim_attempt(student, problem.id, problem.max_attempts) as (number, record):
+            with self.storage.claim_attempt(
+                student, problem.id, problem.max_attempts, rate=self.limits.rate, now=moment,
+                delivery=delivery,
+            ) as (number, record):
                 level = reveal_level(problem, attempts_used=number, now=now)
                 new = records[level]
                 submission_id = record(new)
         except AttemptsExhausted:
             raise self._no_attempts(problem, problem.max_attempts or 0) from None
+        except (RateLimited, AlreadyDelivered) as refusal:
+            return self._refused(problem, student, delivery, refusal, moment)
         return self._outcome(new, submission_id, counted=True, used=number, level=level, key=key)
+
+    def _check_still_limited(self, student: str, moment: datetime) -> None:
+        """Raise rate_limited while the window the database refused `student` in lasts."""
+        window_end = self._limited_until.get(student)
+        if window_end is None:
+            return
+        if moment.timestamp() < window_end:
+            assert self.limits.rate is not None
+            raise self._rate_limited(self.limits.rate.retry_after(window_end, moment))
+        self._limited_until.pop(student, None)
+
+    def _refused(
+        self,
+        problem: Problem,
+        student: str,
+        delivery: Delivery | None,
+        refusal: Exception,
+        moment: datetime,
+    ) -> SubmissionOutcome:
+        """The storage refused to record: past the rate limit (raised as rate_limited), or the
+        delivery was answered meanwhile by a concurrent one (its outcome, as that one answered)."""
+        if isinstance(refusal, RateLimited):
+            if len(self._limited_until) >= _REMEMBERED_REFUSALS:
+                self._limited_until.clear()  # a memo: forgetting only costs the next refusal a query
+            self._limited_until[student] = refusal.window_end
+            raise self._rate_limited(refusal.limit.retry_after(refusal.window_end, moment)) from None
+        assert delivery is not None
+        delivered = self.storage.delivered(delivery)
+        assert delivered is not None, "a delivery is stored before AlreadyDelivered is raised"
+        return self._replayed(problem, student, delivery, delivered)
+
+    def _rate_limited(self, retry_after: int) -> ServiceError:
+        rate = self.limits.rate
+        assert rate is not None
+        return ServiceError(
+            "rate_limited",
+            f"at most {rate.submissions} submissions per {rate.seconds // 60 or 1} minute(s); "
+            f"retry in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def _replayed(
+        self, problem: Problem, student: str, delivery: Delivery, delivered: Delivered
+    ) -> SubmissionOutcome:
+        """The outcome first sent for `delivery`, rebuilt from what was stored then."""
+        stored = delivered.submission
+        if (stored.student, stored.problem) != (student, problem.id):
+            raise ServiceError(
+                "delivery_conflict",
+                f"queue {delivery.queue!r} submission {delivery.id} was answered for another "
+                "learner or problem",
+            )
+        new = NewSubmission(
+            student=stored.student,
+            problem=stored.problem,
+            submitted_at=stored.submitted_at,
+            source=stored.source,
+            raw=stored.raw,
+            parsed=stored.parsed,
+            status=stored.status,
+            score=stored.score,
+            max_score=stored.max_score,
+            feedback=stored.feedback,
+            days_late=stored.days_late,
+        )
+        used = delivered.attempts_used
+        level = reveal_level(problem, attempts_used=used, now=stored.submitted_at)
+        key = self.key(problem, student)
+        return self._outcome(new, stored.id, counted=stored.counted, used=used, level=level, key=key)
 
     @staticmethod
     def _no_attempts(problem: Problem, used: int) -> ServiceError:
@@ -360,7 +485,7 @@ class Checker:
     def _outcome(
         self,
         new: NewSubmission,
-        submission_id: int,
+        submission_id: int | None,
         *,
         counted: bool,
         used: int,

@@ -51,6 +51,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "not_found": (404, "no such path"),
     "method_not_allowed": (405, "the path exists but not with that method"),
     "no_attempts_left": (409, "every allowed attempt is used (invalid answers use none)"),
+    "delivery_conflict": (409, "an XQueue submission_id already answered for another learner or problem"),
+    "rate_limited": (429, "too many submissions in the rate limit's window; retry after Retry-After seconds"),
     "database_unavailable": (503, "the database did not answer; retry after the Retry-After seconds"),
     "internal_error": (500, "a bug: reported to the server log; never expected"),
 }

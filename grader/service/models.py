@@ -91,7 +91,8 @@ class ProblemView(_Model):
 class SubmissionOutcome(_Model):
     """The answer to a submission."""
 
-    id: int
+    #: None for an unreadable answer past the cap on stored ones: checked, not stored.
+    id: int | None
     problem: str
     student: str
     submitted_at: datetime

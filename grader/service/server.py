@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from grader.auth import read_secret, read_staff_token, secret_warnings
 from grader.service.app import create_app
 from grader.service.middleware import DEFAULT_FRAME_ANCESTORS
-from grader.service.settings import ServiceSettings
+from grader.service.settings import DEFAULT_LIMITS, ServiceSettings
 from grader.spec.loader import load_problems
-from grader.storage import open_storage
+from grader.storage import Limits, RateLimit, open_storage
 
 __all__ = ["ServeOptions", "build_app", "app_from_environment", "serve", "startup_warnings"]
 
@@ -37,9 +37,11 @@ class ServeOptions:
     #: None: no proxy is trusted and those headers are ignored.
     forwarded_allow_ips: str | None = None
     frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS
+    limits: Limits = DEFAULT_LIMITS
 
     def to_environment(self) -> dict[str, str]:
         """The options worker processes need, as environment variables (secrets stay where they are)."""
+        cap = self.limits.max_unreadable
         values = {
             "PROBLEMS": str(self.problems.resolve()),
             "DB": self.db,
@@ -47,6 +49,8 @@ class ServeOptions:
             "STAFF_TOKEN_FILE": "" if self.staff_token_file is None else str(self.staff_token_file.resolve()),
             "WORKERS": str(self.workers),
             "FRAME_ANCESTORS": " ".join(self.frame_ancestors),
+            "RATE_LIMIT": "off" if self.limits.rate is None else str(self.limits.rate),
+            "MAX_UNREADABLE": "off" if cap is None else str(cap),
         }
         return {_ENV_PREFIX + name: value for name, value in values.items()}
 
@@ -58,6 +62,11 @@ class ServeOptions:
 
         problems = path("PROBLEMS")
         assert problems is not None, "app_from_environment runs under `grade serve`"
+        cap = os.environ.get(_ENV_PREFIX + "MAX_UNREADABLE", "off")
+        limits = Limits(
+            rate=RateLimit.parse(os.environ.get(_ENV_PREFIX + "RATE_LIMIT", "off")),
+            max_unreadable=None if cap == "off" else int(cap),
+        )
         return cls(
             problems=problems,
             db=os.environ[_ENV_PREFIX + "DB"],
@@ -65,6 +74,7 @@ class ServeOptions:
             staff_token_file=path("STAFF_TOKEN_FILE"),
             workers=int(os.environ.get(_ENV_PREFIX + "WORKERS", "1")),
             frame_ancestors=tuple(os.environ.get(_ENV_PREFIX + "FRAME_ANCESTORS", "'self'").split()),
+            limits=limits,
         )
 
 
@@ -86,7 +96,7 @@ def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
     storage = open_storage(options.db, migrate=migrate, processes=options.workers)
     settings = ServiceSettings(
         problems=problems, storage=storage, secret=secret, staff_token=staff_token,
-        frame_ancestors=options.frame_ancestors,
+        frame_ancestors=options.frame_ancestors, limits=options.limits,
     )
     return create_app(settings)
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from grader.service.middleware import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
 from grader.spec.loader import ProblemSet
-from grader.storage import Storage
+from grader.storage import Limits, RateLimit, Storage
 
-__all__ = ["ServiceSettings", "utc_now"]
+__all__ = ["DEFAULT_LIMITS", "ServiceSettings", "utc_now"]
+
+#: The per-student limits of `grade serve` (docs/service.md; --rate-limit, --max-unreadable).
+DEFAULT_LIMITS = Limits(rate=RateLimit(submissions=60, window=timedelta(minutes=10)), max_unreadable=100)
 
 
 def utc_now() -> datetime:
@@ -26,6 +29,8 @@ class ServiceSettings:
     secret: str
     staff_token: str
     max_body_bytes: int = 64 * 1024
+    #: Per-student rate limit and cap on stored unreadable answers, kept in the database.
+    limits: Limits = DEFAULT_LIMITS
     clock: Callable[[], datetime] = field(default=utc_now)
     #: The sites allowed to show the pages in a frame (an LMS embedding them): CSP sources.
     frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS

@@ -25,7 +25,7 @@ from grader.service.checking import storable
 from grader.service.errors import ServiceError
 from grader.service.mathtext import worked_solution_html
 from grader.service.models import SubmissionOutcome
-from grader.storage.schema import STUDENT_LENGTH
+from grader.storage.schema import DELIVERY_LENGTH, STUDENT_LENGTH
 
 __all__ = ["XQueueSubmission", "parse_xqueue", "read_request", "xqueue_reply", "xqueue_refusal"]
 
@@ -38,6 +38,8 @@ class XQueueSubmission:
     problem: str
     response: str
     submitted_at: datetime | None
+    #: xqueue_header.submission_id: the same id delivered again gets the stored reply.
+    submission_id: str | None = None
 
 
 class _TooDeep(Exception):
@@ -106,6 +108,23 @@ def _time(text: Any) -> datetime | None:
         return None
 
 
+def _submission_id(document: dict[str, Any]) -> str | None:
+    if "xqueue_header" not in document:
+        return None
+    header = _json_field(document["xqueue_header"], "xqueue_header")
+    value = header.get("submission_id") if isinstance(header, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ServiceError("invalid_request", "xqueue_header.submission_id: expected a number or text")
+    text = str(value).strip()
+    if not text or len(text) > DELIVERY_LENGTH or not storable(text):
+        raise ServiceError(
+            "invalid_request", f"xqueue_header.submission_id: 1 to {DELIVERY_LENGTH} characters, no NUL"
+        )
+    return text
+
+
 def parse_xqueue(document: Any) -> XQueueSubmission:
     """Read an XQueue request body (already decoded from JSON); ServiceError(invalid_request) if malformed."""
     if not isinstance(document, dict) or "xqueue_body" not in document:
@@ -131,6 +150,7 @@ def parse_xqueue(document: Any) -> XQueueSubmission:
         problem=_problem_id(body.get("grader_payload")),
         response=response,
         submitted_at=_time(info.get("submission_time")),
+        submission_id=_submission_id(document),
     )
 
 

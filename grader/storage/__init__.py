@@ -6,15 +6,33 @@ from grader.storage.checkpoints import Checkpointer, no_automatic_checkpoints
 from grader.storage.engines import DEFAULT_DATABASE, database_url, existing_database_url, make_engine, masked
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch, StorageError
 from grader.storage.migrate import check_schema, current_revision, head_revision, upgrade
-from grader.storage.store import AttemptsExhausted, NewSubmission, OfflineAttempt, Storage, StoredSubmission
+from grader.storage.store import (
+    AlreadyDelivered,
+    AttemptsExhausted,
+    Delivered,
+    Delivery,
+    Limits,
+    NewSubmission,
+    OfflineAttempt,
+    RateLimit,
+    RateLimited,
+    Storage,
+    StoredSubmission,
+)
 
 __all__ = [
     "DEFAULT_DATABASE",
+    "AlreadyDelivered",
     "AttemptsExhausted",
     "BadDatabaseUrl",
     "DatabaseUnavailable",
+    "Delivered",
+    "Delivery",
+    "Limits",
     "NewSubmission",
     "OfflineAttempt",
+    "RateLimit",
+    "RateLimited",
     "SchemaMismatch",
     "Storage",
     "StorageError",

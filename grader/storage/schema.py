@@ -19,10 +19,22 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["PROBLEM_LENGTH", "STUDENT_LENGTH", "attempt_counts", "metadata", "submissions"]
+__all__ = [
+    "DELIVERY_LENGTH",
+    "PROBLEM_LENGTH",
+    "QUEUE_LENGTH",
+    "STUDENT_LENGTH",
+    "attempt_counts",
+    "deliveries",
+    "metadata",
+    "rate_counts",
+    "submissions",
+]
 
 STUDENT_LENGTH = 200
 PROBLEM_LENGTH = 64
+QUEUE_LENGTH = 64
+DELIVERY_LENGTH = 128
 
 metadata = MetaData()
 
@@ -63,4 +75,30 @@ attempt_counts = Table(
     Column("student", String(STUDENT_LENGTH), primary_key=True),
     Column("problem", String(PROBLEM_LENGTH), primary_key=True),
     Column("used", Integer, nullable=False, server_default="0"),
+    #: Unreadable answers received online and stored: the row caps them (see Storage.record_uncounted).
+    Column("unreadable", Integer, nullable=False, server_default="0"),
+)
+
+#: Each student's submissions in the current fixed window of the rate limit: one row per student,
+#: claimed with one conditional UPDATE like an attempt, so every worker on every machine shares it.
+rate_counts = Table(
+    "rate_counts",
+    metadata,
+    Column("student", String(STUDENT_LENGTH), primary_key=True),
+    #: The window's start, in whole seconds since the epoch (UTC).
+    Column("window_start", BigInteger, nullable=False),
+    Column("used", Integer, nullable=False, server_default="0"),
+)
+
+#: Deliveries already answered (XQueue delivers at least once): a redelivery of (queue, delivery)
+#: gets the stored reply instead of a new attempt; the primary key makes concurrent ones claim once.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("queue", String(QUEUE_LENGTH), primary_key=True),
+    #: The queue's own id of the submission (XQueue's xqueue_header.submission_id).
+    Column("delivery", String(DELIVERY_LENGTH), primary_key=True),
+    Column("submission_id", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+    #: Attempts used when it was answered: the reply is rebuilt from it and the stored submission.
+    Column("attempts_used", Integer, nullable=False),
 )

@@ -4,27 +4,45 @@ An attempt is claimed with one conditional UPDATE on its (student, problem) coun
 transaction that records it: the database's row lock (PostgreSQL) or write lock (SQLite, BEGIN
 IMMEDIATE) makes concurrent claims queue, so no number of simultaneous submissions, from any number
 of processes, records more than max_attempts counted attempts. No Python lock is involved.
+
+The limits on abuse work the same way, in the same transaction: a student's submissions in the
+rate limit's window (`rate_counts`), the unreadable answers stored per (student, problem)
+(`attempt_counts.unreadable`), and the deliveries of a queue already answered (`deliveries`, whose
+primary key lets one of two concurrent deliveries of the same id commit).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from grader.storage.checkpoints import Checkpointer
 from grader.storage.engines import READ_ONLY, PoolTimeout, masked, no_free_connection
 from grader.storage.errors import DatabaseUnavailable
-from grader.storage.schema import attempt_counts, submissions
+from grader.storage.schema import attempt_counts, deliveries, rate_counts, submissions
 
-__all__ = ["AttemptsExhausted", "NewSubmission", "OfflineAttempt", "Storage", "StoredSubmission"]
+__all__ = [
+    "AlreadyDelivered",
+    "AttemptsExhausted",
+    "Delivered",
+    "Delivery",
+    "Limits",
+    "NewSubmission",
+    "OfflineAttempt",
+    "RateLimit",
+    "RateLimited",
+    "Storage",
+    "StoredSubmission",
+]
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,81 @@ class OfflineAttempt:
     counted: bool
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `submissions` per student in each fixed window of `window` (windows start at whole
+    multiples of it since the epoch, so every worker on every machine agrees on them)."""
+
+    submissions: int
+    window: timedelta
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """`N/MINUTES` (N submissions per MINUTES minutes, both whole and positive) or `off` (None)."""
+        if text.strip().lower() == "off":
+            return None
+        count, slash, minutes = text.strip().partition("/")
+        if not (slash and count.isdigit() and minutes.isdigit() and int(count) > 0 and int(minutes) > 0):
+            raise ValueError(
+                f"expected N/MINUTES like 60/10 (N submissions per MINUTES minutes), or off; got {text!r}"
+            )
+        return cls(int(count), timedelta(minutes=int(minutes)))
+
+    def __str__(self) -> str:
+        return f"{self.submissions}/{self.seconds // 60}"
+
+    @property
+    def seconds(self) -> int:
+        return max(1, int(self.window.total_seconds()))
+
+    def window_start(self, now: datetime) -> int:
+        moment = math.floor(now.timestamp())
+        return moment - moment % self.seconds
+
+    def retry_after(self, window_end: float, now: datetime) -> int:
+        """Whole seconds from `now` until `window_end` (seconds since the epoch), at least 1."""
+        return max(1, math.ceil(window_end - now.timestamp()))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student may store: submissions per window, and unreadable answers per problem."""
+
+    rate: RateLimit | None = None
+    #: Unreadable answers stored per (student, problem); past it they are checked, not stored.
+    max_unreadable: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A queue's identity of a submission it may deliver more than once."""
+
+    queue: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A delivery answered before: its stored submission and the attempts used then."""
+
+    submission: StoredSubmission
+    attempts_used: int
+
+
+class RateLimited(Exception):
+    """The student sent `limit.submissions` in the window ending at `window_end` (seconds since
+    the epoch) already; nothing was recorded."""
+
+    def __init__(self, limit: RateLimit, window_end: int) -> None:
+        self.limit = limit
+        self.window_end = window_end
+        super().__init__(f"rate limited until {window_end}")
+
+
+class AlreadyDelivered(Exception):
+    """The delivery was answered before (perhaps a moment ago, concurrently); nothing was recorded."""
+
+
 # The statements, built once (Core constructs are immutable) so each request only binds values.
 _INSERT_SUBMISSION = insert(submissions).returning(submissions.c.id)
 _USED = select(attempt_counts.c.used).where(
@@ -93,6 +186,22 @@ _CLAIM_UNLIMITED = (
     .where(_THIS_COUNTER)
     .values(used=attempt_counts.c.used + 1)
     .returning(attempt_counts.c.used)
+)
+#: Count an unreadable answer; with a cap, only while under it.
+_COUNT_UNREADABLE = (
+    update(attempt_counts)
+    .where(_THIS_COUNTER)
+    .values(unreadable=attempt_counts.c.unreadable + 1)
+    .returning(attempt_counts.c.used)
+)
+_COUNT_UNREADABLE_CAPPED = _COUNT_UNREADABLE.where(attempt_counts.c.unreadable < bindparam("b_cap"))
+_RATE_ROW = select(rate_counts.c.window_start, rate_counts.c.used).where(
+    rate_counts.c.student == bindparam("b_student")
+)
+_DELIVERED = (
+    select(submissions, deliveries.c.attempts_used)
+    .join(deliveries, deliveries.c.submission_id == submissions.c.id)
+    .where(deliveries.c.queue == bindparam("b_queue"), deliveries.c.delivery == bindparam("b_delivery"))
 )
 _SET_ATTEMPT = (
     update(submissions).where(submissions.c.id == bindparam("b_id")).values(attempt=bindparam("b_attempt"))
@@ -165,8 +274,36 @@ class Storage:
         self._insert_ignore = dialect_insert
         self._ensure_counter = (
             dialect_insert(attempt_counts)
-            .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0)
+            .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0, unreadable=0)
             .on_conflict_do_nothing()
+        )
+        # Take one of the window's submissions, in one statement: a new student's row starts at 1,
+        # a row of an older window starts over at 1, a full window's row is left alone (no row
+        # returned). The SET expressions read the row as it was, on both backends.
+        take_rate = dialect_insert(rate_counts).values(
+            student=bindparam("b_student"), window_start=bindparam("b_window"), used=1
+        )
+        stale = rate_counts.c.window_start < take_rate.excluded.window_start
+        self._take_rate_statement = take_rate.on_conflict_do_update(
+            index_elements=[rate_counts.c.student],
+            set_={
+                "used": case((stale, 1), else_=rate_counts.c.used + 1),
+                "window_start": case(
+                    (stale, take_rate.excluded.window_start), else_=rate_counts.c.window_start
+                ),
+            },
+            where=or_(stale, rate_counts.c.used < bindparam("b_limit")),
+        ).returning(rate_counts.c.used)
+        self._insert_delivery = (
+            dialect_insert(deliveries)
+            .values(
+                queue=bindparam("b_queue"),
+                delivery=bindparam("b_delivery"),
+                submission_id=bindparam("b_id"),
+                attempts_used=bindparam("b_used"),
+            )
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.submission_id)
         )
 
     @contextmanager
@@ -206,30 +343,95 @@ class Storage:
             "days_late": new.days_late,
         }
 
-    def record_uncounted(self, new: NewSubmission, max_attempts: int | None = None) -> tuple[int, int]:
+    def _take_rate(self, connection: Connection, student: str, rate: RateLimit | None, now: datetime) -> None:
+        """Take one of `student`'s submissions in the rate limit's window, or raise RateLimited."""
+        if rate is None:
+            return
+        values = {"b_student": student, "b_window": rate.window_start(now)}
+        taken = connection.execute(self._take_rate_statement, {**values, "b_limit": rate.submissions})
+        if taken.first() is None:
+            window_start = connection.execute(_RATE_ROW, values).one().window_start
+            raise RateLimited(rate, int(window_start) + rate.seconds)
+
+    def _deliver(
+        self, connection: Connection, delivery: Delivery | None, submission_id: int, used: int
+    ) -> None:
+        if delivery is None:
+            return
+        values = {"b_queue": delivery.queue, "b_delivery": delivery.id, "b_id": submission_id, "b_used": used}
+        # a concurrent delivery of the same id waits here for the first one's commit, then rolls back
+        if connection.execute(self._insert_delivery, values).first() is None:
+            raise AlreadyDelivered(delivery)
+
+    def delivered(self, delivery: Delivery) -> Delivered | None:
+        """The submission recorded for `delivery` and the attempts used then, or None."""
+        with self._transaction(read_only=True) as connection:
+            row = connection.execute(
+                _DELIVERED, {"b_queue": delivery.queue, "b_delivery": delivery.id}
+            ).first()
+        if row is None:
+            return None
+        return Delivered(_row_to_submission(row), int(row.attempts_used))
+
+    def record_uncounted(
+        self,
+        new: NewSubmission,
+        max_attempts: int | None = None,
+        *,
+        limits: Limits | None = None,
+        now: datetime | None = None,
+        delivery: Delivery | None = None,
+    ) -> tuple[int | None, int]:
         """Record an answer that uses no attempt (an unreadable one): (its id, attempts used).
 
-        Raises AttemptsExhausted (recording nothing) when every attempt is already used: a
-        student with none left gets the same refusal whatever they send.
+        The id is None when `limits.max_unreadable` of them are stored already: it is not stored.
+        Raises AttemptsExhausted when every attempt is already used (a student with none left gets
+        the same refusal whatever they send), recording nothing but its place in the rate window;
+        RateLimited and AlreadyDelivered, recording nothing. `now` (the server's time) places it
+        in the rate window.
         """
+        limits = limits or Limits()
         with self._transaction() as connection:
+            self._take_rate(connection, new.student, limits.rate, now or new.submitted_at)
             where = {"b_student": new.student, "b_problem": new.problem}
+            connection.execute(self._ensure_counter, where)
             used = int(connection.execute(_USED, where).scalar_one_or_none() or 0)
-            if max_attempts is not None and used >= max_attempts:
-                raise AttemptsExhausted(used)
-            result = connection.execute(_INSERT_SUBMISSION, self._values(new, counted=False, attempt=None))
-            return int(result.scalar_one()), used
+            if max_attempts is None or used < max_attempts:
+                if limits.max_unreadable is None:
+                    connection.execute(_COUNT_UNREADABLE, where)
+                elif connection.execute(
+                    _COUNT_UNREADABLE_CAPPED, {**where, "b_cap": limits.max_unreadable}
+                ).first() is None:
+                    return None, used
+                values = self._values(new, counted=False, attempt=None)
+                submission_id = int(connection.execute(_INSERT_SUBMISSION, values).scalar_one())
+                self._deliver(connection, delivery, submission_id, used)
+                return submission_id, used
+            # refused after the commit: the answer was graded, so it keeps its place in the window
+        raise AttemptsExhausted(used)
 
     @contextmanager
     def claim_attempt(
-        self, student: str, problem: str, max_attempts: int | None
+        self,
+        student: str,
+        problem: str,
+        max_attempts: int | None,
+        *,
+        rate: RateLimit | None = None,
+        now: datetime | None = None,
+        delivery: Delivery | None = None,
     ) -> Iterator[tuple[int, Any]]:
         """Claim the next attempt in a transaction; yields (attempt number, record function).
 
         Call `record(new_submission)` inside the block; leaving the block commits both the claim
-        and the record, or neither. Raises AttemptsExhausted when no attempt is left.
+        and the record, or neither. Raises AttemptsExhausted when no attempt is left (recording
+        only its place in the rate window), RateLimited past the rate limit (at `now`, the server's
+        time) and AlreadyDelivered when `delivery` was answered before (recording nothing).
         """
         with self._transaction() as connection:
+            if rate is not None:
+                assert now is not None, "a rate limit needs the time"
+                self._take_rate(connection, student, rate, now)
             where = {"b_student": student, "b_problem": problem}
             connection.execute(self._ensure_counter, where)
             if max_attempts is None:
@@ -238,21 +440,24 @@ class Storage:
                 claimed = connection.execute(
                     _CLAIM_LIMITED, {**where, "b_limit": max_attempts}
                 ).scalar_one_or_none()
-            if claimed is None:
-                raise AttemptsExhausted(max_attempts or 0)
-            number = int(claimed)
-            recorded: list[int] = []
+            if claimed is not None:
+                number = int(claimed)
+                recorded: list[int] = []
 
-            def record(new: NewSubmission) -> int:
-                result = connection.execute(
-                    _INSERT_SUBMISSION, self._values(new, counted=True, attempt=number)
-                )
-                recorded.append(int(result.scalar_one()))
-                return recorded[-1]
+                def record(new: NewSubmission) -> int:
+                    result = connection.execute(
+                        _INSERT_SUBMISSION, self._values(new, counted=True, attempt=number)
+                    )
+                    recorded.append(int(result.scalar_one()))
+                    self._deliver(connection, delivery, recorded[-1], number)
+                    return recorded[-1]
 
-            yield number, record
-            if not recorded:
-                raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
+                yield number, record
+                if not recorded:
+                    raise RuntimeError("claim_attempt: the attempt was claimed but nothing recorded")
+        if claimed is None:
+            # refused after the commit: the answer was graded, so it keeps its place in the window
+            raise AttemptsExhausted(max_attempts or 0)
 
     def record_offline(self, entries: Sequence[OfflineAttempt]) -> int:
         """Record batch-graded attempts in one transaction, each once: an entry whose origin is

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from tests.scaleout.conftest import STAFF, token_for
+from tests.service.conftest import every_page
 
 __all__ = ["DEADLINE", "Acknowledged", "Traffic", "assert_all_acknowledged_are_stored", "stored_submissions"]
 
@@ -118,10 +119,11 @@ DEADLINE = 120
 
 
 def stored_submissions(url: str) -> dict[int, dict[str, Any]]:
-    """Every submission the service stored, by id, as staff read them."""
-    response = httpx.get(f"{url}/api/staff/submissions", headers=STAFF, timeout=60)
-    assert response.status_code == 200
-    return {record["id"]: record for record in response.json()}
+    """Every submission the service stored, by id, as staff read them (every page of the list)."""
+    records = every_page(
+        httpx.get, f"{url}/api/staff/submissions", params={"limit": 1000}, headers=STAFF, timeout=60
+    )
+    return {record["id"]: record for record in records}
 
 
 def assert_all_acknowledged_are_stored(traffic: Traffic, stored: dict[int, dict[str, Any]]) -> None:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -283,3 +284,17 @@ def make_client(course: ProblemSet, clock: Clock) -> Iterator[Callable[[Storage]
 def client(make_client: Callable[[Storage], TestClient], sqlite_storage: Storage) -> TestClient:
     """The app on a fresh SQLite database (most tests do not depend on the backend)."""
     return make_client(sqlite_storage)
+
+
+def every_page(get: Callable[..., Any], url: str, **options: Any) -> list[dict[str, Any]]:
+    """Every record of a paged list route: `get(url, **options)` (a client's or httpx's), then each
+    next page its `Link: <URL>; rel="next"` header names, until one names none."""
+    records: list[dict[str, Any]] = []
+    next_url: str | None = url
+    while next_url is not None:
+        response = get(next_url, **options)
+        assert response.status_code == 200, response.text
+        records += response.json()
+        options.pop("params", None)  # the next page's URL carries the whole query
+        next_url = response.links.get("next", {}).get("url")
+    return records

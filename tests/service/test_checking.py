@@ -37,9 +37,9 @@ def test_no_answer_is_read_while_an_attempt_is_claimed(
     claim_attempt = sqlite_storage.claim_attempt
 
     @contextmanager
-    def watched_claim(*args: Any) -> Iterator[Any]:
+    def watched_claim(*args: Any, **options: Any) -> Iterator[Any]:
         nonlocal claiming
-        with claim_attempt(*args) as claimed:
+        with claim_attempt(*args, **options) as claimed:
             claiming = True
             try:
                 yield claimed

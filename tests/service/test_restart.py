@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import SECRET, STAFF_TOKEN, student_token
+from tests.service.conftest import SECRET, STAFF_TOKEN, every_page, student_token
 from tests.service.server_process import grade_serve
 
 ENV = {"GRADER_SECRET": SECRET, "GRADER_STAFF_TOKEN": STAFF_TOKEN}
@@ -56,11 +56,13 @@ def test_nothing_acknowledged_is_lost_across_a_kill(course_dir: Path, tmp_path: 
 
     assert len(acknowledged) >= 60
     with grade_serve(course_dir, db, ENV) as server:
-        stored = httpx.get(
+        stored = every_page(
+            httpx.get,
             f"{server.url}/api/staff/submissions",
+            params={"limit": 1000},
             headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
             timeout=30,
-        ).json()
+        )
     by_id = {s["id"]: (s["student"], s["raw"]) for s in stored}
     missing = {i: v for i, v in acknowledged.items() if by_id.get(i) != v}
     assert missing == {}

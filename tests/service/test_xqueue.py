@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,15 +17,23 @@ from grader.service.xqueue import parse_xqueue
 from grader.storage import Storage
 from tests.service.conftest import STAFF, STAFF_TOKEN
 
+#: XQueue numbers its submissions; each request here is a new one unless a test says otherwise.
+_SUBMISSION_IDS = itertools.count(1000)
+
 
 def xqueue_request(
-    response: str, payload: str, student: str = "a1b2c3", time: str = "20260301110000"
+    response: str,
+    payload: str,
+    student: str = "a1b2c3",
+    time: str = "20260301110000",
+    submission_id: int | str | None = None,
 ) -> dict[str, str]:
     """A request as XQueue sends it: xqueue_body and student_info are JSON text inside JSON."""
     info = json.dumps({"anonymous_student_id": student, "submission_time": time, "random_seed": 1})
     body = {"student_info": info, "student_response": response, "grader_payload": payload}
+    number = next(_SUBMISSION_IDS) if submission_id is None else submission_id
     return {
-        "xqueue_header": json.dumps({"submission_id": 72, "submission_key": "ffcd9335"}),
+        "xqueue_header": json.dumps({"submission_id": number, "submission_key": "ffcd9335"}),
         "xqueue_body": json.dumps(body),
         "xqueue_files": "{}",
     }
@@ -151,3 +164,65 @@ def test_the_revealed_solution_is_one_html_table(client: TestClient) -> None:
     assert '<th scope="col">h_{t-1}</th>' in message and "<td>0.2748" in message
     lesson = message.split("</p>")[0]
     assert lesson.startswith('<div class="grader-feedback"><p>Not correct') and "\n" not in lesson
+
+
+@pytest.mark.parametrize(
+    ("response", "counted"), [("[1, -1, 0, 0, 1]", True), ("seven", False)], ids=["wrong", "unreadable"]
+)
+def test_a_redelivery_gets_the_stored_reply_and_uses_no_attempt(
+    make_client: Callable[[Storage], TestClient], storage: Storage, response: str, counted: bool
+) -> None:
+    client = make_client(storage)
+    request = xqueue_request(response, "lstm-states-2", submission_id=72)
+    replies = [client.post("/xqueue/grade", json=request, headers=STAFF) for _ in range(3)]
+    assert [r.status_code for r in replies] == [200] * 3
+    assert replies[1].json() == replies[0].json() == replies[2].json()
+    assert f"used {1 if counted else 0} of 5" in replies[0].json()["msg"]
+    assert storage.count(student="a1b2c3") == 1
+    assert storage.attempts_used("a1b2c3", "lstm-states-2") == (1 if counted else 0)
+    # a new submission_id is a new submission
+    client.post("/xqueue/grade", json=xqueue_request(response, "lstm-states-2"), headers=STAFF)
+    assert storage.count(student="a1b2c3") == 2
+
+
+def test_concurrent_deliveries_of_one_submission_claim_one_attempt(
+    make_client: Callable[[Storage], TestClient], storage: Storage
+) -> None:
+    deliveries = 8
+    client = make_client(storage)
+    request = xqueue_request("[1, -1, 0, 0, 1]", "lstm-states-2", submission_id="4242")
+    barrier = threading.Barrier(deliveries)
+
+    def deliver(_: int) -> Any:
+        barrier.wait()
+        reply = client.post("/xqueue/grade", json=request, headers=STAFF)
+        return reply.status_code, reply.json()
+
+    with ThreadPoolExecutor(max_workers=deliveries) as pool:
+        replies = list(pool.map(deliver, range(deliveries)))
+    assert {status for status, _ in replies} == {200}
+    assert all(body == replies[0][1] for _, body in replies)
+    assert "used 1 of 5" in replies[0][1]["msg"]
+    assert storage.count(student="a1b2c3") == 1
+    assert storage.attempts_used("a1b2c3", "lstm-states-2") == 1
+
+
+def test_submission_ids_are_answered_once_per_queue_and_never_for_another_learner(client: TestClient) -> None:
+    first = xqueue_request("[1, -1, 0, 0, 1]", "lstm-states-2", submission_id=7)
+    assert client.post("/xqueue/grade", json=first, headers=STAFF).status_code == 200
+    other_queue = client.post("/xqueue/grade?queue=lstm-2", json=first, headers=STAFF)
+    assert "used 2 of 5" in other_queue.json()["msg"]
+    reused = xqueue_request("[1, -1, 0, 0, 1]", "lstm-states-2", student="someone-else", submission_id=7)
+    answer = client.post("/xqueue/grade", json=reused, headers=STAFF)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "delivery_conflict")
+    assert "[1, -1" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "header", ["not json", json.dumps({"submission_id": [1]}), json.dumps({"submission_id": ""})]
+)
+def test_a_malformed_submission_id_is_refused(client: TestClient, header: str) -> None:
+    request = xqueue_request("1", "lstm-states-2") | {"xqueue_header": header}
+    answer = client.post("/xqueue/grade", json=request, headers=STAFF)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_request")
+    assert "xqueue_header" in answer.json()["error"]["message"]

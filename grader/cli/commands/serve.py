@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.cli.commands.common import add_problems_option
 from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
@@ -24,8 +25,14 @@ EXIT_CODES = {
     "be reached or has a newer schema (nothing served)",
 }
 
+if TYPE_CHECKING:
+    from grader.storage import Limits
+
 #: grader.storage.DEFAULT_DATABASE, spelled out so `grade` starts without the server extra.
 DEFAULT_DATABASE = "grader.db"
+#: grader.service.settings.DEFAULT_LIMITS, spelled out for the same reason (a test checks they agree).
+DEFAULT_RATE_LIMIT = "60/10"
+DEFAULT_MAX_UNREADABLE = "100"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +59,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sites that may show the pages in a frame, e.g. an LMS: CSP sources such as "
         "https://lms.example.edu, 'self' or 'none' (default: 'self')",
     )
+    parser.add_argument(
+        "--rate-limit", default=DEFAULT_RATE_LIMIT, metavar="N/MINUTES",
+        help="submissions a student may send per MINUTES minutes, counted in the database so every "
+        f"worker shares it; past it 429 rate_limited with Retry-After; `off` for none "
+        f"(default: {DEFAULT_RATE_LIMIT})",
+    )
+    parser.add_argument(
+        "--max-unreadable", default=DEFAULT_MAX_UNREADABLE, metavar="N",
+        help="unreadable answers stored per student and problem; past it they are checked but not "
+        f"stored; `off` for no cap (default: {DEFAULT_MAX_UNREADABLE})",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
         "--log-level",
@@ -71,6 +89,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def limits_of(rate_limit: str, max_unreadable: str) -> Limits:
+    """The Limits `--rate-limit` and `--max-unreadable` ask for; UsageError when they cannot be read."""
+    from grader.storage import Limits, RateLimit
+
+    try:
+        rate = RateLimit.parse(rate_limit)
+    except ValueError as error:
+        raise UsageError(f"--rate-limit: {error}") from None
+    cap = max_unreadable.strip().lower()
+    if cap != "off" and not cap.isdigit():
+        raise UsageError(f"--max-unreadable: expected a whole number or off; got {max_unreadable!r}")
+    return Limits(rate=rate, max_unreadable=None if cap == "off" else int(cap))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         from grader.auth import read_database_url
@@ -84,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers: at least 1")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port: 0 to 65535")
+    limits = limits_of(args.rate_limit, args.max_unreadable)
     options = ServeOptions(
         problems=args.problems,
         db=read_database_url(args.db, args.db_url_file, DEFAULT_DATABASE),
@@ -96,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         forwarded_allow_ips=args.forwarded_allow_ips,
         frame_ancestors=check_frame_ancestors(args.frame_ancestors),
+        limits=limits,
     )
     for warning in startup_warnings(options):
         print(f"grade: warning: {warning}", file=sys.stderr)

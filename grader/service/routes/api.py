@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from grader.compare.results import StudentReport
@@ -34,6 +34,41 @@ StudentParam = Annotated[
 ]
 
 
+#: Paging of the list routes: `limit` records a page (default and bound), the next page's URL in
+#: the `Link` header (rel="next"), its cursor `after` the last id sent.
+PAGE_LIMIT = 100
+MAX_PAGE_LIMIT = 1000
+AfterParam = Annotated[
+    int,
+    Query(ge=0, le=2**62, description="the cursor: only submissions with a larger id (see `Link`)"),
+]
+LimitParam = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_LIMIT, description=f"at most this many (default {PAGE_LIMIT})")
+]
+_PAGED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "a page, oldest first; when there are more, the `Link` header has the next page's URL",
+        "headers": {
+            "Link": {
+                "description": '`<URL>; rel="next"`: the same query with `after` = the last id of this page',
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
+
+
+def _page(
+    request: Request, response: Response, records: list[SubmissionRecord], limit: int
+) -> list[SubmissionRecord]:
+    """The first `limit` of `records` (fetched one over), with the next page's Link when there are more."""
+    if len(records) <= limit:
+        return records
+    page = records[:limit]
+    response.headers["Link"] = f'<{request.url.include_query_params(after=page[-1].id)}>; rel="next"'
+    return page
+
+
 @router.get("/problems", response_model=list[ProblemSummary], tags=["problems"])
 def list_problems(checker: CheckerDep) -> list[ProblemSummary]:
     """Every problem: title, statement, points, due date, attempts allowed (no answers)."""
@@ -59,7 +94,7 @@ def view_problem(
     tags=["submissions"],
     responses=error_responses(
         *_AUTH, "not_yourself", "unknown_problem", "malformed_json", "invalid_request",
-        "answer_too_long", "body_too_large", "past_due", "no_attempts_left",
+        "answer_too_long", "body_too_large", "past_due", "no_attempts_left", "rate_limited",
     ),
 )
 def submit(
@@ -70,7 +105,11 @@ def submit(
     now: NowDep,
     student: StudentParam = None,
 ) -> Response:
-    """Submit an answer: status, score, feedback, attempts used. Unreadable answers use no attempt."""
+    """Submit an answer: status, score, feedback, attempts used. Unreadable answers use no attempt.
+
+    Per student, at most the rate limit's submissions per window (else 429 rate_limited with
+    Retry-After); past the cap on stored unreadable answers, one is checked but not stored (`id` null).
+    """
     outcome = checker.submit(problem_id, acting_student(caller, student), body.answer, now=now, source="api")
     # the hot path: serialised once by pydantic, not validated again against the response model
     return Response(outcome.model_dump_json(), media_type="application/json")
@@ -91,16 +130,23 @@ def my_grades(caller: CallerDep, checker: CheckerDep, student: StudentParam = No
     "/me/submissions",
     response_model=list[SubmissionRecord],
     tags=["submissions"],
-    responses=error_responses(*_AUTH, "not_yourself", "unknown_problem", "invalid_request"),
+    responses={**_PAGED, **error_responses(*_AUTH, "not_yourself", "unknown_problem", "invalid_request")},
 )
 def my_submissions(
+    request: Request,
+    response: Response,
     caller: CallerDep,
     checker: CheckerDep,
     problem: Annotated[str | None, Query(max_length=64)] = None,
     student: StudentParam = None,
+    after: AfterParam = 0,
+    limit: LimitParam = PAGE_LIMIT,
 ) -> list[SubmissionRecord]:
-    """The caller's own submissions, oldest first."""
-    return checker.submissions(student=acting_student(caller, student), problem=problem)
+    """The caller's own submissions, oldest first, in pages of `limit` (next: the `Link` header)."""
+    records = checker.submissions(
+        student=acting_student(caller, student), problem=problem, after=after, limit=limit + 1
+    )
+    return _page(request, response, records, limit)
 
 
 @router.get(
@@ -120,21 +166,24 @@ def problem_key(
     "/staff/submissions",
     response_model=list[SubmissionRecord],
     tags=["staff"],
-    responses=error_responses(*_AUTH, "staff_only", "unknown_problem"),
+    responses={**_PAGED, **error_responses(*_AUTH, "staff_only", "unknown_problem", "invalid_request")},
 )
 def all_submissions(
+    request: Request,
+    response: Response,
     _staff: StaffDep,
     checker: CheckerDep,
     student: Annotated[str | None, Query(max_length=200, pattern=_TEXT)] = None,
     problem: Annotated[str | None, Query(max_length=64)] = None,
-    after: Annotated[int, Query(ge=0, le=2**62, description="only submissions with a larger id")] = 0,
-    limit: Annotated[int | None, Query(ge=1, le=100_000, description="at most this many")] = None,
+    after: AfterParam = 0,
+    limit: LimitParam = PAGE_LIMIT,
 ) -> list[SubmissionRecord]:
     """Staff: recorded submissions, oldest first, optionally of one student and/or problem.
 
-    All of them, or pages of `limit`: ask for the next with `after` = the last id received.
+    Pages of `limit`: the `Link` header (rel="next") has the next page's URL, `after` the last id sent.
     """
-    return checker.submissions(student=student, problem=problem, after=after, limit=limit)
+    records = checker.submissions(student=student, problem=problem, after=after, limit=limit + 1)
+    return _page(request, response, records, limit)
 
 
 _MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
