@@ -52,3 +52,41 @@ def test_grading_with_db_still_creates_the_database_and_gradebook_reads_it(grade
     online = grade("gradebook", "--db", database, "--problems", PROBLEMS, "--format", "table")
     assert online.code == 0, online.err
     assert "5 students graded" in online.out
+
+
+# -- the database named out of `ps`'s sight: --db-url-file, or $GRADER_DATABASE_URL -------------
+
+
+def test_every_database_command_takes_the_url_from_a_file(grade, monkeypatch, tmp_path):
+    monkeypatch.delenv("GRADER_DATABASE_URL", raising=False)
+    url_file = tmp_path / "db-url"
+    url_file.write_text(f"{tmp_path / 'course.db'}\n", encoding="utf-8")
+    assert grade("db", "upgrade", "--db-url-file", url_file).code == 0
+    batch = grade(SUBMISSIONS, "--problems", PROBLEMS, "--now", NOW, "--db-url-file", url_file)
+    assert batch.code == 0, batch.err
+    assert f"grade: recorded 14 new attempts in sqlite+pysqlite:///{tmp_path / 'course.db'} (" in batch.err
+    online = grade("gradebook", "--db-url-file", url_file, "--problems", PROBLEMS, "--format", "table")
+    assert (online.code, "5 students graded" in online.out) == (0, True), online.err
+
+
+def test_the_database_commands_but_batch_grading_read_the_environment(grade, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GRADER_DATABASE_URL", str(tmp_path / "course.db"))
+    # grading a batch records into a database only when told to: the environment is not enough
+    batch = grade(SUBMISSIONS, "--problems", PROBLEMS, "--now", NOW, "-q")
+    assert batch.code == 0 and files_under(tmp_path) == [], batch.err
+    assert grade("db", "upgrade").code == 0
+    assert (tmp_path / "course.db").is_file()
+    assert grade("gradebook", "--problems", PROBLEMS).code == 0
+
+
+def test_gradebook_without_any_database_says_how_to_name_one(grade, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRADER_DATABASE_URL", raising=False)
+    run = grade("gradebook", "--problems", PROBLEMS)
+    assert (run.code, run.err) == (
+        2, "grade: error: --db: name the service's database (or --db-url-file FILE, or $GRADER_DATABASE_URL)\n"
+    )
+    both = grade("gradebook", "--db", "a.db", "--db-url-file", "b", "--problems", PROBLEMS)
+    assert (both.code, both.err) == (2, "grade: error: --db and --db-url-file: give one of them\n")
+    assert files_under(tmp_path) == []

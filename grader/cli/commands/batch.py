@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.cli.commands.common import add_problems_option, emit
+from grader.cli.commands.common import add_database_options, add_problems_option, database_of, emit
 from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
@@ -62,11 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "while this one reads, on a machine with 2+ cores and a class of thousands; the grades are "
         "the same either way)",
     )
-    parser.add_argument(
-        "--db", metavar="PATH|URL",
+    add_database_options(
+        parser,
         help="also record every attempt into the service's database (SQLite file or postgresql:// "
-        "URL), so `grade gradebook --db` shows online and offline work together; each attempt is "
-        "recorded once, so re-running adds only new attempts",
+        "URL, or --db-url-file; never implied by $GRADER_DATABASE_URL), so `grade gradebook --db` "
+        "shows online and offline work together; each attempt is recorded once, so re-running adds "
+        "only new attempts",
     )
 
 
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
     now = _now(args.now)
     problems = load_problems(args.problems)
-    storage = None if args.db is None else _open_storage(args.db)  # a bad --db fails before grading
+    storage_url = database_of(args, default=None, environment=False)  # recording is never implied
+    storage = None if storage_url is None else _open_storage(storage_url)  # a bad --db fails first
     grader = ClassGrader(problems, now=now, parallel=args.parallel and can_parallelize())
     submissions = read_submissions(args.submissions, blocks=True)
     grader.add(progress(submissions, quiet=args.quiet, weight=_submissions_in))
@@ -108,16 +110,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"grade: skipped: {issue}", file=sys.stderr)
     if args.output is not None and not args.quiet:
         print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
-    if storage is not None:
+    if storage is not None and storage_url is not None:
         from grader.service.offline import record_batch
+        from grader.storage import database_url, masked
 
         try:  # the input read a second time, streamed: the gradebook above kept no attempts
             recorded = record_batch(problems, storage, read_submissions(args.submissions), now=now)
         finally:
             storage.close()
         if not args.quiet:
+            where = masked(database_url(storage_url))
             print(
-                f"grade: recorded {recorded.added} new attempts in {args.db} ({recorded.already} already "
+                f"grade: recorded {recorded.added} new attempts in {where} ({recorded.already} already "
                 f"there, {recorded.past_due} past due under `late: reject` not recorded)",
                 file=sys.stderr,
             )

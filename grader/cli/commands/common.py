@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_problems_option", "emit"]
+__all__ = ["add_database_options", "add_problems_option", "database_of", "emit"]
 
 DEFAULT_PROBLEMS = Path("problems")
 
@@ -19,6 +19,26 @@ def add_problems_option(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="directory (or file, with the course.yaml beside it) of problem specs (default: ./problems)",
     )
+
+
+def add_database_options(parser: argparse.ArgumentParser, *, help: str) -> None:
+    """`--db PATH|URL` and `--db-url-file FILE`: a URL with a password belongs in the file (or in
+    $GRADER_DATABASE_URL where the command reads it), since `ps` shows every user a command line."""
+    parser.add_argument("--db", metavar="PATH|URL", help=help)
+    parser.add_argument(
+        "--db-url-file", type=Path, metavar="FILE",
+        help="read the database URL from FILE instead (keeps its password out of `ps`)",
+    )
+
+
+def database_of(args: argparse.Namespace, *, default: str | None, environment: bool = True) -> str | None:
+    """The database `add_database_options` was given: `--db`, else `--db-url-file`, else (with
+    `environment`) $GRADER_DATABASE_URL, else `default`."""
+    # imported here: grader.auth is not needed to start `grade` (nor for --help)
+    from grader.auth import read_database_url
+
+    url = read_database_url(args.db, args.db_url_file, "", None if environment else {})
+    return url or default
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from grader.cli.commands.common import add_database_options, database_of
 from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 EXIT_CODES = {
@@ -23,9 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="upgrade: create or migrate to the newest schema; current: print the database's revision "
         "(never creates it)",
     )
-    parser.add_argument(
-        "--db", default=DEFAULT_DATABASE, metavar="PATH|URL",
-        help=f"SQLite file or postgresql://user@host/db URL (default: {DEFAULT_DATABASE})",
+    add_database_options(
+        parser,
+        help="SQLite file or postgresql://user@host/db URL (default: --db-url-file, else "
+        f"$GRADER_DATABASE_URL, else {DEFAULT_DATABASE})",
     )
 
 
@@ -42,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         from grader.storage import upgrade as upgrade_schema
     except ImportError as error:
         raise UsageError(f"grade db needs the server extra: pip install 'grader[server]' ({error})") from None
-    url = existing_database_url(args.db) if args.action == "current" else database_url(args.db)
+    db = database_of(args, default=DEFAULT_DATABASE)
+    assert db is not None
+    url = existing_database_url(db) if args.action == "current" else database_url(db)
     engine = make_engine(url)
     try:
         if args.action == "current":

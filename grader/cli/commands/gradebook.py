@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.cli.commands.common import add_problems_option, emit
+from grader.cli.commands.common import add_database_options, add_problems_option, database_of, emit
 from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 EXIT_CODES = {
@@ -25,9 +25,10 @@ EXIT_CODES = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from grader.report import DIRECTORY_FORMATS, FORMATS
 
-    parser.add_argument(
-        "--db", required=True, metavar="PATH|URL",
-        help="the service's database: SQLite file or postgresql://user@host/db URL",
+    add_database_options(
+        parser,
+        help="the service's database: SQLite file or postgresql://user@host/db URL (or --db-url-file, "
+        "else $GRADER_DATABASE_URL)",
     )
     add_problems_option(parser)
     parser.add_argument(
@@ -53,8 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format in DIRECTORY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
+    db = database_of(args, default=None)
+    if db is None:
+        raise UsageError("--db: name the service's database (or --db-url-file FILE, or $GRADER_DATABASE_URL)")
     problems = load_problems(args.problems)
-    storage = open_storage(args.db, migrate=False)
+    storage = open_storage(db, migrate=False)
     try:
         report = Checker(problems, storage).gradebook()
     finally:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.cli.commands.common import add_problems_option
+from grader.cli.commands.common import add_database_options, add_problems_option, database_of
 from grader.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 EXIT_CODES = {
@@ -37,8 +37,8 @@ DEFAULT_MAX_UNREADABLE = "100"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_problems_option(parser)
-    parser.add_argument(
-        "--db", metavar="PATH|URL",
+    add_database_options(
+        parser,
         help="SQLite file or postgresql://user@host/db URL (default: --db-url-file, else "
         f"$GRADER_DATABASE_URL, else {DEFAULT_DATABASE})",
     )
@@ -79,10 +79,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     deployment = parser.add_argument_group("deployment")
     deployment.add_argument(
-        "--db-url-file", type=Path, metavar="FILE",
-        help="read the database URL from FILE (keeps its password out of `ps`)",
-    )
-    deployment.add_argument(
         "--forwarded-allow-ips", metavar="IPS",
         help="trust X-Forwarded-Proto/-For from these proxy addresses (comma-separated IPs or "
         "networks, or *); without it those headers are ignored",
@@ -105,7 +101,6 @@ def limits_of(rate_limit: str, max_unreadable: str) -> Limits:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from grader.auth import read_database_url
         from grader.service.middleware import check_frame_ancestors
         from grader.service.server import ServeOptions, serve, startup_warnings
     except ImportError as error:
@@ -119,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     limits = limits_of(args.rate_limit, args.max_unreadable)
     options = ServeOptions(
         problems=args.problems,
-        db=read_database_url(args.db, args.db_url_file, DEFAULT_DATABASE),
+        db=database_of(args, default=DEFAULT_DATABASE) or DEFAULT_DATABASE,
         secret_file=args.secret_file,
         staff_token_file=args.staff_token_file,
         host=args.host,
