@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from grader import __version__
 from grader.service.checking import Checker
 from grader.service.errors import install_error_handlers
-from grader.service.middleware import BodySizeLimit, SecurityHeaders
+from grader.service.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
 from grader.service.routes import api, docs, pages, xqueue
 from grader.service.settings import ServiceSettings
 
@@ -38,5 +38,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(pages.router)
     pages.mount_static(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(InternalErrors)  # outside the body limit, whose own exception it must not see
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     return app

@@ -148,7 +148,4 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(_http_error(exc))
 
-    @app.exception_handler(Exception)
-    async def _bug(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("internal error", exc_info=exc)
-        return error_response(ServiceError("internal_error", "internal error (logged on the server)"))
+    # an unexpected exception is answered by middleware.InternalErrors, inside the security headers

@@ -1,8 +1,10 @@
-"""ASGI middleware: the request-body limit and the security headers every response carries."""
+"""ASGI middleware: the request-body limit, the answer to a bug, and the security headers every
+response carries."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterable
 
@@ -15,10 +17,14 @@ from grader.service.errors import ServiceError, error_response
 __all__ = [
     "DEFAULT_FRAME_ANCESTORS",
     "BodySizeLimit",
+    "InternalErrors",
     "SecurityHeaders",
     "content_security_policy",
     "check_frame_ancestors",
 ]
+
+
+log = logging.getLogger("grader.service")
 
 
 # -- the body-size limit --------------------------------------------------------------------------
@@ -123,6 +129,37 @@ def content_security_policy(ancestors: Iterable[str], *, docs: bool = False) -> 
             f"frame-ancestors {framing}",
         ]
     )
+
+
+class InternalErrors:
+    """Answer an unexpected exception with 500 internal_error (logged) inside the other middleware.
+
+    Starlette's own handler of last resort sits outside every added middleware, so its answer would
+    carry none of the security headers; this one answers before the headers are added.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception:
+            log.exception("internal error")
+            if started:  # half an answer was sent: nothing sound can follow it
+                raise
+            bug = ServiceError("internal_error", "internal error (logged on the server)")
+            await error_response(bug)(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -126,3 +126,21 @@ def test_the_docs_page_starts_swagger_ui_from_a_file(client: TestClient) -> None
     assert not _INLINE_SCRIPT.search(page)
     assert '<script src="/static/docs.js"></script>' in page
     assert "SwaggerUIBundle" in client.get("/static/docs.js").text
+
+
+def test_a_bug_is_answered_500_with_the_security_headers(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Starlette's handler of last resort answers outside every middleware: without one of our own
+    # inside the headers, the 500 carried no CSP, no nosniff and could be cached
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(client.app.state.checker, "summaries", broken)  # type: ignore[attr-defined]
+    response = client.get("/api/problems")
+    assert (response.status_code, response.json()["error"]["code"]) == (500, "internal_error")
+    assert "a bug" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert directives(response.headers["content-security-policy"])["default-src"] == ["'self'"]
+    assert "RuntimeError: a bug" in caplog.text
