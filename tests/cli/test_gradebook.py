@@ -84,8 +84,9 @@ def test_gradebook_without_any_database_says_how_to_name_one(grade, monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GRADER_DATABASE_URL", raising=False)
     run = grade("gradebook", "--problems", PROBLEMS)
-    assert (run.code, run.err) == (
-        2, "grade: error: --db: name the service's database (or --db-url-file FILE, or $GRADER_DATABASE_URL)\n"
+    assert run.code == 2
+    assert run.err == (
+        "grade: error: --db: name the service's database (or --db-url-file FILE, or $GRADER_DATABASE_URL)\n"
     )
     both = grade("gradebook", "--db", "a.db", "--db-url-file", "b", "--problems", PROBLEMS)
     assert (both.code, both.err) == (2, "grade: error: --db and --db-url-file: give one of them\n")

@@ -249,3 +249,17 @@ def test_upgrading_a_0002_database_counts_the_unreadable_answers_already_stored(
     finally:
         storage.close()
 
+
+
+def test_the_answer_page_past_the_rate_limit_says_when_to_retry(
+    limited: Callable[[Storage, Limits], TestClient], storage: Storage, clock: Clock
+) -> None:
+    client = limited(storage, THREE_PER_TEN_MINUTES)
+    client.cookies.set("grader_token", as_student("eve")["Authorization"].removeprefix("Bearer "))
+    page, here = "/p/lstm-states-2", {"Origin": "http://testserver"}
+    for _ in range(3):
+        assert client.post(page, data={"answer": WRONG}, headers=here).status_code == 200
+    clock.now = NOW + timedelta(minutes=4, seconds=30)
+    refused = client.post(page, data={"answer": WRONG}, headers=here)
+    assert (refused.status_code, refused.headers.get("Retry-After")) == (429, "330")
+    assert "at most 3 submissions per 10 minute(s)" in refused.text

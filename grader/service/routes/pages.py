@@ -154,7 +154,10 @@ def _problem_page(
         "answer": answer,
         "selected": selected,
     }
-    return _render(request, "problem.html", context, error.status if error else 200)
+    response = _render(request, "problem.html", context, error.status if error else 200)
+    if error is not None and error.headers:  # e.g. rate_limited's Retry-After, as the API sends it
+        response.headers.update(error.headers)
+    return response
 
 
 def _student(request: Request) -> str | Response:
