@@ -95,17 +95,22 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-@pytest.fixture
-def problems(tmp_path: Path) -> ProblemSet:
-    """The shipped course, with LSTM states 1 drawing each student's inputs (and no `expected:`)."""
-    directory = tmp_path / "problems"
+def varying_course(directory: Path) -> Path:
+    """A copy of the shipped course in `directory`, with LSTM states 1 drawing each student's inputs
+    (and no `expected:`)."""
     shutil.copytree(PROBLEMS, directory)
     spec = directory / "lstm-states-1.yaml"
     text = spec.read_text()
     text = text.replace("inputs: [0, 0, 1, 1, 1, 0]", "inputs: {random: {alphabet: [0, 1], length: 6}}")
     text = text.replace("= [0, 0, 1, 1, 1, 0]$", "= {inputs}$")
     spec.write_text("\n".join(line for line in text.splitlines() if not line.startswith("expected:")) + "\n")
-    return load_problems(directory)
+    return directory
+
+
+@pytest.fixture
+def problems(tmp_path: Path) -> ProblemSet:
+    """The shipped course, with LSTM states 1 drawing each student's inputs (and no `expected:`)."""
+    return load_problems(varying_course(tmp_path / "problems"))
 
 
 @pytest.fixture

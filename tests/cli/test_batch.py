@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from grader.cli.main import main
 from grader.report.progress import progress
+from tests.conftest import varying_course
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEMS = ROOT / "problems"
@@ -27,15 +27,7 @@ def run(capsys, *argv: object) -> tuple[int, str, str]:
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     """The shipped problems, with LSTM states 1 turned into a per-student variant problem."""
-    directory = tmp_path / "problems"
-    shutil.copytree(PROBLEMS, directory)
-    spec = directory / "lstm-states-1.yaml"
-    text = spec.read_text()
-    text = text.replace("inputs: [0, 0, 1, 1, 1, 0]", "inputs: {random: {alphabet: [0, 1], length: 6}}")
-    text = text.replace("= [0, 0, 1, 1, 1, 0]$", "= {inputs}$")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("expected:")) + "\n"
-    spec.write_text(text)
-    return directory
+    return varying_course(tmp_path / "problems")
 
 
 JSONL = [
