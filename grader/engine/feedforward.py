@@ -1,0 +1,333 @@
+"""Feedforward networks: the forward pass and backpropagation, batched over variants.
+
+Layer k (1-based) of L computes, for each input point a_0,
+
+    z_k = W_k a_{k-1} + b_k        a_k = f_k(z_k)
+
+with W_k of shape (n_k, n_{k-1}), b_k of shape (n_k,), and f_k one of identity, relu, sigmoid,
+tanh, or the softmax with inverse temperature β:  softmax_β(z)_i = exp(β z_i) / Σ_j exp(β z_j).
+
+A loss on the last layer's output a = a_L of one point, with target t:
+
+    squared_error    ½‖a − t‖²
+    cross_entropy    −log a[t]          a softmax output, t a class index (0-based)
+    hinge            max(0, 1 − t·a)    one output, t = ±1
+
+Arrays are batched over a leading axis of V variants (each student's own inputs): points are
+(V, P, n_0), every z_k and a_k is (V, P, n_k), and a gradient is (V, *shape of the parameter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from grader.engine.activations import Activations, activations_for
+from grader.engine.rounding import round_with_ties
+from grader.spec.models import Activation, ExactActivation, Rounding
+
+__all__ = [
+    "ACTIVATION_NAMES",
+    "LOSS_KINDS",
+    "Layer",
+    "Loss",
+    "Network",
+    "Trace",
+    "apply_activation",
+    "log_softmax",
+    "softmax",
+    "forward",
+    "gradients",
+    "losses",
+    "points_array",
+]
+
+Array = NDArray[np.float64]
+Carry = Literal["rounded", "exact"]
+LossKind = Literal["squared_error", "cross_entropy", "hinge"]
+
+#: The activations a layer may name; softmax also takes β.
+ACTIVATION_NAMES: tuple[str, ...] = ("identity", "relu", "sigmoid", "tanh", "softmax")
+LOSS_KINDS: tuple[str, ...] = ("squared_error", "cross_entropy", "hinge")
+
+EXACT = ExactActivation(kind="exact")
+
+
+def _as_matrix(values: ArrayLike) -> Array:
+    """A scalar is a 1×1 matrix and a flat list one row (one unit reading len(list) inputs)."""
+    array = np.asarray(values, dtype=np.float64)
+    return array.reshape(1, -1) if array.ndim < 2 else array
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: weights W (n_k, n_{k-1}), bias b (n_k,), activation, and β for a softmax."""
+
+    W: Array
+    b: Array
+    activation: str = "identity"
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "W", _as_matrix(self.W))
+        object.__setattr__(self, "b", np.asarray(self.b, dtype=np.float64).reshape(-1))
+        object.__setattr__(self, "beta", float(self.beta))
+
+    @property
+    def size(self) -> int:
+        """n_k, the number of units."""
+        return int(self.W.shape[0])
+
+    @property
+    def input_size(self) -> int:
+        """n_{k-1}, the size of the vector this layer reads."""
+        return int(self.W.shape[1])
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss on the last layer's output; `target` may be one value for every point or one per point."""
+
+    kind: LossKind
+    target: ArrayLike
+
+
+@dataclass(frozen=True)
+class Network:
+    """The layers in order (layer 1 reads the input point) and the loss, when the problem has one."""
+
+    layers: tuple[Layer, ...]
+    loss: Loss | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+
+    @property
+    def input_size(self) -> int:
+        """n_0, the size of each input point."""
+        return self.layers[0].input_size
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Everything the forward pass computed for V variants of P points; layer k is index k − 1."""
+
+    inputs: Array  # (V, P, n_0), a_0
+    seen: tuple[Array, ...]  # (V, P, n_{k-1}) the a_{k-1} that layer k read (rounded under carry)
+    z: tuple[Array, ...]  # (V, P, n_k) pre-activations
+    a_raw: tuple[Array, ...]  # (V, P, n_k) activations before rounding
+    a: tuple[Array, ...] = field(default=())  # (V, P, n_k) activations as reported
+
+    @property
+    def outputs(self) -> Array:
+        """The last layer's reported output, (V, P, n_L)."""
+        return self.a[-1]
+
+    def layer(self, k: int) -> Array:
+        """Layer k's reported output (k 1-based, as `answer: {kind: outputs, layer: k}`)."""
+        return self.a[k - 1]
+
+
+# ---------------------------------------------------------------- activations
+
+
+def softmax(z: Array, beta: float) -> Array:
+    """softmax(β z) over the last axis, shifted by its maximum so that no exp overflows."""
+    scaled = beta * z
+    shifted = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    result: Array = shifted / shifted.sum(axis=-1, keepdims=True)
+    return result
+
+
+def log_softmax(z: Array, beta: float) -> Array:
+    """log softmax(β z) over the last axis, without forming a softmax that may underflow to 0."""
+    scaled = beta * z
+    top = scaled.max(axis=-1, keepdims=True)
+    result: Array = scaled - top - np.log(np.exp(scaled - top).sum(axis=-1, keepdims=True))
+    return result
+
+
+def _relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
+
+
+def _elementwise(name: str, functions: Activations) -> Callable[[Array], Array]:
+    table: Mapping[str, Callable[[Array], Array]] = {
+        "identity": lambda z: z,
+        "relu": _relu,
+        "sigmoid": functions.sigmoid,
+        "tanh": functions.tanh,
+    }
+    return table[name]
+
+
+def apply_activation(
+    name: str, z: Array, *, beta: float = 1.0, activation_mode: Activation = EXACT
+) -> Array:
+    """f(z) for an activation name; sigmoid and tanh exact or saturating as `activation_mode` says."""
+    if name == "softmax":
+        return softmax(z, beta)
+    return np.asarray(_elementwise(name, activations_for(activation_mode))(z), dtype=np.float64)
+
+
+def _activation_backward(layer: Layer, a: Array, upstream: Array) -> Array:
+    """∂loss/∂z from ∂loss/∂a (upstream) and the exact activation a = f(z).
+
+    relu'(0) is taken as 0, as deep-learning libraries do; sigmoid' = a(1 − a), tanh' = 1 − a².
+    For softmax_β the Jacobian is β(diag(a) − a aᵀ), so ∂/∂z = β a ⊙ (g − a·g).
+    """
+    name = layer.activation
+    if name == "identity":
+        return upstream
+    if name == "relu":
+        return np.where(a > 0.0, upstream, 0.0)
+    if name == "sigmoid":
+        return upstream * a * (1.0 - a)
+    if name == "tanh":
+        return upstream * (1.0 - a * a)
+    inner = np.sum(a * upstream, axis=-1, keepdims=True)
+    result: Array = layer.beta * a * (upstream - inner)
+    return result
+
+
+# ---------------------------------------------------------------- forward
+
+
+def points_array(points: ArrayLike) -> Array:
+    """The points as a float array (V, P, n_0); anything of another rank is an error."""
+    array = np.asarray(points, dtype=np.float64)
+    if array.ndim != 3:
+        raise ValueError(
+            f"points: expected an array of shape (variants, points, inputs); got {array.ndim} axes"
+        )
+    return array
+
+
+def forward(
+    network: Network,
+    points: ArrayLike,
+    *,
+    activation_mode: Activation = EXACT,
+    rounding: Rounding | None = None,
+    carry: Carry = "rounded",
+) -> Trace:
+    """Run every layer on points (V, P, n_0); rounding applies to each reported a_k and, with
+    `carry: rounded`, layer k + 1 reads the rounded a_k (with `carry: exact` the unrounded one)."""
+    inputs = points_array(points)
+    functions = activations_for(activation_mode)
+    seen_all: list[Array] = []
+    z_all: list[Array] = []
+    raw_all: list[Array] = []
+    reported_all: list[Array] = []
+    seen = inputs
+    # huge parameters can overflow float64; the caller checks the result for inf/NaN instead
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in network.layers:
+            z: Array = seen @ layer.W.T + layer.b
+            if layer.activation == "softmax":
+                raw = softmax(z, layer.beta)
+            else:
+                raw = np.asarray(_elementwise(layer.activation, functions)(z), dtype=np.float64)
+            reported = raw if rounding is None else round_with_ties(raw, rounding.places, rounding.ties)
+            seen_all.append(seen)
+            z_all.append(z)
+            raw_all.append(raw)
+            reported_all.append(reported)
+            seen = reported if carry == "rounded" else raw
+    return Trace(
+        inputs=inputs,
+        seen=tuple(seen_all),
+        z=tuple(z_all),
+        a_raw=tuple(raw_all),
+        a=tuple(reported_all),
+    )
+
+
+# ---------------------------------------------------------------- losses and gradients
+
+
+def _loss_of(network: Network, loss: Loss | None) -> Loss:
+    chosen = network.loss if loss is None else loss
+    if chosen is None:
+        raise ValueError("loss: this network declares no loss")
+    return chosen
+
+
+def _class_indices(target: ArrayLike, shape: tuple[int, ...]) -> NDArray[np.int64]:
+    return np.broadcast_to(np.asarray(target, dtype=np.int64), shape)
+
+
+def losses(network: Network, points: ArrayLike, loss: Loss | None = None) -> Array:
+    """The loss of each point, (V, P), on exact (unrounded) values."""
+    loss = _loss_of(network, loss)
+    trace = forward(network, points, carry="exact")
+    output = trace.a_raw[-1]
+    if loss.kind == "squared_error":
+        target = np.broadcast_to(np.asarray(loss.target, dtype=np.float64), output.shape)
+        result: Array = 0.5 * np.sum((output - target) ** 2, axis=-1)
+        return result
+    if loss.kind == "cross_entropy":
+        last = network.layers[-1]
+        classes = _class_indices(loss.target, output.shape[:-1])
+        log_a = log_softmax(trace.z[-1], last.beta)
+        picked: Array = -np.take_along_axis(log_a, classes[..., None], axis=-1)[..., 0]
+        return picked
+    target = np.broadcast_to(np.asarray(loss.target, dtype=np.float64), output.shape[:-1])
+    hinge: Array = np.maximum(0.0, 1.0 - target * output[..., 0])
+    return hinge
+
+
+def _output_delta(network: Network, loss: Loss, output: Array) -> Array:
+    """∂loss/∂z_L for each point, (V, P, n_L)."""
+    last = network.layers[-1]
+    if loss.kind == "cross_entropy":
+        # −log softmax_β(z)[c] has ∂/∂z = β(a − e_c): the β is the chain rule through β z
+        classes = _class_indices(loss.target, output.shape[:-1])
+        one_hot = np.arange(output.shape[-1]) == classes[..., None]
+        delta: Array = last.beta * (output - one_hot)
+        return delta
+    if loss.kind == "squared_error":
+        target = np.broadcast_to(np.asarray(loss.target, dtype=np.float64), output.shape)
+        return _activation_backward(last, output, output - target)
+    # hinge: ∂/∂a = −t where 1 − t·a > 0 and 0 elsewhere; at the kink (1 − t·a = 0) we take 0,
+    # the subgradient a library's max(0, ·) gives and the one that leaves a point on the margin be
+    target = np.broadcast_to(np.asarray(loss.target, dtype=np.float64), output.shape[:-1])
+    active = 1.0 - target * output[..., 0] > 0.0
+    upstream = np.where(active, -target, 0.0)[..., None]
+    return _activation_backward(last, output, upstream)
+
+
+def gradients(
+    network: Network,
+    points: ArrayLike,
+    loss: Loss | None = None,
+    *,
+    rounding: Rounding | None = None,
+) -> dict[tuple[str, int], Array]:
+    """∂loss/∂W_k and ∂loss/∂b_k summed over the points, by backpropagation; keys ("W", k) and
+    ("b", k) with k 1-based (as `wrt: layers.k.W`), values (V, *parameter shape).
+
+    The backward pass runs on exact values with the true sigmoid and tanh: a gradient is one
+    reported quantity, so `rounding` (when given) applies to the gradients themselves only.
+    `loss` defaults to the network's own.
+    """
+    loss = _loss_of(network, loss)
+    trace = forward(network, points, carry="exact")
+    result: dict[tuple[str, int], Array] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta = _output_delta(network, loss, trace.a_raw[-1])
+        for k in range(len(network.layers), 0, -1):
+            layer = network.layers[k - 1]
+            result[("W", k)] = np.swapaxes(delta, 1, 2) @ trace.seen[k - 1]
+            result[("b", k)] = delta.sum(axis=1)
+            if k > 1:
+                below = network.layers[k - 2]
+                delta = _activation_backward(below, trace.a_raw[k - 2], delta @ layer.W)
+    if rounding is not None:
+        places, ties = rounding.places, rounding.ties
+        result = {key: round_with_ties(value, places, ties) for key, value in result.items()}
+    return dict(sorted(result.items(), key=lambda item: (item[0][1], item[0][0])))
