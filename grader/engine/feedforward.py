@@ -65,7 +65,10 @@ def _as_matrix(values: ArrayLike) -> Array:
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer: weights W (n_k, n_{k-1}), bias b (n_k,), activation, and β for a softmax."""
+    """One layer: weights W (n_k, n_{k-1}), bias b (n_k,), activation, and β for a softmax.
+
+    A scalar W is a 1×1 matrix and a flat W one unit's row; a scalar b is that bias in every unit.
+    """
 
     W: Array
     b: Array
@@ -73,8 +76,12 @@ class Layer:
     beta: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "W", _as_matrix(self.W))
-        object.__setattr__(self, "b", np.asarray(self.b, dtype=np.float64).reshape(-1))
+        W = _as_matrix(self.W)
+        b = np.asarray(self.b, dtype=np.float64)
+        # a scalar bias is the same bias in every unit
+        b = np.full(W.shape[0], float(b)) if b.ndim == 0 else b.reshape(-1)
+        object.__setattr__(self, "W", W)
+        object.__setattr__(self, "b", b)
         object.__setattr__(self, "beta", float(self.beta))
 
     @property

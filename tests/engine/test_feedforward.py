@@ -38,6 +38,8 @@ def run(layers: list[Layer], point: list[float], **options) -> list[list[float]]
         ),
         # one unit written with scalars: z = 2·3 + 1 = 7
         ([Layer(2, 1)], [3], [[7]]),
+        # a scalar b is that bias in every unit: z = [1 + 1, 2 + 1] = [2, 3]
+        ([Layer([[1], [2]], 1)], [1], [[2, 3]]),
         # a flat W is one unit's row of weights: z = 1·1 + 2·2 + 3·3 + 0 = 14
         ([Layer([1, 2, 3], 0)], [1, 2, 3], [[14]]),
         # sigmoid(0) = 1/2 and tanh(0) = 0 (z = 1 − 1 = 0 in both units)
