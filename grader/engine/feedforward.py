@@ -32,6 +32,7 @@ from grader.spec.models import Activation, ExactActivation, Rounding
 
 __all__ = [
     "ACTIVATION_NAMES",
+    "EXACT",
     "LOSS_KINDS",
     "Layer",
     "Loss",
@@ -54,6 +55,7 @@ LossKind = Literal["squared_error", "cross_entropy", "hinge"]
 ACTIVATION_NAMES: tuple[str, ...] = ("identity", "relu", "sigmoid", "tanh", "softmax")
 LOSS_KINDS: tuple[str, ...] = ("squared_error", "cross_entropy", "hinge")
 
+#: The default activation mode: the true sigmoid and tanh.
 EXACT = ExactActivation(kind="exact")
 
 
