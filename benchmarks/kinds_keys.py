@@ -77,6 +77,7 @@ def main() -> None:
         args.loop,
     )
     compare("feedforward gradients", lambda x: gradients(network, x, rounding=rounding), points, args.loop)
+
     def convolve(x: np.ndarray) -> np.ndarray:
         kernel, pool = [1.0, -2.0, 0.5], Pool("max", 2)
         result = feature_map(x, kernel, bias=0.25, padding=1, activation="relu", pool=pool, rounding=rounding)

@@ -24,9 +24,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from grader.engine.feedforward import EXACT, apply_activation
 from grader.engine.rounding import round_with_ties
-from grader.spec.models import Activation, Rounding
+from grader.spec.models import Activation, FieldValueError, Rounding
 
-__all__ = ["FeatureMap", "Pool", "feature_map", "output_size"]
+__all__ = [
+    "CONVOLUTION_ACTIVATIONS",
+    "FeatureMap",
+    "Pool",
+    "check_feature_map",
+    "feature_map",
+    "output_size",
+]
 
 Array = NDArray[np.float64]
 Carry = Literal["rounded", "exact"]
@@ -95,10 +102,12 @@ def feature_map(
         applied = applied.reshape(1)
     x = np.asarray(signal_or_image, dtype=np.float64)
     if x.ndim != applied.ndim + 1:
-        raise ValueError(
-            f"inputs: a kernel with {applied.ndim} axes needs inputs of shape (variants, "
-            f"{'n' if applied.ndim == 1 else 'h, w'}); got {x.ndim} axes"
+        raise FieldValueError(
+            ("inputs",),
+            f"a kernel with {applied.ndim} axes needs inputs of shape (variants, "
+            f"{'n' if applied.ndim == 1 else 'h, w'}); got {x.ndim} axes",
         )
+    _check_shapes(x.shape[1:], applied.shape, padding, stride, activation, pool)
     if flip:
         applied = np.flip(applied)
     padded = np.pad(x, [(0, 0)] + [(padding, padding)] * applied.ndim)
@@ -131,3 +140,84 @@ def feature_map(
         pooled=pooled,
         output=output,
     )
+
+
+# ---------------------------------------------------------------- checks for the spec layer
+
+#: The activations a feature map may take.
+CONVOLUTION_ACTIVATIONS: tuple[str, ...] = ("identity", "relu", "sigmoid", "tanh")
+
+
+def _size_text(shape: tuple[int, ...]) -> str:
+    return "×".join(str(n) for n in shape)
+
+
+def check_feature_map(
+    signal_or_image: ArrayLike,
+    kernel: ArrayLike,
+    *,
+    padding: int = 0,
+    stride: int = 1,
+    activation: str = "identity",
+    pool: Pool | None = None,
+) -> None:
+    """Raise FieldValueError (a ValueError whose `path` names the field) for one spec's signal or
+    image and options that cannot make a map: inputs of the wrong rank, a kernel larger than the
+    padded input, a stride or pool size below 1, a pool larger than the map."""
+    kernel_array = np.asarray(kernel, dtype=np.float64)
+    try:
+        x = np.asarray(signal_or_image, dtype=np.float64)
+    except ValueError:
+        raise FieldValueError(("inputs",), "every row of the image needs the same number of values") from None
+    _check_shapes(x.shape, kernel_array.shape, padding, stride, activation, pool)
+
+
+def _check_shapes(
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    padding: int,
+    stride: int,
+    activation: str,
+    pool: Pool | None,
+) -> None:
+    """check_feature_map on shapes: one signal (n,) or image (h, w) and its kernel."""
+    if not kernel_shape:
+        kernel_shape = (1,)
+    if len(kernel_shape) > 2:
+        raise FieldValueError(("kernel",), f"expected a vector or a matrix; got {len(kernel_shape)} axes")
+    if len(input_shape) != len(kernel_shape):
+        expected = "a signal (a list of numbers)" if len(kernel_shape) == 1 else "an image (a list of rows)"
+        kernel_kind = "vector" if len(kernel_shape) == 1 else "matrix"
+        got = {0: "a number", 1: "a list of numbers", 2: "a list of rows"}.get(
+            len(input_shape), f"{len(input_shape)} axes"
+        )
+        raise FieldValueError(("inputs",), f"a {kernel_kind} kernel takes {expected}; got {got}")
+    if padding < 0:
+        raise FieldValueError(("padding",), f"expected 0 or more zeros on every side; got {padding}")
+    if stride < 1:
+        raise FieldValueError(("stride",), f"expected a stride of at least 1; got {stride}")
+    padded = tuple(n + 2 * padding for n in input_shape)
+    if any(k > n for k, n in zip(kernel_shape, padded, strict=True)):
+        raise FieldValueError(
+            ("kernel",),
+            f"the kernel ({_size_text(kernel_shape)}) is larger than the padded input "
+            f"({_size_text(padded)} with padding {padding})",
+        )
+    if activation not in CONVOLUTION_ACTIVATIONS:
+        raise FieldValueError(
+            ("activation",), f"expected one of {', '.join(CONVOLUTION_ACTIVATIONS)}; got {activation!r}"
+        )
+    if pool is None:
+        return
+    if pool.kind not in ("max", "average"):
+        raise FieldValueError(("pool", "kind"), f"expected one of max, average; got {pool.kind!r}")
+    if pool.size < 1:
+        raise FieldValueError(("pool", "size"), f"expected a pool size of at least 1; got {pool.size}")
+    if pool.step < 1:
+        raise FieldValueError(("pool", "stride"), f"expected a pool stride of at least 1; got {pool.step}")
+    mapped = tuple(output_size(n, k, padding, stride) for n, k in zip(input_shape, kernel_shape, strict=True))
+    if any(pool.size > n for n in mapped):
+        raise FieldValueError(
+            ("pool", "size"),
+            f"the pool ({pool.size} wide) is larger than the feature map ({_size_text(mapped)})",
+        )

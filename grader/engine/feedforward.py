@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from grader.engine.activations import Activations, activations_for
 from grader.engine.rounding import round_with_ties
-from grader.spec.models import Activation, ExactActivation, Rounding
+from grader.spec.models import Activation, ExactActivation, FieldValueError, Rounding
 
 __all__ = [
     "ACTIVATION_NAMES",
@@ -39,6 +39,9 @@ __all__ = [
     "Network",
     "Trace",
     "apply_activation",
+    "check_loss",
+    "check_network",
+    "check_points",
     "log_softmax",
     "softmax",
     "forward",
@@ -174,9 +177,7 @@ def _elementwise(name: str, functions: Activations) -> Callable[[Array], Array]:
     return table[name]
 
 
-def apply_activation(
-    name: str, z: Array, *, beta: float = 1.0, activation_mode: Activation = EXACT
-) -> Array:
+def apply_activation(name: str, z: Array, *, beta: float = 1.0, activation_mode: Activation = EXACT) -> Array:
     """f(z) for an activation name; sigmoid and tanh exact or saturating as `activation_mode` says."""
     if name == "softmax":
         return softmax(z, beta)
@@ -210,8 +211,8 @@ def points_array(points: ArrayLike) -> Array:
     """The points as a float array (V, P, n_0); anything of another rank is an error."""
     array = np.asarray(points, dtype=np.float64)
     if array.ndim != 3:
-        raise ValueError(
-            f"points: expected an array of shape (variants, points, inputs); got {array.ndim} axes"
+        raise FieldValueError(
+            ("inputs",), f"expected an array of shape (variants, points, inputs); got {array.ndim} axes"
         )
     return array
 
@@ -226,7 +227,14 @@ def forward(
 ) -> Trace:
     """Run every layer on points (V, P, n_0); rounding applies to each reported a_k and, with
     `carry: rounded`, layer k + 1 reads the rounded a_k (with `carry: exact` the unrounded one)."""
+    check_network(network)
     inputs = points_array(points)
+    if inputs.shape[-1] != network.input_size:
+        raise FieldValueError(
+            ("inputs",),
+            f"expected each point to have {network.input_size} numbers (the columns of the first "
+            f"layer's W); got {inputs.shape[-1]}",
+        )
     functions = activations_for(activation_mode)
     seen_all: list[Array] = []
     z_all: list[Array] = []
@@ -262,7 +270,9 @@ def forward(
 def _loss_of(network: Network, loss: Loss | None) -> Loss:
     chosen = network.loss if loss is None else loss
     if chosen is None:
-        raise ValueError("loss: this network declares no loss")
+        raise FieldValueError(("loss",), "this network declares no loss")
+    check_network(network)
+    check_loss(network, chosen)
     return chosen
 
 
@@ -340,3 +350,122 @@ def gradients(
         places, ties = rounding.places, rounding.ties
         result = {key: round_with_ties(value, places, ties) for key, value in result.items()}
     return dict(sorted(result.items(), key=lambda item: (item[0][1], item[0][0])))
+
+
+# ---------------------------------------------------------------- checks for the spec layer
+# Each raises FieldValueError, a ValueError whose `path` names the field from the model down
+# (0-based list indices, as pydantic locates errors), so the loader reports `file:line: field:`.
+
+
+def _describe_shape(shape: tuple[int, ...]) -> str:
+    if not shape:
+        return "a number"
+    if len(shape) == 1:
+        return f"a list of {shape[0]}"
+    return "a " + "×".join(str(n) for n in shape) + " array"
+
+
+def check_network(network: Network) -> None:
+    """Raise FieldValueError for an empty layer list, a W or b that does not fit, an unknown
+    activation, or a softmax β that is not a positive number."""
+    if not network.layers:
+        raise FieldValueError(("layers",), "expected at least one layer; got none")
+    previous: int | None = None
+    for index, layer in enumerate(network.layers):
+        path: tuple[str | int, ...] = ("layers", index)
+        if layer.W.ndim != 2:
+            raise FieldValueError((*path, "W"), f"expected a matrix; got {_describe_shape(layer.W.shape)}")
+        if previous is not None and layer.input_size != previous:
+            raise FieldValueError(
+                (*path, "W"),
+                f"expected {previous} columns, one per output of the layer before "
+                f"(it has {previous} units); got {layer.input_size}",
+            )
+        if layer.b.shape != (layer.size,):
+            raise FieldValueError(
+                (*path, "b"),
+                f"expected a number or a list of {layer.size} (one per row of W); got {layer.b.shape[0]}",
+            )
+        if layer.activation not in ACTIVATION_NAMES:
+            raise FieldValueError(
+                (*path, "activation"),
+                f"expected one of {', '.join(ACTIVATION_NAMES)}; got {layer.activation!r}",
+            )
+        if layer.activation == "softmax" and not (np.isfinite(layer.beta) and layer.beta > 0):
+            raise FieldValueError(
+                (*path, "activation", "beta"),
+                f"expected a positive number (the inverse temperature); got {layer.beta:g}",
+            )
+        previous = layer.size
+
+
+def check_loss(network: Network, loss: Loss) -> None:
+    """Raise FieldValueError for a loss that does not fit the network's last layer. A target is
+    one for every point (a vector for squared_error, a number otherwise) or one per point."""
+    last = network.layers[-1]
+    outputs = last.size
+    target = np.asarray(loss.target, dtype=np.float64)
+    if loss.kind not in LOSS_KINDS:
+        raise FieldValueError(("loss", "kind"), f"expected one of {', '.join(LOSS_KINDS)}; got {loss.kind!r}")
+    if loss.kind == "squared_error":
+        # one output may take its target as a number
+        fits = target.shape[-1:] == (outputs,) or (outputs == 1 and target.ndim == 0)
+        if not fits or target.ndim > 2:
+            raise FieldValueError(
+                ("loss", "target"),
+                f"expected a list of {outputs} (one per output of the last layer); "
+                f"got {_describe_shape(target.shape)}",
+            )
+        return
+    if loss.kind == "cross_entropy" and last.activation != "softmax":
+        raise FieldValueError(
+            ("loss", "kind"),
+            f"cross_entropy needs a softmax output layer; the last layer's activation is {last.activation}",
+        )
+    if loss.kind == "hinge" and outputs != 1:
+        raise FieldValueError(("loss", "kind"), f"hinge takes one output; the last layer has {outputs}")
+    if target.ndim > 1:
+        raise FieldValueError(("loss", "target"), f"expected a number; got {_describe_shape(target.shape)}")
+    if loss.kind == "cross_entropy":
+        whole = bool(np.all(np.mod(target, 1.0) == 0.0))
+        if not whole or not bool(np.all((target >= 0) & (target < outputs))):
+            raise FieldValueError(
+                ("loss", "target"),
+                f"expected a class index from 0 to {outputs - 1} (0-based; the output has "
+                f"{outputs} classes); got {_show(loss.target)}",
+            )
+    elif not bool(np.all(np.abs(target) == 1.0)):
+        raise FieldValueError(("loss", "target"), f"expected +1 or −1; got {_show(loss.target)}")
+
+
+def _show(value: ArrayLike) -> str:
+    array = np.asarray(value)
+    return f"{array.item():g}" if array.ndim == 0 else str(array.tolist())
+
+
+def check_points(points: ArrayLike, input_size: int) -> Array:
+    """The spec's `inputs` as (P, n_0): a list of points, each a list of n_0 numbers (a list of
+    numbers is P one-value points when n_0 = 1). Raise FieldValueError for any other shape."""
+    if isinstance(points, (list, tuple)):
+        for index, point in enumerate(points):
+            size = len(point) if isinstance(point, (list, tuple)) else 1
+            if size != input_size:
+                raise FieldValueError(
+                    ("inputs", index),
+                    f"expected {input_size} numbers (the columns of the first layer's W); got {size}",
+                )
+    array = np.asarray(points, dtype=np.float64)
+    if array.ndim == 1 and input_size == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2:
+        expected = f"a list of points, each a list of {input_size} numbers"
+        raise FieldValueError(("inputs",), f"expected {expected}; got {_describe_shape(array.shape)}")
+    if array.shape[0] == 0:
+        raise FieldValueError(("inputs",), "expected at least one point; got none")
+    if array.shape[1] != input_size:
+        raise FieldValueError(
+            ("inputs",),
+            f"expected each point to have {input_size} numbers (the columns of the first layer's W); "
+            f"got {array.shape[1]}",
+        )
+    return array

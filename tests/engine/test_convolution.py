@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from grader.engine.convolution import Pool, feature_map, output_size
-from grader.spec.models import Rounding
+from grader.engine.convolution import Pool, check_feature_map, feature_map, output_size
+from grader.spec.models import FieldValueError, Rounding
 
 
 def one(signal_or_image, kernel, **options) -> list:
@@ -164,8 +164,9 @@ def test_output_size_is_floor_of_n_plus_2p_minus_k_over_s_plus_1(size, window, p
 
 
 def test_inputs_must_have_one_axis_more_than_the_kernel():
-    with pytest.raises(ValueError, match=r"inputs: a kernel with 2 axes needs inputs of shape"):
+    with pytest.raises(FieldValueError, match=r"a kernel with 2 axes needs inputs of shape") as caught:
         feature_map(np.zeros((1, 4)), [[1, 2], [3, 4]])
+    assert caught.value.path == ("inputs",)
 
 
 # ---------------------------------------------------------------- against plain loops
@@ -268,3 +269,128 @@ def test_flip_matters_only_for_an_asymmetric_kernel():
     assert not np.array_equal(
         feature_map(signal, asymmetric, flip=True).output, feature_map(signal, asymmetric).output
     )
+
+
+# ---------------------------------------------------------------- checks for the spec layer
+
+
+@pytest.mark.parametrize(
+    ("inputs", "kernel", "options", "path", "message"),
+    [
+        (
+            [1, 2],
+            [1, 2, 3],
+            {},
+            ("kernel",),
+            "the kernel (3) is larger than the padded input (2 with padding 0)",
+        ),
+        (
+            [[1, 2], [3, 4]],
+            [[1, 1, 1], [1, 1, 1]],
+            {},
+            ("kernel",),
+            "the kernel (2×3) is larger than the padded input (2×2 with padding 0)",
+        ),
+        (
+            [1, 2],
+            [1, 2, 3, 4, 5],
+            {"padding": 1},
+            ("kernel",),
+            "the kernel (5) is larger than the padded input (4 with padding 1)",
+        ),
+        ([1, 2, 3], [1], {"stride": 0}, ("stride",), "expected a stride of at least 1; got 0"),
+        ([1, 2, 3], [1], {"padding": -1}, ("padding",), "expected 0 or more zeros on every side; got -1"),
+        (
+            [1, 2, 3],
+            [1],
+            {"pool": Pool("max", 0)},
+            ("pool", "size"),
+            "expected a pool size of at least 1; got 0",
+        ),
+        (
+            [1, 2, 3],
+            [1],
+            {"pool": Pool("max", 2, stride=0)},
+            ("pool", "stride"),
+            "expected a pool stride of at least 1; got 0",
+        ),
+        (
+            [1, 2, 3, 4],
+            [1, 1],
+            {"pool": Pool("max", 4)},
+            ("pool", "size"),
+            "the pool (4 wide) is larger than the feature map (3)",
+        ),
+        (
+            [[1, 2, 3], [4, 5, 6]],
+            [[1]],
+            {"pool": Pool("average", 3)},
+            ("pool", "size"),
+            "the pool (3 wide) is larger than the feature map (2×3)",
+        ),
+        (
+            [[1, 2], [3, 4]],
+            [1, 2],
+            {},
+            ("inputs",),
+            "a vector kernel takes a signal (a list of numbers); got a list of rows",
+        ),
+        (
+            [1, 2, 3],
+            [[1]],
+            {},
+            ("inputs",),
+            "a matrix kernel takes an image (a list of rows); got a list of numbers",
+        ),
+        (
+            [[1, 2], [3, 4]],
+            5,
+            {},
+            ("inputs",),
+            "a vector kernel takes a signal (a list of numbers); got a list of rows",
+        ),
+        (4, [1], {}, ("inputs",), "a vector kernel takes a signal (a list of numbers); got a number"),
+        ([[1, 2], [3]], [[1]], {}, ("inputs",), "every row of the image needs the same number of values"),
+        ([1, 2], [[[1]]], {}, ("kernel",), "expected a vector or a matrix; got 3 axes"),
+        (
+            [1, 2],
+            [1],
+            {"activation": "softmax"},
+            ("activation",),
+            "expected one of identity, relu, sigmoid, tanh; got 'softmax'",
+        ),
+    ],
+)
+def test_options_that_cannot_make_a_map_are_refused_naming_the_field(inputs, kernel, options, path, message):
+    with pytest.raises(FieldValueError) as caught:
+        check_feature_map(inputs, kernel, **options)
+    assert (caught.value.path, caught.value.message) == (path, message)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        ({"stride": 0}, ("stride",)),
+        ({"pool": Pool("max", 0)}, ("pool", "size")),
+        ({"pool": Pool("max", 9)}, ("pool", "size")),
+        ({"padding": 0, "stride": 1, "pool": None, "activation": "elu"}, ("activation",)),
+    ],
+)
+def test_feature_map_itself_refuses_them_too(options, path):
+    with pytest.raises(FieldValueError) as caught:
+        feature_map(np.zeros((2, 4)), [1, 1], **options)
+    assert caught.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("inputs", "kernel", "options"),
+    [
+        ([1, 2], [1, 2], {}),  # a kernel exactly as long as the input
+        ([1, 2], [1, 2, 3, 4], {"padding": 1}),  # padding makes room for it
+        ([1, 2, 3], 5, {}),  # a scalar kernel is a vector of one
+        ([1, 2, 3, 4], [1, 1], {"pool": Pool("max", 3)}),  # a pool exactly as large as the map
+    ],
+)
+def test_options_that_fit_pass_their_check(inputs, kernel, options):
+    check_feature_map(inputs, kernel, **options)

@@ -8,8 +8,16 @@ import random
 import numpy as np
 import pytest
 
-from grader.engine.feedforward import Layer, Network, forward, log_softmax, softmax
-from grader.spec.models import ExactActivation, Rounding, SaturatingActivation
+from grader.engine.feedforward import (
+    Layer,
+    Network,
+    check_network,
+    check_points,
+    forward,
+    log_softmax,
+    softmax,
+)
+from grader.spec.models import ExactActivation, FieldValueError, Rounding, SaturatingActivation
 
 LN3 = math.log(3.0)
 
@@ -232,6 +240,102 @@ def test_rounded_batch_equals_each_variant_alone(seed):
             assert np.array_equal(batch.z[k][v], alone.z[k][0])
 
 
+# ---------------------------------------------------------------- checks for the spec layer
+
+
 def test_points_of_the_wrong_rank_are_refused():
-    with pytest.raises(ValueError, match="points: expected an array of shape"):
+    with pytest.raises(FieldValueError, match="expected an array of shape") as caught:
         forward(Network((Layer(1, 0),)), np.array([[1.0]]))
+    assert caught.value.path == ("inputs",)
+
+
+@pytest.mark.parametrize(
+    ("layers", "path", "message"),
+    [
+        ((), ("layers",), "expected at least one layer; got none"),
+        # layer 1 has 3 units, layer 2's W reads 2
+        (
+            (Layer(np.ones((3, 2)), np.zeros(3)), Layer(np.ones((1, 2)), 0)),
+            ("layers", 1, "W"),
+            "expected 3 columns, one per output of the layer before (it has 3 units); got 2",
+        ),
+        (
+            (Layer(np.ones((3, 2)), np.zeros(2)),),
+            ("layers", 0, "b"),
+            "expected a number or a list of 3 (one per row of W); got 2",
+        ),
+        (
+            (Layer(1, 0, "softplus"),),
+            ("layers", 0, "activation"),
+            "expected one of identity, relu, sigmoid, tanh, softmax; got 'softplus'",
+        ),
+        (
+            (Layer(1, 0), Layer([[1], [1]], 0, "softmax", beta=0)),
+            ("layers", 1, "activation", "beta"),
+            "expected a positive number (the inverse temperature); got 0",
+        ),
+        (
+            (Layer([[1], [1]], 0, "softmax", beta=-2),),
+            ("layers", 0, "activation", "beta"),
+            "expected a positive number (the inverse temperature); got -2",
+        ),
+        (
+            (Layer([[1], [1]], 0, "softmax", beta=math.nan),),
+            ("layers", 0, "activation", "beta"),
+            "expected a positive number (the inverse temperature); got nan",
+        ),
+    ],
+)
+def test_networks_that_cannot_run_are_refused_naming_the_field(layers, path, message):
+    network = Network(layers)
+    with pytest.raises(FieldValueError) as caught:
+        check_network(network)
+    assert (caught.value.path, caught.value.message) == (path, message)
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(FieldValueError):
+        forward(network, np.zeros((1, 1, 2)))
+
+
+def test_a_network_that_fits_passes_its_check():
+    layers = (Layer(np.ones((3, 2)), 0, "relu"), Layer(np.ones((2, 3)), 0, "softmax", beta=0.5))
+    check_network(Network(layers))
+
+
+@pytest.mark.parametrize(
+    ("points", "input_size", "path", "message"),
+    [
+        (5, 1, ("inputs",), "expected a list of points, each a list of 1 numbers; got a number"),
+        ([1, 2], 2, ("inputs", 0), "expected 2 numbers (the columns of the first layer's W); got 1"),
+        ([[1, 2], [3]], 2, ("inputs", 1), "expected 2 numbers (the columns of the first layer's W); got 1"),
+        ([[1, 2, 3]], 2, ("inputs", 0), "expected 2 numbers (the columns of the first layer's W); got 3"),
+        (
+            [[[1, 2]]],
+            2,
+            ("inputs", 0),
+            "expected 2 numbers (the columns of the first layer's W); got 1",
+        ),
+        ([], 2, ("inputs",), "expected a list of points, each a list of 2 numbers; got a list of 0"),
+    ],
+)
+def test_inputs_of_the_wrong_shape_are_refused_naming_the_point(points, input_size, path, message):
+    with pytest.raises(FieldValueError) as caught:
+        check_points(points, input_size)
+    assert (caught.value.path, caught.value.message) == (path, message)
+
+
+@pytest.mark.parametrize(
+    ("points", "input_size", "expected"),
+    [
+        ([[1, 2], [3, 4]], 2, [[1, 2], [3, 4]]),
+        ([1, 2, 3], 1, [[1], [2], [3]]),  # one-value points may be written as numbers
+        ([[1], [2]], 1, [[1], [2]]),
+    ],
+)
+def test_inputs_that_fit_become_points_by_inputs(points, input_size, expected):
+    assert check_points(points, input_size).tolist() == expected
+
+
+def test_forward_refuses_points_of_another_size():
+    with pytest.raises(FieldValueError, match="expected each point to have 2 numbers") as caught:
+        forward(Network((Layer([[1, 1]], 0),)), np.zeros((1, 1, 3)))
+    assert caught.value.path == ("inputs",)

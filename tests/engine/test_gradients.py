@@ -9,8 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from grader.engine.feedforward import Layer, Loss, Network, forward, gradients, losses
-from grader.spec.models import Rounding
+from grader.engine.feedforward import Layer, Loss, Network, check_loss, forward, gradients, losses
+from grader.spec.models import FieldValueError, Rounding
 
 LN3 = math.log(3.0)
 
@@ -93,8 +93,9 @@ def test_gradients_have_the_parameters_shapes_with_a_variant_axis():
 def test_the_loss_argument_overrides_the_networks_and_one_is_needed():
     network = Network((Layer(2, 1),))
     assert grads(network, [[3]], Loss("squared_error", 5))[("b", 1)] == [2.0]
-    with pytest.raises(ValueError, match="loss: this network declares no loss"):
+    with pytest.raises(FieldValueError, match="this network declares no loss") as caught:
         gradients(network, np.array([[[3.0]]]))
+    assert caught.value.path == ("loss",)
 
 
 def test_rounding_applies_to_the_reported_gradients():
@@ -246,3 +247,83 @@ def test_batched_gradients_equal_each_variant_alone(loss_kind):
         alone = gradients(network, points[v : v + 1])
         for key, value in batch.items():
             assert np.allclose(value[v], alone[key][0], rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------- checks for the spec layer
+
+SOFTMAX_3 = Network((Layer(np.ones((3, 2)), 0, "softmax"),))
+RELU_3 = Network((Layer(np.ones((3, 2)), 0, "relu"),))
+ONE_OUTPUT = Network((Layer([[1, 1]], 0, "tanh"),))
+
+
+@pytest.mark.parametrize(
+    ("network", "loss", "path", "message"),
+    [
+        (
+            RELU_3,
+            Loss("cross_entropy", 0),
+            ("loss", "kind"),
+            "cross_entropy needs a softmax output layer; the last layer's activation is relu",
+        ),
+        (
+            SOFTMAX_3,
+            Loss("cross_entropy", 3),
+            ("loss", "target"),
+            "expected a class index from 0 to 2 (0-based; the output has 3 classes); got 3",
+        ),
+        (
+            SOFTMAX_3,
+            Loss("cross_entropy", -1),
+            ("loss", "target"),
+            "expected a class index from 0 to 2 (0-based; the output has 3 classes); got -1",
+        ),
+        (
+            SOFTMAX_3,
+            Loss("cross_entropy", 1.5),
+            ("loss", "target"),
+            "expected a class index from 0 to 2 (0-based; the output has 3 classes); got 1.5",
+        ),
+        (SOFTMAX_3, Loss("hinge", 1), ("loss", "kind"), "hinge takes one output; the last layer has 3"),
+        (ONE_OUTPUT, Loss("hinge", 0), ("loss", "target"), "expected +1 or −1; got 0"),
+        (ONE_OUTPUT, Loss("hinge", [[1]]), ("loss", "target"), "expected a number; got a 1×1 array"),
+        (
+            SOFTMAX_3,
+            Loss("squared_error", [1, 0]),
+            ("loss", "target"),
+            "expected a list of 3 (one per output of the last layer); got a list of 2",
+        ),
+        (
+            SOFTMAX_3,
+            Loss("squared_error", 1),
+            ("loss", "target"),
+            "expected a list of 3 (one per output of the last layer); got a number",
+        ),
+        (
+            RELU_3,
+            Loss("absolute", 1),  # type: ignore[arg-type]
+            ("loss", "kind"),
+            "expected one of squared_error, cross_entropy, hinge; got 'absolute'",
+        ),
+    ],
+)
+def test_losses_that_do_not_fit_are_refused_naming_the_field(network, loss, path, message):
+    with pytest.raises(FieldValueError) as caught:
+        check_loss(network, loss)
+    assert (caught.value.path, caught.value.message) == (path, message)
+    with pytest.raises(FieldValueError):
+        gradients(network, np.zeros((1, 1, 2)), loss)
+
+
+@pytest.mark.parametrize(
+    ("network", "loss"),
+    [
+        (SOFTMAX_3, Loss("cross_entropy", 2)),
+        (SOFTMAX_3, Loss("squared_error", [0, 1, 0])),
+        (ONE_OUTPUT, Loss("squared_error", 0.5)),
+        (ONE_OUTPUT, Loss("hinge", -1)),
+        (ONE_OUTPUT, Loss("hinge", [1, -1, 1])),  # one sign per point
+        (SOFTMAX_3, Loss("cross_entropy", [0, 2])),  # one class per point
+    ],
+)
+def test_losses_that_fit_pass_their_check(network, loss):
+    check_loss(network, loss)
