@@ -53,7 +53,7 @@ class Pool:
         return self.size if self.stride is None else self.stride
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FeatureMap:
     """Every stage of the computation for V variants; `output` is the answer."""
 

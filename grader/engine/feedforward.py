@@ -20,7 +20,7 @@ Arrays are batched over a leading axis of V variants (each student's own inputs)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -68,7 +68,7 @@ def _as_matrix(values: ArrayLike) -> Array:
     return array.reshape(1, -1) if array.ndim < 2 else array
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Layer:
     """One layer: weights W (n_k, n_{k-1}), bias b (n_k,), activation, and β for a softmax.
 
@@ -100,7 +100,7 @@ class Layer:
         return int(self.W.shape[1])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Loss:
     """A loss on the last layer's output; `target` may be one value for every point or one per point."""
 
@@ -108,7 +108,7 @@ class Loss:
     target: ArrayLike
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Network:
     """The layers in order (layer 1 reads the input point) and the loss, when the problem has one."""
 
@@ -124,7 +124,7 @@ class Network:
         return self.layers[0].input_size
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trace:
     """Everything the forward pass computed for V variants of P points; layer k is index k − 1."""
 
@@ -132,7 +132,7 @@ class Trace:
     seen: tuple[Array, ...]  # (V, P, n_{k-1}) the a_{k-1} that layer k read (rounded under carry)
     z: tuple[Array, ...]  # (V, P, n_k) pre-activations
     a_raw: tuple[Array, ...]  # (V, P, n_k) activations before rounding
-    a: tuple[Array, ...] = field(default=())  # (V, P, n_k) activations as reported
+    a: tuple[Array, ...]  # (V, P, n_k) activations as reported
 
     @property
     def outputs(self) -> Array:

@@ -339,3 +339,11 @@ def test_forward_refuses_points_of_another_size():
     with pytest.raises(FieldValueError, match="expected each point to have 2 numbers") as caught:
         forward(Network((Layer([[1, 1]], 0),)), np.zeros((1, 1, 3)))
     assert caught.value.path == ("inputs",)
+
+
+def test_networks_compare_by_identity_and_can_key_a_memo():
+    # arrays have no single truth value: a generated __eq__ or __hash__ over W and b would raise
+    network = Network((Layer([[1, 2]], 0),))
+    twin = Network((Layer([[1, 2]], 0),))
+    assert network != twin
+    assert {network: "key"}[network] == "key"
