@@ -63,7 +63,7 @@ EXACT = ExactActivation(kind="exact")
 
 
 def _as_matrix(values: ArrayLike) -> Array:
-    """A scalar is a 1×1 matrix and a flat list one row (one unit reading len(list) inputs)."""
+    """A scalar is a one-by-one matrix and a flat list one row (one unit reading len(list) inputs)."""
     array = np.asarray(values, dtype=np.float64)
     return array.reshape(1, -1) if array.ndim < 2 else array
 
@@ -72,7 +72,7 @@ def _as_matrix(values: ArrayLike) -> Array:
 class Layer:
     """One layer: weights W (n_k, n_{k-1}), bias b (n_k,), activation, and β for a softmax.
 
-    A scalar W is a 1×1 matrix and a flat W one unit's row; a scalar b is that bias in every unit.
+    A scalar W is a one-by-one matrix and a flat W one unit's row; a scalar b is that bias in every unit.
     """
 
     W: Array
