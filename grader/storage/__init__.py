@@ -3,7 +3,14 @@
 from sqlalchemy import event
 
 from grader.storage.checkpoints import Checkpointer, no_automatic_checkpoints
-from grader.storage.engines import DEFAULT_DATABASE, database_url, existing_database_url, make_engine, masked
+from grader.storage.engines import (
+    DEFAULT_DATABASE,
+    database_url,
+    existing_database_url,
+    make_engine,
+    masked,
+    masked_text,
+)
 from grader.storage.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaMismatch, StorageError
 from grader.storage.migrate import check_schema, current_revision, head_revision, upgrade
 from grader.storage.store import (
@@ -44,6 +51,7 @@ __all__ = [
     "head_revision",
     "make_engine",
     "masked",
+    "masked_text",
     "open_storage",
     "upgrade",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "existing_database_url",
     "make_engine",
     "masked",
+    "masked_text",
     "no_free_connection",
 ]
 
@@ -51,7 +52,7 @@ def database_url(text: str | Path) -> URL:
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError):
-        raise BadDatabaseUrl(f"--db: not a database URL: {_mask_text(raw)}") from None
+        raise BadDatabaseUrl(f"--db: not a database URL: {masked_text(raw)}") from None
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql", "postgres"):
         raise BadDatabaseUrl(
@@ -85,8 +86,9 @@ def masked(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _mask_text(raw: str) -> str:
-    if "@" in raw and ":" in raw.split("@", 1)[0].split("://", 1)[-1]:
+def masked_text(raw: str) -> str:
+    """A database as the user spelled it (a path or a URL), with a URL's password replaced by ***."""
+    if "://" in raw and "@" in raw and ":" in raw.split("@", 1)[0].split("://", 1)[-1]:
         scheme, rest = raw.split("://", 1)
         credentials, host = rest.split("@", 1)
         return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"

@@ -112,14 +112,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
     if storage is not None and storage_url is not None:
         from grader.service.offline import record_batch
-        from grader.storage import database_url, masked
+        from grader.storage import masked_text
 
         try:  # the input read a second time, streamed: the gradebook above kept no attempts
             recorded = record_batch(problems, storage, read_submissions(args.submissions), now=now)
         finally:
             storage.close()
         if not args.quiet:
-            where = masked(database_url(storage_url))
+            where = masked_text(storage_url)
             print(
                 f"grade: recorded {recorded.added} new attempts in {where} ({recorded.already} already "
                 f"there, {recorded.past_due} past due under `late: reject` not recorded)",
