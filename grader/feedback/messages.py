@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.entries import step_names
 from grader.compare.policy import reveals
 from grader.engine.keys import Key
 from grader.feedback.explain import render_solution, worked_solution
@@ -51,13 +52,6 @@ def symbol_of(problem: Problem) -> str:
     return problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
 
 
-def _names(symbol: str, positions: tuple[int, ...]) -> str:
-    names = [f"{symbol}_{p}" for p in positions]
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: str) -> str:
     symbol = symbol_of(problem)
     if comparison.correct:
@@ -76,8 +70,8 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
         # how many, never which: naming entries lets a student find the key by elimination
         return f"Not correct: {len(wrong)} of {comparison.expected_length} entries {verb} wrong."
     if len(wrong) == comparison.expected_length:
-        return f"Not correct: every entry is wrong ({_names(symbol, wrong)})."
-    return f"Not correct: {_names(symbol, wrong)} {verb} wrong; the other entries are right."
+        return f"Not correct: every entry is wrong ({step_names(symbol, wrong)})."
+    return f"Not correct: {step_names(symbol, wrong)} {verb} wrong; the other entries are right."
 
 
 def _choice_feedback(answer: ChoiceAnswer, comparison: ChoiceComparison, level: str) -> str:
@@ -144,16 +138,16 @@ def _follow_through_sentence(problem: Problem, analysis: FollowThrough) -> str:
     slips = [p for p in analysis.independent if p < follows[0]]
     if len(slips) == 1 and len(analysis.independent) == 1 and not analysis.unknown:
         return (
-            f"Your {_names(symbol, follows)} {verb} correctly from your own {symbol}_{slips[0]}: "
+            f"Your {step_names(symbol, follows)} {verb} correctly from your own {symbol}_{slips[0]}: "
             "one slip, carried forward, not repeated."
         )
     text = (
-        f"Your {_names(symbol, follows)} {verb} correctly from your own earlier entries "
+        f"Your {step_names(symbol, follows)} {verb} correctly from your own earlier entries "
         "(an error carried forward)"
     )
     others = [p for p in analysis.independent if p not in follows]
     if others:
-        text += f"; {_names(symbol, tuple(others))} {'does' if len(others) == 1 else 'do'} not"
+        text += f"; {step_names(symbol, tuple(others))} {'does' if len(others) == 1 else 'do'} not"
     return text + "."
 
 
