@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
 from grader.compare.entries import step_names
 from grader.compare.policy import reveals
 from grader.engine.keys import Key
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
+from grader.parse import describe_shape
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
@@ -74,6 +75,34 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
     return f"Not correct: {step_names(symbol, wrong)} {verb} wrong; the other entries are right."
 
 
+def _array_feedback(comparison: ArrayComparison, level: str) -> str:
+    """As `_sequence_feedback`, for an answer of any shape: entries named by `comparison.entries`."""
+    entries = comparison.entries
+    if comparison.correct:
+        return "Correct."
+    if not comparison.shape_matches:
+        if entries.layout == "sequence":
+            last = entries.shape[0] - 1
+            given = comparison.given_shape[0] if comparison.given_shape else 1
+            return (
+                f"Expected {entries.shape[0]} values [{entries.label}_0, …, {entries.label}_{last}], "
+                f"one per time step; you gave {given}."
+            )
+        return (
+            f"Expected {entries.label} as {describe_shape(entries.shape)}; "
+            f"you gave {describe_shape(comparison.given_shape)}."
+        )
+    if not reveals(level, "count"):
+        return "Not correct."
+    wrong = comparison.wrong_entries
+    verb = "is" if len(wrong) == 1 else "are"
+    if not reveals(level, "positions"):
+        return f"Not correct: {len(wrong)} of {comparison.entry_count} entries {verb} wrong."
+    if len(wrong) == comparison.entry_count:
+        return f"Not correct: every entry is wrong ({entries.names(wrong)})."
+    return f"Not correct: {entries.names(wrong)} {verb} wrong; the other entries are right."
+
+
 def _choice_feedback(answer: ChoiceAnswer, comparison: ChoiceComparison, level: str) -> str:
     if comparison.correct:
         return "Correct."
@@ -95,6 +124,8 @@ def feedback_for(problem: Problem, comparison: Comparison, level: str | None = N
     shown = level or problem.reveal.show
     if isinstance(comparison, SequenceComparison):
         return _sequence_feedback(problem, comparison, shown)
+    if isinstance(comparison, ArrayComparison):
+        return _array_feedback(comparison, shown)
     assert isinstance(problem.answer, ChoiceAnswer)
     return _choice_feedback(problem.answer, comparison, shown)
 
@@ -176,6 +207,9 @@ def teach(
     """
     shown = level or problem.reveal.show
     base = feedback_for(problem, comparison, shown)
+    if isinstance(comparison, ArrayComparison):
+        # follow-through is a sequence's: nothing of an array answer is carried forward
+        return Lesson(base, dataclasses.replace(comparison, carried_forward=()))
     if not isinstance(comparison, SequenceComparison):
         return Lesson(base, comparison)
     if comparison.correct:
