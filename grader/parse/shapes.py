@@ -3,23 +3,29 @@
     parse_array(raw, shape) -> float ndarray of `shape`, or InvalidAnswer
 
 `shape` is what the problem asks for: `()` a single number, `(n,)` a vector, `(r, c)` a matrix
-(or a sequence of T vectors, or one vector per input point). A student may type, besides
-everything `parse_sequence` reads (`[1, -1, 0]`, `1 -1 0`, `−1`, `+1`, `1e0`, trailing commas):
+(or one vector per input point). A student may type, besides everything `parse_sequence` reads
+(`[1, -1, 0]`, `1 -1 0`, `−1`, `+1`, `1e0`, trailing commas):
 
 - a matrix with brackets, `[[1, 2], [3, 4]]` or `[1, 2] [3, 4]` (rows on lines too);
-- a matrix without inner brackets, rows apart by `;` or new lines: `1 2; 3 4`, `[1 2; 3 4]`,
-  `1, 2` newline `3, 4`;
+- a matrix without inner brackets, rows apart by `;` or line ends: `1 2; 3 4`, `[1 2; 3 4]`;
 - YAML or JSON: a number, a list of numbers, a list of rows, a list of typed rows (`["1 2", "3 4"]`).
 
 Where the shape leaves no doubt, the forgiving readings: a single number for shape `()` may come
 in brackets (`[3]`); a column `(r, 1)` may be a flat list of r numbers, and a single row `(1, c)` a
 flat list of c; a vector `(n,)` may be n one-number rows (`[[1], [2]]`) or one row of n. A flat
-list is never cut into rows (`1 2 3 4` is not a 2×2 matrix): the message asks for the rows.
+list is never cut into rows (`1 2 3 4` is no square matrix): the message asks for the rows.
+Messages name the expected and the found shape, in the words of `describe_shape` ("expected 2
+rows of 3 numbers (a …matrix); got 3 rows", "row 2 has 2 numbers; expected 3").
 
-Reading is linear in the answer's length: the text is split at `;` and line ends with string
-methods, each piece read by `grader.parse.arrays`' linear reader; nesting deeper than two levels
-is refused before it is walked (as `parse_sequence` refuses it). Messages name the expected and
-the found shape: "expected 2 rows of 3 numbers (a 2×3 matrix); got 3 rows".
+Reading is `grader.parse.arrays.read_structure`, which `parse_sequence` shares: linear in the
+answer's length (rows are split at `;` and line ends with string methods, each row read by the
+linear reader), nesting deeper than a list of rows refused before it is walked.
+
+Sequence answers (h_0 … h_T of a recurrent cell) keep `parse_sequence(raw, vector_size=n)`: their
+length is free when read, since a wrong length is graded and diagnosed (the initial state
+included, a step missing), not refused as unreadable; they read rows typed as `1 0; 0 1` the same
+way. Call `parse_array(raw, key.shape)` where the shape is the problem's and a wrong one is not
+a mistake to diagnose: a gradient, a feature map, the outputs for the given points.
 """
 
 from __future__ import annotations
@@ -29,16 +35,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.parse.arrays import _from_data, _parse_text, normalise_text
-from grader.parse.errors import MAX_ANSWER_CHARS, InvalidAnswer
+from grader.parse.arrays import read_structure
+from grader.parse.errors import InvalidAnswer
 
 __all__ = ["describe_shape", "parse_array"]
 
 Array = NDArray[np.float64]
 Shape = tuple[int, ...]
-
-_OPENING = {"[": "]", "(": ")"}
-_BRACKETS = frozenset("[]()")
 
 
 def _numbers(count: int) -> str:
@@ -46,58 +49,14 @@ def _numbers(count: int) -> str:
 
 
 def describe_shape(shape: Shape) -> str:
-    """What an answer of `shape` is, in words: 'a single number', '3 numbers (a vector)',
-    '2 rows of 3 numbers (a 2×3 matrix)'."""
+    """What an answer of `shape` is, in words: 'a single number', '3 numbers (a vector)', or for
+    a matrix its rows, its numbers per row, and both again as the matrix's size."""
     if len(shape) == 0:
         return "a single number"
     if len(shape) == 1:
         return f"{_numbers(shape[0])} (a vector)" if shape[0] > 1 else "1 number"
     rows, columns = shape
     return f"{rows} row{'s' if rows != 1 else ''} of {_numbers(columns)} (a {rows}×{columns} matrix)"
-
-
-def _rows_of_text(text: str) -> list[Any] | None:
-    """A matrix typed without inner brackets (`1 2; 3 4`, `[1 2; 3 4]`, rows on lines), as rows;
-    None when the text has inner brackets or a single row (for the ordinary reader)."""
-    body = normalise_text(text)
-    if body[:1] in _OPENING and body[-1:] == _OPENING[body[0]]:
-        body = body[1:-1]
-    if any(char in _BRACKETS for char in body):
-        return None
-    lines = [line for line in body.splitlines() if line.strip()]
-    pieces: list[str] = []
-    for line in lines:
-        parts = line.split(";")
-        if len(parts) > 1 and not parts[-1].strip():
-            parts.pop()  # a trailing `;` is forgiven, as a trailing comma is
-        pieces.extend(parts)
-    if len(pieces) < 2:
-        return None
-    rows: list[Any] = []
-    for number, piece in enumerate(pieces, start=1):
-        if not piece.strip():
-            raise InvalidAnswer(f"row {number} is empty: rows are apart by one ';' or one line end")
-        try:
-            rows.append(_parse_text(piece))
-        except InvalidAnswer as error:
-            # a character count within the row: say which row it counts in
-            raise InvalidAnswer(f"row {number}: {error.message}") from None
-    return rows
-
-
-def _structure(raw: Any, rank: int) -> Any:
-    """The answer as a number or nested lists of numbers, not yet fitted to a shape."""
-    if isinstance(raw, str):
-        if len(raw) > MAX_ANSWER_CHARS:
-            raise InvalidAnswer(
-                f"the answer is too long ({len(raw)} characters; at most {MAX_ANSWER_CHARS})"
-            )
-        if rank == 2:
-            rows = _rows_of_text(raw)
-            if rows is not None:
-                return rows
-        return _parse_text(raw)
-    return _from_data(raw)
 
 
 def _found(data: list[Any]) -> str:
@@ -164,5 +123,5 @@ def parse_array(raw: Any, shape: Shape) -> Array:
     """
     if len(shape) > 2 or any(size < 1 for size in shape):
         raise ValueError(f"answers have at most two axes of at least one entry; got shape {shape}")
-    data = _fit(_structure(raw, len(shape)), shape)
+    data = _fit(read_structure(raw, rows=len(shape) == 2), shape)
     return np.asarray(data, dtype=np.float64).reshape(shape)
