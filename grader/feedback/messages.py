@@ -82,11 +82,15 @@ def _array_feedback(comparison: ArrayComparison, level: str) -> str:
         return "Correct."
     if not comparison.shape_matches:
         if entries.layout == "sequence":
-            last = entries.shape[0] - 1
-            given = comparison.given_shape[0] if comparison.given_shape else 1
+            steps, given = entries.shape[0], comparison.given_shape
+            if given[:1] == (steps,):  # every step, each of the wrong size
+                return (
+                    f"Expected each {entries.label}_t as {describe_shape(entries.shape[1:])}; "
+                    f"you gave {describe_shape(given[1:])}."
+                )
             return (
-                f"Expected {entries.shape[0]} values [{entries.label}_0, …, {entries.label}_{last}], "
-                f"one per time step; you gave {given}."
+                f"Expected {steps} values [{entries.label}_0, …, {entries.label}_{steps - 1}], "
+                f"one per time step; you gave {given[0] if given else 1}."
             )
         return (
             f"Expected {entries.label} as {describe_shape(entries.shape)}; "

@@ -74,6 +74,10 @@ def test_positions_name_entries_in_the_answers_own_terms(entries, key, answer, t
          "6 numbers (a vector)."),
         (EntryNames("h", (2, 3), "sequence"), np.zeros((3, 3)),
          "Expected 2 values [h_0, …, h_1], one per time step; you gave 3."),
+        (EntryNames("h", (2, 3), "sequence"), np.zeros((2, 2)),
+         "Expected each h_t as 3 numbers (a vector); you gave 2 numbers (a vector)."),
+        (EntryNames("h", (2, 3), "sequence"), np.zeros(2),
+         "Expected each h_t as 3 numbers (a vector); you gave a single number."),
     ],
 )
 @pytest.mark.parametrize("level", LEVELS)
