@@ -275,7 +275,6 @@ def read_structure(raw: Any, *, rows: bool) -> Any:
             read = _rows_of_text(raw)
             if read is not None:
                 return read
-        return _parse_text(raw)
     return _from_data(raw)
 
 
