@@ -140,6 +140,8 @@ def compare_array(
     Every number is an entry, of a matrix as of a vector; a sequence layout compares by step
     (a step of a vector cell is wrong if any unit is), as `compare_sequence` does.
     """
+    if np.shape(key) != entries.shape:
+        raise ValueError(f"a key of shape {np.shape(key)} named as shape {entries.shape}")
     given_shape = tuple(np.shape(given))
     if given_shape != entries.shape:
         return ArrayComparison(entries, given_shape)

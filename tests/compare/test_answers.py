@@ -169,3 +169,8 @@ def test_a_single_number_and_a_sequence_of_vectors():
     # a step of a vector cell is one entry, as compare_sequence has it
     assert compare_array(steps, key, given, 1e-3, 0.0).wrong_entries == (1,)
     assert compare_sequence(sequence_problem({"to": "integer"}), key, given).wrong_positions == (1,)
+
+
+def test_entries_named_for_another_shape_than_the_key_are_a_programming_error():
+    with pytest.raises(ValueError, match="shape"):
+        compare_array(EntryNames("W", (3, 2)), W_KEY, W_KEY, 0.01, 0.0)
