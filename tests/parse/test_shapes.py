@@ -212,3 +212,21 @@ def test_number_like_garbage_is_read_into_the_shape_or_invalid(text, shape):
         assert error.message
     else:
         assert parsed.shape == shape
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | finite | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@relaxed
+@given(json_like, shapes)
+def test_arbitrary_yaml_values_are_read_into_the_shape_or_invalid(value, shape):
+    try:
+        parsed = parse_array(value, shape)
+    except InvalidAnswer as error:
+        assert error.message
+    else:
+        assert parsed.shape == shape
