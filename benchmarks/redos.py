@@ -7,7 +7,9 @@ what an answer is made of: spaces, tabs, newlines, signs, the Unicode minus, com
 brackets, dots, digits, 'e', as `" " * 1600 + "1" + " " * 1600 + "x"` (issue 11, point 1) is, in
 every pairing of two runs around a number, ending in a valid or an invalid character; runs of
 whole entries (`"1, " * 3333`); and choice answers (ids, texts joined by commas). Each is read
-as the service reads it: `parse_sequence` (a scalar cell and a 2-vector cell) and
+as the service reads it: `parse_sequence` (a scalar cell and a 2-vector cell), `parse_array`
+(a 2×3 matrix, and a matrix of as many rows as an answer can type: rows without inner brackets,
+`1 2; 1 2; …`, are among the answers) and
 `parse_choices`, with lstm-info's choices and with made-up choices whose texts repeat or contain
 commas (an answer then reads many ways), best of --repeat calls.
 
@@ -29,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.parse import InvalidAnswer, parse_array, parse_choices, parse_sequence
 from grader.parse.errors import MAX_ANSWER_CHARS
 from grader.spec.loader import load_problems
 from grader.spec.models import ChoiceAnswer
@@ -37,7 +39,7 @@ from grader.spec.models import ChoiceAnswer
 ROOT = Path(__file__).resolve().parent.parent
 BOUND = 0.050
 RUNS = [" ", "\t", "\n", "\u00a0", "+", "-", "\u2212", ",", ";", ", ", " ,", "[", "(", "]", ".", "0", "1",
-        "e", "1 ", "1,", "-1 ", "1.5,", "1e", "[1", "1]"]
+        "e", "1 ", "1,", "-1 ", "1.5,", "1e", "[1", "1]", "1;", "1 2; ", "\n1", "\r\n", "\uff1b"]
 #: Choices whose texts make an answer read many ways: the most work for the choice-text walk.
 SYNTHETIC_CHOICES = {
     "8 of one text": ["yes"] * 8,
@@ -70,6 +72,10 @@ def answers(choice_texts: list[str]) -> Iterator[str]:
     yield "[" * MAX_ANSWER_CHARS
     yield "[1] " * (MAX_ANSWER_CHARS // 4)
     yield "[" + "1, " * ((MAX_ANSWER_CHARS - 2) // 3) + "]"
+    # matrices typed without inner brackets: as many rows as fit, one bad or short row last
+    for row in ("1 2; ", "1 2\n", "1,2;\n"):
+        rows = row * ((MAX_ANSWER_CHARS - 4) // len(row))
+        yield from (rows, rows + "x", rows + "1", "[" + rows + "]", rows + ";;")
     for text in choice_texts:
         yield _fill([text + ", ", "x"], MAX_ANSWER_CHARS)
         yield _fill([text + ",", ""], MAX_ANSWER_CHARS)
@@ -116,6 +122,8 @@ def main() -> None:
     readers: dict[str, Callable[[str], object]] = {
         "parse_sequence": parse_sequence,
         "parse_sequence (2-vectors)": lambda text: parse_sequence(text, vector_size=2),
+        "parse_array (2×3)": lambda text: parse_array(text, (2, 3)),
+        "parse_array (2500 rows of 2)": lambda text: parse_array(text, (2500, 2)),
     }
     for name, spec in specs.items():
         readers[f"parse_choices ({name})"] = functools.partial(_read_choices, spec=spec)

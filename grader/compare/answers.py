@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from grader.compare.entries import EntryNames
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
+    "ArrayComparison",
     "ChoiceComparison",
     "Comparison",
     "SequenceComparison",
+    "compare_array",
     "compare_choices",
     "compare_sequence",
     "tolerance_for",
@@ -66,7 +69,41 @@ class ChoiceComparison:
         return self.correct_ids - self.selected
 
 
-Comparison = SequenceComparison | ChoiceComparison
+@dataclass(frozen=True)
+class ArrayComparison:
+    """A student's answer of any shape against the key, entry by entry (a number, a vector, a
+    matrix, one vector per point): the shapes and, when they match, the wrong entries."""
+
+    #: the key's shape, and how its entries are named (`row 2, column 1 of ∂L/∂W_1`)
+    entries: EntryNames
+    given_shape: tuple[int, ...]
+    #: flat (row-major) indices of the wrong entries, as `entries.names` takes them
+    wrong_entries: tuple[int, ...] = ()
+    #: as for SequenceComparison; the feedback stage sets it, to () where nothing carries
+    carried_forward: tuple[int, ...] | None = None
+
+    @property
+    def expected_shape(self) -> tuple[int, ...]:
+        return self.entries.shape
+
+    @property
+    def shape_matches(self) -> bool:
+        return self.expected_shape == self.given_shape
+
+    @property
+    def entry_count(self) -> int:
+        return self.entries.count()
+
+    @property
+    def correct(self) -> bool:
+        return self.shape_matches and not self.wrong_entries
+
+    @property
+    def right_count(self) -> int:
+        return self.entry_count - len(self.wrong_entries) if self.shape_matches else 0
+
+
+Comparison = SequenceComparison | ChoiceComparison | ArrayComparison
 
 
 def tolerance_for(problem: Problem) -> tuple[float, float]:
@@ -83,17 +120,44 @@ def tolerance_for(problem: Problem) -> tuple[float, float]:
     return 1e-6, 0.0
 
 
+def entries_close(key: Array, given: Array, abs_tol: float, rel_tol: float) -> NDArray[np.bool_]:
+    """Which entries of `given` are within tolerance of `key`: |a − b| ≤ max(abs_tol, rel_tol·|b|)."""
+    return np.asarray(np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_)
+
+
+def _by_step(close: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per step of a sequence: a step of a vector cell is right only if every unit is."""
+    if close.ndim > 1:
+        return np.asarray(close.all(axis=tuple(range(1, close.ndim))), dtype=np.bool_)
+    return close
+
+
+def compare_array(
+    entries: EntryNames, key: Array, given: Array, abs_tol: float, rel_tol: float
+) -> ArrayComparison:
+    """Which entries of `given` differ from `key` (shaped as `entries.shape`), within tolerance.
+
+    Every number is an entry, of a matrix as of a vector; a sequence layout compares by step
+    (a step of a vector cell is wrong if any unit is), as `compare_sequence` does.
+    """
+    if np.shape(key) != entries.shape:
+        raise ValueError(f"a key of shape {np.shape(key)} named as shape {entries.shape}")
+    given_shape = tuple(np.shape(given))
+    if given_shape != entries.shape:
+        return ArrayComparison(entries, given_shape)
+    close = entries_close(key, given, abs_tol, rel_tol)
+    if entries.layout == "sequence":
+        close = _by_step(close)
+    wrong = tuple(int(index) for index in np.flatnonzero(~close.reshape(-1)))
+    return ArrayComparison(entries, given_shape, wrong)
+
+
 def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComparison:
     """Which entries of `given` differ from `key` (T,) or (T, n), within the problem's tolerance."""
     expected_length, given_length = len(key), len(given)
     if expected_length != given_length:
         return SequenceComparison(expected_length, given_length)
-    abs_tol, rel_tol = tolerance_for(problem)
-    close: NDArray[np.bool_] = np.asarray(
-        np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_
-    )
-    if close.ndim > 1:
-        close = np.asarray(close.all(axis=tuple(range(1, close.ndim))), dtype=np.bool_)
+    close = _by_step(entries_close(key, given, *tolerance_for(problem)))
     wrong = tuple(int(index) for index in np.flatnonzero(~close))
     return SequenceComparison(expected_length, given_length, wrong)
 

@@ -1,11 +1,13 @@
 """Partial-credit schemes: each maps a comparison to a fraction of the points in [0, 1].
 
-Arrays (T entries, R right):
+Arrays (T entries, R right; an entry is a step of a sequence, and every number of a vector, a
+matrix or a list of vectors per point, counted over the flattened array):
     all_or_nothing  1 if every entry is right, else 0
-    per_element     R / T (0 when the length is wrong)
-    follow_through  (R + F) / T (0 when the length is wrong), F the wrong entries h_t that equal
-                    what step t computes from the student's own h_{t-1} (and the c_{t-1} that
-                    implies), as found by grader.feedback.follow_through: one slip is lost once
+    per_element     R / T (0 when the length or shape is wrong)
+    follow_through  (R + F) / T (0 when the length or shape is wrong), F the wrong entries h_t that
+                    equal what step t computes from the student's own h_{t-1} (and the c_{t-1}
+                    that implies), as found by grader.feedback.follow_through: one slip is lost
+                    once; where nothing carries forward (no sequence), F = 0
 Checkboxes (S selected, C correct, U = unselected, I = incorrect choices, N choices):
     all_or_nothing  1 if S = C, else 0
     net_correct     max(0, (|S∩C| − |S∖C|) / |C|)
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
 from grader.compare.results import Status
 
 __all__ = ["SCHEMES", "score_fraction", "status_of"]
@@ -29,20 +31,29 @@ def _all_or_nothing(comparison: Comparison) -> float:
     return 1.0 if comparison.correct else 0.0
 
 
+def _entries(comparison: Comparison) -> tuple[int, int]:
+    """(entries, right entries) of an array answer; (0, 0) when its length or shape is wrong."""
+    if isinstance(comparison, SequenceComparison):
+        if not comparison.length_matches:
+            return 0, 0
+        return comparison.expected_length, comparison.right_count
+    assert isinstance(comparison, ArrayComparison)
+    if not comparison.shape_matches:
+        return 0, 0
+    return comparison.entry_count, comparison.right_count
+
+
 def _per_element(comparison: Comparison) -> float:
-    assert isinstance(comparison, SequenceComparison)
-    if not comparison.length_matches or comparison.expected_length == 0:
-        return 0.0
-    return comparison.right_count / comparison.expected_length
+    total, right = _entries(comparison)
+    return right / total if total else 0.0
 
 
 def _follow_through(comparison: Comparison) -> float:
-    assert isinstance(comparison, SequenceComparison)
+    assert isinstance(comparison, (SequenceComparison, ArrayComparison))
     if comparison.carried_forward is None:
         raise ValueError("follow_through scoring needs the comparison from grader.feedback.teach")
-    if not comparison.length_matches or comparison.expected_length == 0:
-        return 0.0
-    return (comparison.right_count + len(comparison.carried_forward)) / comparison.expected_length
+    total, right = _entries(comparison)
+    return (right + len(comparison.carried_forward)) / total if total else 0.0
 
 
 def _net_correct(comparison: Comparison) -> float:

@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
+from grader.compare.entries import step_names
 from grader.compare.policy import reveals
 from grader.engine.keys import Key
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
+from grader.parse import describe_shape
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
@@ -51,13 +53,6 @@ def symbol_of(problem: Problem) -> str:
     return problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
 
 
-def _names(symbol: str, positions: tuple[int, ...]) -> str:
-    names = [f"{symbol}_{p}" for p in positions]
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: str) -> str:
     symbol = symbol_of(problem)
     if comparison.correct:
@@ -76,8 +71,40 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
         # how many, never which: naming entries lets a student find the key by elimination
         return f"Not correct: {len(wrong)} of {comparison.expected_length} entries {verb} wrong."
     if len(wrong) == comparison.expected_length:
-        return f"Not correct: every entry is wrong ({_names(symbol, wrong)})."
-    return f"Not correct: {_names(symbol, wrong)} {verb} wrong; the other entries are right."
+        return f"Not correct: every entry is wrong ({step_names(symbol, wrong)})."
+    return f"Not correct: {step_names(symbol, wrong)} {verb} wrong; the other entries are right."
+
+
+def _array_feedback(comparison: ArrayComparison, level: str) -> str:
+    """As `_sequence_feedback`, for an answer of any shape: entries named by `comparison.entries`."""
+    entries = comparison.entries
+    if comparison.correct:
+        return "Correct."
+    if not comparison.shape_matches:
+        if entries.layout == "sequence":
+            steps, given = entries.shape[0], comparison.given_shape
+            if given[:1] == (steps,):  # every step, each of the wrong size
+                return (
+                    f"Expected each {entries.label}_t as {describe_shape(entries.shape[1:])}; "
+                    f"you gave {describe_shape(given[1:])}."
+                )
+            return (
+                f"Expected {steps} values [{entries.label}_0, …, {entries.label}_{steps - 1}], "
+                f"one per time step; you gave {given[0] if given else 1}."
+            )
+        return (
+            f"Expected {entries.label} as {describe_shape(entries.shape)}; "
+            f"you gave {describe_shape(comparison.given_shape)}."
+        )
+    if not reveals(level, "count"):
+        return "Not correct."
+    wrong = comparison.wrong_entries
+    verb = "is" if len(wrong) == 1 else "are"
+    if not reveals(level, "positions"):
+        return f"Not correct: {len(wrong)} of {comparison.entry_count} entries {verb} wrong."
+    if len(wrong) == comparison.entry_count:
+        return f"Not correct: every entry is wrong ({entries.names(wrong)})."
+    return f"Not correct: {entries.names(wrong)} {verb} wrong; the other entries are right."
 
 
 def _choice_feedback(answer: ChoiceAnswer, comparison: ChoiceComparison, level: str) -> str:
@@ -101,6 +128,8 @@ def feedback_for(problem: Problem, comparison: Comparison, level: str | None = N
     shown = level or problem.reveal.show
     if isinstance(comparison, SequenceComparison):
         return _sequence_feedback(problem, comparison, shown)
+    if isinstance(comparison, ArrayComparison):
+        return _array_feedback(comparison, shown)
     assert isinstance(problem.answer, ChoiceAnswer)
     return _choice_feedback(problem.answer, comparison, shown)
 
@@ -144,16 +173,16 @@ def _follow_through_sentence(problem: Problem, analysis: FollowThrough) -> str:
     slips = [p for p in analysis.independent if p < follows[0]]
     if len(slips) == 1 and len(analysis.independent) == 1 and not analysis.unknown:
         return (
-            f"Your {_names(symbol, follows)} {verb} correctly from your own {symbol}_{slips[0]}: "
+            f"Your {step_names(symbol, follows)} {verb} correctly from your own {symbol}_{slips[0]}: "
             "one slip, carried forward, not repeated."
         )
     text = (
-        f"Your {_names(symbol, follows)} {verb} correctly from your own earlier entries "
+        f"Your {step_names(symbol, follows)} {verb} correctly from your own earlier entries "
         "(an error carried forward)"
     )
     others = [p for p in analysis.independent if p not in follows]
     if others:
-        text += f"; {_names(symbol, tuple(others))} {'does' if len(others) == 1 else 'do'} not"
+        text += f"; {step_names(symbol, tuple(others))} {'does' if len(others) == 1 else 'do'} not"
     return text + "."
 
 
@@ -182,6 +211,9 @@ def teach(
     """
     shown = level or problem.reveal.show
     base = feedback_for(problem, comparison, shown)
+    if isinstance(comparison, ArrayComparison):
+        # follow-through is a sequence's: nothing of an array answer is carried forward
+        return Lesson(base, dataclasses.replace(comparison, carried_forward=()))
     if not isinstance(comparison, SequenceComparison):
         return Lesson(base, comparison)
     if comparison.correct:

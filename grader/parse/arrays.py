@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from grader.parse.errors import MAX_ANSWER_CHARS, InvalidAnswer
 
-__all__ = ["normalise_text", "parse_number", "parse_sequence"]
+__all__ = ["normalise_text", "parse_number", "parse_sequence", "read_structure"]
 
 Array = NDArray[np.float64]
 
@@ -48,6 +48,7 @@ _ROW_MARKS = re.compile(r"[\[\](),;\s]")
 _BOUNDARY = frozenset(",;[]()")
 #: A list of rows is two levels of brackets; anything deeper is no answer (and must not recurse).
 _MAX_BRACKET_DEPTH = 2
+_BRACKETS = frozenset("[]()")
 
 
 def normalise_text(text: str) -> str:
@@ -232,11 +233,56 @@ def _from_data(value: Any, depth: int = 0) -> Any:
     raise InvalidAnswer(f"expected a list of numbers; got {shown}")
 
 
+def _rows_of_text(text: str) -> list[Any] | None:
+    """A matrix typed without inner brackets (`1 2; 3 4`, `[1 2; 3 4]`, rows on lines), as rows;
+    None when the text has inner brackets or a single row (for the ordinary reader)."""
+    body = normalise_text(text)
+    if body[:1] in _CLOSING and body[-1:] == _CLOSING[body[0]]:
+        body = body[1:-1]
+    if any(char in _BRACKETS for char in body):
+        return None
+    lines = [line for line in body.splitlines() if line.strip()]
+    pieces: list[str] = []
+    for line in lines:
+        parts = line.split(";")
+        if len(parts) > 1 and not parts[-1].strip():
+            parts.pop()  # a trailing `;` is forgiven, as a trailing comma is
+        pieces.extend(parts)
+    if len(pieces) < 2:
+        return None
+    rows: list[Any] = []
+    for number, piece in enumerate(pieces, start=1):
+        if not piece.strip():
+            raise InvalidAnswer(f"row {number} is empty: rows are apart by one ';' or one line end")
+        try:
+            rows.append(_parse_text(piece))
+        except InvalidAnswer as error:
+            # a character count within the row: say which row it counts in
+            raise InvalidAnswer(f"row {number}: {error.message}") from None
+    return rows
+
+
+def read_structure(raw: Any, *, rows: bool) -> Any:
+    """The answer (text or YAML/JSON data) as a number or nested lists of numbers, not yet fitted
+    to a shape; with `rows`, text without inner brackets is split into rows at `;` and line ends
+    (`1 2; 3 4`), as an answer of rows may be typed."""
+    if isinstance(raw, str):
+        if len(raw) > MAX_ANSWER_CHARS:
+            raise InvalidAnswer(
+                f"the answer is too long ({len(raw)} characters; at most {MAX_ANSWER_CHARS})"
+            )
+        if rows:
+            read = _rows_of_text(raw)
+            if read is not None:
+                return read
+    return _from_data(raw)
+
+
 def parse_sequence(raw: Any, *, vector_size: int | None = None) -> Array:
     """A student's array: shape (T,) for a scalar cell, (T, n) when `vector_size` is n."""
-    if isinstance(raw, str) and len(raw) > MAX_ANSWER_CHARS:
-        raise InvalidAnswer(f"the answer is too long ({len(raw)} characters; at most {MAX_ANSWER_CHARS})")
-    data = _from_data(raw)
+    # a vector cell's steps may be typed as rows without inner brackets (`1 0; 0 1`); one unit's
+    # `1; -1` stays a list of numbers, as it always read
+    data = read_structure(raw, rows=vector_size is not None and vector_size > 1)
     if isinstance(data, float):
         data = [data]
     if not data:

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.compare.answers import compare_choices, compare_sequence, tolerance_for
+from grader.compare.answers import compare_array, compare_choices, compare_sequence, tolerance_for
+from grader.compare.entries import EntryNames
 from grader.spec.models import ChoiceAnswer, Problem
 
 GATES = {
@@ -131,3 +132,45 @@ def test_choices(selected, correct, wrongly_selected, missed):
     assert comparison.wrongly_selected == wrongly_selected
     assert comparison.missed == missed
     assert comparison.all_ids == ("a", "b", "c")
+
+
+W = EntryNames("∂L/∂W_1", (2, 3))
+W_KEY = np.array([[0.5, -0.25, 1.0], [0.0, 2.0, -1.5]])
+
+
+@pytest.mark.parametrize(
+    ("given", "wrong"),
+    [
+        ([[0.5, -0.25, 1.0], [0.0, 2.0, -1.5]], ()),
+        ([[0.505, -0.25, 1.0], [0.0, 2.0, -1.5]], ()),  # within abs_tol 0.01
+        ([[0.5, -0.25, 1.0], [1.0, 2.0, -1.5]], (3,)),  # row 2, column 1
+        ([[0.5, 0.25, 1.0], [0.0, 2.0, 1.5]], (1, 5)),
+        ([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], (0, 1, 2, 3, 4, 5)),
+    ],
+)
+def test_every_number_of_a_matrix_is_an_entry(given, wrong):
+    comparison = compare_array(W, W_KEY, np.array(given), 0.01, 0.0)
+    assert comparison.wrong_entries == wrong
+    assert comparison.correct is (wrong == ())
+    assert comparison.right_count == 6 - len(wrong)
+
+
+def test_a_wrong_shape_names_no_entries():
+    comparison = compare_array(W, W_KEY, W_KEY.T, 0.01, 0.0)
+    assert (comparison.expected_shape, comparison.given_shape) == ((2, 3), (3, 2))
+    assert not comparison.correct and comparison.wrong_entries == () and comparison.right_count == 0
+
+
+def test_a_single_number_and_a_sequence_of_vectors():
+    assert compare_array(EntryNames("y", ()), np.array(0.5), np.array(0.7), 0.01, 0.0).wrong_entries == (0,)
+    steps = EntryNames("h", (3, 2), "sequence")
+    key = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    given = np.array([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
+    # a step of a vector cell is one entry, as compare_sequence has it
+    assert compare_array(steps, key, given, 1e-3, 0.0).wrong_entries == (1,)
+    assert compare_sequence(sequence_problem({"to": "integer"}), key, given).wrong_positions == (1,)
+
+
+def test_entries_named_for_another_shape_than_the_key_are_a_programming_error():
+    with pytest.raises(ValueError, match="shape"):
+        compare_array(EntryNames("W", (3, 2)), W_KEY, W_KEY, 0.01, 0.0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.compare.answers import ChoiceComparison, SequenceComparison
+from grader.compare.answers import ArrayComparison, ChoiceComparison, SequenceComparison
+from grader.compare.entries import EntryNames
 from grader.compare.results import Status
 from grader.compare.scoring import SCHEMES, score_fraction
 from grader.engine.keys import compute_key
@@ -88,3 +89,45 @@ def test_every_scheme_name_of_the_spec_is_scored_somewhere():
 )
 def test_score_fraction_on_comparisons(comparison, scheme, fraction):
     assert score_fraction(scheme, comparison) == pytest.approx(fraction)
+
+
+MATRIX = EntryNames("∂L/∂W_1", (2, 3))
+
+
+@pytest.mark.parametrize(
+    ("comparison", "per_element", "follow_through"),
+    [
+        # every number of a matrix is an entry: 2 of 6 wrong leaves 4/6
+        (ArrayComparison(MATRIX, (2, 3), (1, 3), carried_forward=()), 4 / 6, 4 / 6),
+        (ArrayComparison(MATRIX, (2, 3), (), carried_forward=()), 1.0, 1.0),
+        (ArrayComparison(MATRIX, (2, 3), tuple(range(6)), carried_forward=()), 0.0, 0.0),
+        (ArrayComparison(MATRIX, (2, 3), (0,), carried_forward=(0,)), 5 / 6, 1.0),  # (R + F) / T
+        # a wrong shape: no entry can be matched to one of the key's
+        (ArrayComparison(MATRIX, (3, 2), carried_forward=()), 0.0, 0.0),
+        (ArrayComparison(MATRIX, (2,), carried_forward=()), 0.0, 0.0),
+        # one vector per point, and a single number
+        (ArrayComparison(EntryNames("output", (3, 2), "points"), (3, 2), (5,), carried_forward=()),
+         5 / 6, 5 / 6),
+        (ArrayComparison(EntryNames("∂L/∂b_2", ()), (), (0,), carried_forward=()), 0.0, 0.0),
+    ],
+)
+def test_per_entry_schemes_work_per_entry_of_any_shape(comparison, per_element, follow_through):
+    assert score_fraction("per_element", comparison) == pytest.approx(per_element)
+    assert score_fraction("follow_through", comparison) == pytest.approx(follow_through)
+    assert score_fraction("all_or_nothing", comparison) == (1.0 if comparison.correct else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("expected", "given", "wrong"),
+    [(5, 5, (3, 4)), (5, 5, ()), (5, 5, (0, 1, 2, 3, 4)), (5, 4, ()), (5, 6, ())],
+)
+@pytest.mark.parametrize("scheme", ["per_element", "follow_through", "all_or_nothing"])
+def test_a_vector_scores_as_the_sequence_comparison_does(expected, given, wrong, scheme):
+    sequence = SequenceComparison(expected, given, wrong, carried_forward=())
+    array = ArrayComparison(EntryNames("h", (expected,), "sequence"), (given,), wrong, carried_forward=())
+    assert score_fraction(scheme, array) == score_fraction(scheme, sequence)
+
+
+def test_follow_through_needs_the_comparison_from_the_feedback_stage():
+    with pytest.raises(ValueError, match=r"grader\.feedback\.teach"):
+        score_fraction("follow_through", ArrayComparison(MATRIX, (2, 3), (1,)))

@@ -117,6 +117,10 @@ def test_invalid_forms_say_what_was_expected(raw, message):
         ([["1", "0"], [0, "1e0"]], [[1, 0], [0, 1]]),
         (["[1, 0]", "0 1"], [[1, 0], [0, 1]]),  # one typed row per step
         ("[[0.5, -0.25]]", [[0.5, -0.25]]),
+        # rows without inner brackets, as parse_array reads a matrix
+        ("1 0; 0 1", [[1, 0], [0, 1]]),
+        ("[1, 0; 0, −1;]", [[1, 0], [0, -1]]),
+        ("1 0\n0 1\n", [[1, 0], [0, 1]]),
     ],
 )
 def test_vector_answers(raw, values):
@@ -135,6 +139,8 @@ NOT_ROWS = "expected a list of 2-vectors like [[0, 0], [0, 0]]; entry {} is not 
         ("[[1, 0], [0, 1, 2]]", "entry 1 has 3 numbers; each h_t here has 2"),
         ("[[1, 0], [[0], 1]]", "brackets nested too deeply at character 11 ('[')"),
         ([[1, 0], [[0], 1]], "lists are nested too deeply"),
+        ("1 0; 0", "entry 1 has 1 numbers; each h_t here has 2"),
+        ("1 0; x 1", "row 2: 'x' (at character 1) is not a number; expected numbers like [1, -1, 0]"),
     ],
 )
 def test_vector_answers_of_the_wrong_shape(raw, message):
@@ -149,7 +155,10 @@ def test_nothing_is_ever_evaluated():
 
 
 @pytest.mark.parametrize(
-    ("raw", "values"), [("[1, -1]", [[1], [-1]]), ("[[1], [-1]]", [[1], [-1]]), (0, [[0]])]
+    ("raw", "values"),
+    [("[1, -1]", [[1], [-1]]), ("[[1], [-1]]", [[1], [-1]]), (0, [[0]]),
+     # one unit: `;` and line ends still only separate numbers, as they always did
+     ("1; -1", [[1], [-1]]), ("1 2; 3 4", [[1], [2], [3], [4]]), ("1\n-1", [[1], [-1]])],
 )
 def test_a_one_unit_vector_cell_takes_plain_numbers(raw, values):
     assert parse_sequence(raw, vector_size=1).tolist() == values

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.parse import InvalidAnswer, arrays, choices, parse_choices
+from grader.parse import InvalidAnswer, arrays, choices, parse_array, parse_choices, shapes
 from grader.parse.arrays import _parse_text, _parse_tokens
 from grader.parse.errors import MAX_ANSWER_CHARS
 from tests.parse.conftest import choices as some_choices
@@ -178,7 +178,7 @@ SEARCHED = {
     "choices._WHITESPACE": True,
     "choices._WORDS": True,
 }
-MODULES = {"arrays": arrays, "choices": choices}
+MODULES = {"arrays": arrays, "choices": choices, "shapes": shapes}
 
 
 def _pattern(name: str) -> re.Pattern[str]:
@@ -234,7 +234,9 @@ def test_the_check_accepts_deterministic_patterns(source, searched):
 
 # Runs of what a plain list is made of, the worst for a backtracking fast path.
 RUNS = [" ", "\t", "\n", "\u00a0", "+", "-", "\u2212", ",", ";", "[", "]", "(", ")", ".", "0", "1", "9",
-        "e", "E", "x", "1 ", " ,", ", ", "1,", "-1", "1.5", "1e", "[1", "1]"]
+        "e", "E", "x", "1 ", " ,", ", ", "1,", "-1", "1.5", "1e", "[1", "1]",
+        # the rows of a matrix typed without inner brackets
+        "1;", "1 2;", "\n1", "1\n", "; ", "\r\n", "\uff1b"]
 
 
 @st.composite
@@ -276,6 +278,10 @@ STEPS_PER_CHARACTER = 20
 STEPS_PER_ANSWER = 200
 
 
+#: The shapes of answers: a number, a vector, a matrix, a column, a row, one with many rows.
+SHAPES = [(), (3,), (2, 3), (3, 1), (1, 3), (3000, 2)]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(adversarial_answers())
 def test_adversarial_answers_at_the_size_limit_are_read_in_linear_steps(text):
@@ -285,6 +291,8 @@ def test_adversarial_answers_at_the_size_limit_are_read_in_linear_steps(text):
     bound = STEPS_PER_CHARACTER * len(text) + STEPS_PER_ANSWER
     assert _calls(_parse_text, text) <= bound
     assert _calls(lambda answer: parse_choices(answer, some_choices()), text) <= bound
+    for shape in SHAPES:
+        assert _calls(lambda answer: parse_array(answer, shape), text) <= bound  # noqa: B023
 
 
 #: The issue's answers, and the longest of their kind: before, 76 s and several minutes.
