@@ -105,9 +105,11 @@ def new_submission(
     submitted_at: datetime,
     source: str,
     late: Lateness,
+    spec_hash: str | None = None,
 ) -> NewSubmission:
     """The record of one graded answer, as the service and `grade --db` both store it: the score
-    under the late factor (`late_score`), the days late the gradebook's fold reads back."""
+    under the late factor (`late_score`), the days late the gradebook's fold reads back, and the
+    content hash of the spec that graded it (`ProblemSet.content_hash`)."""
     return NewSubmission(
         student=student,
         problem=problem.id,
@@ -120,6 +122,7 @@ def new_submission(
         max_score=result.max_score,
         feedback=result.feedback,
         days_late=late.days_late,
+        spec_hash=spec_hash,
     )
 
 
@@ -154,6 +157,8 @@ class Checker:
         self.storage = storage
         #: Per-student limits, kept in the database (every worker shares them); none by default.
         self.limits = limits or Limits()
+        #: Problem id → the content hash of its spec, recorded with every submission it grades.
+        self.spec_hashes = problems.content_hashes
         #: Students the database refused for the rate limit, with the end of that window (seconds
         #: since the epoch). Only the database admits a submission; this remembers its refusals
         #: (a window's count only grows until it ends), so the rest of a flood is refused before
@@ -362,7 +367,10 @@ class Checker:
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
-            new = new_submission(problem, student, raw, result, submitted_at=now, source=source, late=late)
+            new = new_submission(
+                problem, student, raw, result, submitted_at=now, source=source, late=late,
+                spec_hash=self.spec_hashes[problem.id],
+            )
             try:
                 submission_id, used = self.storage.record_uncounted(
                     new, problem.max_attempts, limits=self.limits, now=moment, delivery=delivery
@@ -389,7 +397,8 @@ class Checker:
                 graded[possible] = self.grade(problem, inputs, raw, possible)
         records = {
             level: new_submission(
-                problem, student, raw, graded_at, submitted_at=now, source=source, late=late
+                problem, student, raw, graded_at, submitted_at=now, source=source, late=late,
+                spec_hash=self.spec_hashes[problem.id],
             )
             for level, graded_at in graded.items()
         }
@@ -559,4 +568,15 @@ class Checker:
             if submission.problem in self.problems.problems:
                 by_student.setdefault(submission.student, []).append(submission)
         students = [self._student_report(student, by_student[student]) for student in sorted(by_student)]
-        return Report(problems=self.problems.ids, students=students)
+        return Report(problems=self.problems.ids, students=students, specs=self.problems.content_hashes)
+
+    def outdated(self) -> dict[str, list[str]]:
+        """Problem id → the students (sorted) with an attempt graded by another version of its spec
+        than the one loaded (or recorded before hashes were kept): results `grade regrade` would
+        recompute."""
+        students: dict[str, set[str]] = {}
+        for submission in self.storage.submissions():
+            current = self.spec_hashes.get(submission.problem)
+            if current is not None and submission.spec_hash != current:
+                students.setdefault(submission.problem, set()).add(submission.student)
+        return {problem: sorted(students[problem]) for problem in self.problems.ids if problem in students}

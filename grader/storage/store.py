@@ -60,6 +60,8 @@ class NewSubmission:
     max_score: float
     feedback: str
     days_late: int = 0
+    #: The content hash of the spec that graded it (`ProblemSet.content_hash`).
+    spec_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class StoredSubmission:
     counted: bool
     attempt: int | None
     days_late: int
+    spec_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ def _row_to_submission(row: Any) -> StoredSubmission:
         counted=bool(row.counted),
         attempt=row.attempt,
         days_late=row.days_late,
+        spec_hash=row.spec_hash,
     )
 
 
@@ -341,6 +345,7 @@ class Storage:
             "counted": counted,
             "attempt": attempt,
             "days_late": new.days_late,
+            "spec_hash": new.spec_hash,
         }
 
     def _take_rate(self, connection: Connection, student: str, rate: RateLimit | None, now: datetime) -> None:
