@@ -54,7 +54,8 @@ def test_the_course_salt_counts_only_where_it_picks_inputs(tmp_path: Path) -> No
     directory = tmp_path / "problems"
     shutil.copytree(PROBLEMS, directory)
     spec = directory / "lstm-states-1.yaml"
-    text = spec.read_text().replace("inputs: [0, 0, 1, 1, 1, 0]", "inputs: {random: {alphabet: [0, 1], length: 6}}")
+    random = "inputs: {random: {alphabet: [0, 1], length: 6}}"
+    text = spec.read_text().replace("inputs: [0, 0, 1, 1, 1, 0]", random)
     text = text.replace("= [0, 0, 1, 1, 1, 0]$", "= {inputs}$")
     kept = [line for line in text.splitlines() if not line.startswith("expected:")]
     spec.write_text("\n".join(kept) + "\n")
