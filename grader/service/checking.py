@@ -10,6 +10,7 @@ The clock stays outside: every call takes `now`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -51,7 +52,7 @@ from grader.storage import (
     StoredSubmission,
 )
 
-__all__ = ["Checker", "answer_text", "new_submission", "storable"]
+__all__ = ["Checker", "answer_text", "new_submission", "storable", "stored_result"]
 
 #: Students remembered as rate-limited per process, at most (see Checker._limited_until).
 _REMEMBERED_REFUSALS = 10_000
@@ -143,6 +144,16 @@ def _as_graded(problem: Problem, stored: StoredSubmission) -> ProblemResult:
         attempts_used=0 if stored.status == Status.INVALID.value else 1,
         max_attempts=problem.max_attempts,
     )
+
+
+def stored_result(problem: Problem, stored: Sequence[StoredSubmission]) -> ProblemResult:
+    """A student's result on `problem` from their stored attempts (in the order stored): the batch
+    grader's fold and result (`compare.attempts`); the fold orders them by time."""
+    made = [_made(problem, submission) for submission in stored]
+    fold = fold_attempts(problem, made)
+    counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
+    invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
+    return folded_result(problem, fold, counted, invalid)
 
 
 def _record(stored: StoredSubmission) -> SubmissionRecord:
@@ -537,13 +548,7 @@ class Checker:
 
     @staticmethod
     def _result(problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
-        # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
-        # stored (the fold orders them by time)
-        made = [_made(problem, submission) for submission in stored]
-        fold = fold_attempts(problem, made)
-        counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
-        invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
-        return folded_result(problem, fold, counted, invalid)
+        return stored_result(problem, stored)
 
     def _student_report(self, student: str, stored: list[StoredSubmission]) -> StudentReport:
         by_problem: dict[str, list[StoredSubmission]] = {}
