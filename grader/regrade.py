@@ -20,14 +20,16 @@ results; ids only in the new specs are listed as added; neither is regraded.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.compare.results import InputIssue, ProblemResult, Report, StudentReport
 from grader.engine.keys import Key, compute_key, format_number
@@ -46,8 +48,10 @@ __all__ = [
     "Regrade",
     "RegradeInputError",
     "key_reason",
+    "load_previous_report",
     "regrade_class",
     "regrade_database",
+    "render_table",
     "spec_reasons",
 ]
 
@@ -262,6 +266,28 @@ class _Tally:
 # -- from a previous report --------------------------------------------------------------------
 
 
+def load_previous_report(path: Path) -> Report:
+    """A JSON report written by `grade --format json`; RegradeInputError naming the file, and the
+    line or field, when it cannot be read as one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegradeInputError(f"{path}: cannot read the previous report: {error}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RegradeInputError(f"{path}:{error.lineno}: not JSON: {error.msg}") from None
+    try:
+        return Report.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise RegradeInputError(
+            f"{path}: {where}: {first['msg']} (expected a report of `grade --format json`)"
+        ) from None
+
+
+
 def _check_previous(previous: Report, problems: ProblemSet, students: Sequence[str]) -> None:
     """Refuse a previous report that is not of this class: unknown problems, other students."""
     listed = set(previous.problems)
@@ -460,3 +486,39 @@ def _replace(row: StoredSubmission, **changes: Any) -> StoredSubmission:
     from dataclasses import replace
 
     return replace(row, **changes)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def render_table(regrade: Regrade) -> str:
+    """The changes, one line each, then each problem's totals and the removed and added ids."""
+    lines = []
+    if regrade.changes:
+        rows = [
+            (
+                change.student,
+                change.problem,
+                f"{format_number(change.old_score)} → {format_number(change.new_score)}"
+                + (f" (kept {format_number(change.old_score)})" if change.kept else ""),
+                f"{change.old_status} → {change.new_status}",
+                change.reason,
+            )
+            for change in regrade.changes
+        ]
+        header = ("student", "problem", "score", "status", "why")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        for row in [header, *rows]:
+            cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+            lines.append("  ".join([*cells, row[4]]))
+        lines.append("")
+    for problem_id, totals in regrade.problems.items():
+        lines.append(
+            f"{problem_id}: {totals.changed} changed ({totals.raised} raised, {totals.lowered} lowered, "
+            f"{totals.kept} kept)"
+        )
+    if regrade.removed:
+        lines.append(f"removed (not regraded, results kept): {', '.join(regrade.removed)}")
+    if regrade.added:
+        lines.append(f"added (not regraded): {', '.join(regrade.added)}")
+    return "\n".join(lines) + "\n"
