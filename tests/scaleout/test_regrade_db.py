@@ -3,13 +3,19 @@ and PostgreSQL; and the spec content hash every stored result records."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from alembic import command
+
+from grader.service import Checker
 from grader.spec.loader import load_problems
-from grader.storage import open_storage
-from tests.conftest import PROBLEMS, SUBMISSIONS, Run
+from grader.storage import database_url, make_engine, open_storage
+from grader.storage.migrate import _config
+from tests.conftest import PROBLEMS, SEED_SPEC, SUBMISSIONS, Run
 from tests.service.conftest import NOW, Database
 
 #: lstm-states-2 with the tie rounded away from zero: the wrong key [1, -1, 1, 0, 1] (a "bug").
@@ -51,3 +57,165 @@ def test_every_stored_result_records_its_spec_hash_and_the_gradebook_names_older
         f"grade: note: lstm-states-2: {students} student(s) have results graded with another version "
         "of its spec (`grade regrade --db` recomputes them)"
     ]
+
+
+# -- grade regrade --db ------------------------------------------------------------------------
+
+KEY = [1, -1, 0, 1, -1]
+BUGGY_KEY = [1, -1, 1, -1, 1]
+BUGGY = ("ties: toward_zero", "ties: away_from_zero")
+LOOSE = ("  of: h\n", "  of: h\n  compare: {abs_tol: 0.25}\n")
+
+
+def _spec_course(directory: Path, spec: str) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "states.yaml").write_text(spec, encoding="utf-8")
+    return directory
+
+
+def _export(path: Path, answers: dict[str, list[float]]) -> Path:
+    path.write_text(
+        "".join(
+            json.dumps({"student": student, "problem": "states", "answer": answer}) + "\n"
+            for student, answer in answers.items()
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _scores(url: str) -> dict[str, float]:
+    storage = open_storage(url, migrate=False)
+    try:
+        return {s.student: s.score for s in storage.submissions()}
+    finally:
+        storage.close()
+
+
+#: (old spec, new spec, answers, {student: (old score, new score, kept)}, scores after --apply)
+SCENARIOS = {
+    "key fix": (
+        SEED_SPEC.replace(*BUGGY), SEED_SPEC,
+        {"ann": KEY, "ben": BUGGY_KEY, "cid": [0, 0, 0, 0, 0]},
+        {"ann": (0.0, 1.0, False), "ben": (1.0, 0.0, True)},
+        {"ann": 1.0, "ben": 1.0, "cid": 0.0},
+    ),
+    "tolerance": (
+        SEED_SPEC, SEED_SPEC.replace(*LOOSE),
+        {"ann": [1.2, -1, 0, 1, -1], "ben": [1.5, -1, 0, 1, -1]},
+        {"ann": (0.0, 1.0, False)},
+        {"ann": 1.0, "ben": 0.0},
+    ),
+    "scheme": (
+        SEED_SPEC, SEED_SPEC + "scoring: per_element\n",
+        {"ann": [1, -1, 0, 0, 0], "ben": KEY},
+        {"ann": (0.0, 0.6, False)},
+        {"ann": 0.6, "ben": 1.0},
+    ),
+    "no change": (
+        SEED_SPEC, "# only a comment differs\n" + SEED_SPEC,
+        {"ann": KEY, "ben": BUGGY_KEY},
+        {},
+        {"ann": 1.0, "ben": 0.0},
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_regrade_database_lists_then_applies_once(
+    grade: Callable[..., Run], database: Database, tmp_path: Path, scenario: str
+) -> None:
+    old_spec, new_spec, answers, expected, after = SCENARIOS[scenario]
+    old = _spec_course(tmp_path / "old", old_spec)
+    new = _spec_course(tmp_path / "new", new_spec)
+    export = _export(tmp_path / "export.jsonl", answers)
+    assert grade(export, "--problems", old, "--db", database.url, "-q").code == 0
+    before = _scores(database.url)
+
+    listed = grade("regrade", "--db", database.url, "--problems", new, "--format", "json")
+    assert listed.code == (1 if expected else 0)
+    summary = json.loads(listed.out)
+    assert {c["student"]: (c["old_score"], c["new_score"], c["kept"]) for c in summary["changes"]} == expected
+    assert _scores(database.url) == before  # nothing written without --apply
+
+    applied = grade("regrade", "--db", database.url, "--problems", new, "--apply", "--by", "staff")
+    assert applied.code == (1 if expected else 0)
+    assert _scores(database.url) == after
+    # the service and `grade gradebook --db` read the new scores at once
+    gradebook = grade("gradebook", "--db", database.url, "--problems", new, "--format", "json")
+    assert {s["student"]: s["score"] for s in json.loads(gradebook.out)["students"]} == after
+    assert "note" not in gradebook.err or scenario == "key fix"  # ben's kept result: older spec
+    storage = open_storage(database.url, migrate=False)
+    try:
+        assert Checker(load_problems(new), storage).grades("ann").score == after["ann"]
+        regrades = storage.regrades()
+    finally:
+        storage.close()
+    if expected:
+        assert len(regrades) == 1
+        (record,) = regrades
+        raised = sum(1 for _, new_score, kept in expected.values() if not kept and new_score > 0)
+        assert (record["regraded_by"], record["changed"], record["raised"], record["kept"]) == (
+            "staff", len(expected), raised, sum(kept for *_, kept in expected.values()),
+        )
+        assert record["specs_before"] == {"states": [load_problems(old).content_hash("states")]}
+        assert record["specs_after"] == {"states": load_problems(new).content_hash("states")}
+    else:
+        assert regrades == []  # the same content: nothing to write, nothing recorded
+
+    again = grade("regrade", "--db", database.url, "--problems", new, "--apply", "--format", "json")
+    assert json.loads(again.out)["submissions_updated"] == 0  # a second --apply changes nothing
+    assert _scores(database.url) == after
+    storage = open_storage(database.url, migrate=False)
+    try:
+        assert storage.regrades() == regrades
+    finally:
+        storage.close()
+
+
+def test_allow_lower_on_the_database(grade: Callable[..., Run], database: Database, tmp_path: Path) -> None:
+    old_spec, new_spec, answers, _, _ = SCENARIOS["key fix"]
+    old = _spec_course(tmp_path / "old", old_spec)
+    new = _spec_course(tmp_path / "new", new_spec)
+    grade(_export(tmp_path / "export.jsonl", answers), "--problems", old, "--db", database.url, "-q")
+    run = grade("regrade", "--db", database.url, "--problems", new, "--apply", "--allow-lower")
+    assert run.code == 1
+    assert _scores(database.url) == {"ann": 1.0, "ben": 0.0, "cid": 0.0}
+
+
+def test_results_of_a_problem_no_longer_given_are_reported_and_kept(
+    grade: Callable[..., Run], database: Database, tmp_path: Path
+) -> None:
+    assert grade(SUBMISSIONS, "--problems", PROBLEMS, "--now", NOW.isoformat(), "--db", database.url).code == 0
+    before = open_storage(database.url)
+    try:
+        stored = before.submissions()
+    finally:
+        before.close()
+    fewer = _course(tmp_path / "fewer")
+    (fewer / "lstm-info.yaml").unlink()
+    (fewer / "course.yaml").write_text("salt: 686x-unit3-hw3\n", encoding="utf-8")
+    run = grade("regrade", "--db", database.url, "--problems", fewer, "--apply", "--format", "json")
+    assert run.code == 0
+    assert json.loads(run.out)["removed"] == ["lstm-info"]
+    assert "grade: note: lstm-info is not in --problems: its stored results are kept" in run.err
+    after = open_storage(database.url)
+    try:
+        assert after.submissions() == stored
+    finally:
+        after.close()
+
+
+def test_listing_refuses_an_older_schema_it_would_have_to_migrate(
+    grade: Callable[..., Run], sqlite_database: Database
+) -> None:
+    engine = make_engine(database_url(sqlite_database.url))
+    try:
+        config = _config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+    finally:
+        engine.dispose()
+    run = grade("regrade", "--db", sqlite_database.url, "--problems", PROBLEMS)
+    assert run.code == 2 and "the database schema is at '0003'" in run.err
