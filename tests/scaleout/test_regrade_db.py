@@ -186,7 +186,8 @@ def test_allow_lower_on_the_database(grade: Callable[..., Run], database: Databa
 def test_results_of_a_problem_no_longer_given_are_reported_and_kept(
     grade: Callable[..., Run], database: Database, tmp_path: Path
 ) -> None:
-    assert grade(SUBMISSIONS, "--problems", PROBLEMS, "--now", NOW.isoformat(), "--db", database.url).code == 0
+    recorded = grade(SUBMISSIONS, "--problems", PROBLEMS, "--now", NOW.isoformat(), "--db", database.url)
+    assert recorded.code == 0
     before = open_storage(database.url)
     try:
         stored = before.submissions()
