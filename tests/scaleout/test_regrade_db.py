@@ -4,12 +4,18 @@ and PostgreSQL; and the spec content hash every stored result records."""
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import text
 
 from grader.service import Checker
 from grader.spec.loader import load_problems
@@ -220,3 +226,102 @@ def test_listing_refuses_an_older_schema_it_would_have_to_migrate(
         engine.dispose()
     run = grade("regrade", "--db", sqlite_database.url, "--problems", PROBLEMS)
     assert run.code == 2 and "the database schema is at '0003'" in run.err
+
+
+# -- kill -9 during --apply --------------------------------------------------------------------
+
+#: Students in the class killed mid-regrade: every one typed the fixed key, so all gain a point.
+KILLED_CLASS = 4000
+#: Kills at random moments of a run, at most (a run that finished ends the loop).
+KILLS = 6
+
+
+def _killed_class(grade: Callable[..., Run], url: str, tmp_path: Path) -> tuple[Path, str]:
+    """The class recorded under the buggy spec (every score 0); the fixed course and its hash."""
+    old = _spec_course(tmp_path / "old", SEED_SPEC.replace(*BUGGY))
+    new = _spec_course(tmp_path / "new", SEED_SPEC)
+    export = _export(tmp_path / "class.jsonl", {f"s{n:05d}": KEY for n in range(KILLED_CLASS)})
+    assert grade(export, "--problems", old, "--db", url, "-q").code == 0
+    return new, load_problems(new).content_hash("states")
+
+
+def _state(url: str, new_hash: str) -> tuple[int, int, int]:
+    """(stored scores of 1, results recorded with the new spec's hash, regrades recorded)."""
+    storage = open_storage(url, migrate=False)
+    try:
+        stored = storage.submissions()
+        regrades = len(storage.regrades())
+    finally:
+        storage.close()
+    return sum(s.score == 1.0 for s in stored), sum(s.spec_hash == new_hash for s in stored), regrades
+
+
+def _regrade_process(url: str, new: Path) -> subprocess.Popen[bytes]:
+    command_line = [sys.executable, "-m", "grader", "regrade", "--db", url, "--problems", str(new), "--apply"]
+    return subprocess.Popen(command_line, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+ALL_OLD = (0, 0, 0)
+ALL_NEW = (KILLED_CLASS, KILLED_CLASS, 1)
+
+
+def test_a_regrade_killed_at_random_moments_leaves_old_or_new_scores(
+    grade: Callable[..., Run], database: Database, tmp_path: Path
+) -> None:
+    new, new_hash = _killed_class(grade, database.url, tmp_path)
+    # how long a listing takes on this machine: it spreads the kills over a run (not asserted)
+    started = time.monotonic()
+    listing = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", "--db", database.url, "--problems", str(new)],
+        capture_output=True, check=False,
+    )
+    assert listing.returncode == 1
+    duration = time.monotonic() - started
+    randomness = random.Random(13)
+    states = []
+    for _ in range(KILLS):
+        process = _regrade_process(database.url, new)
+        time.sleep(randomness.uniform(0.5, 1.5) * duration)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        states.append(_state(database.url, new_hash))
+        assert states[-1] in (ALL_OLD, ALL_NEW), states
+        if states[-1] == ALL_NEW:
+            break
+    finished = _regrade_process(database.url, new)
+    assert finished.wait() in (0, 1)  # 0 when the last killed run had committed
+    assert _state(database.url, new_hash) == ALL_NEW
+
+
+def test_a_regrade_killed_inside_its_transaction_leaves_the_old_scores(
+    grade: Callable[..., Run], postgres_database: Database, tmp_path: Path
+) -> None:
+    """PostgreSQL: a row the test holds locked stops the regrade's UPDATEs midway, inside its one
+    transaction, with the other rows already updated; then it is killed."""
+    url = postgres_database.url
+    new, new_hash = _killed_class(grade, url, tmp_path)
+    engine = make_engine(database_url(url))
+    try:
+        with engine.connect() as holder, holder.begin():
+            last = f"s{KILLED_CLASS - 1:05d}"  # updated last: the regrade goes in student order
+            holder.execute(text("SELECT id FROM submissions WHERE student = :s FOR UPDATE"), {"s": last})
+            process = _regrade_process(url, new)
+            try:
+                waiting = text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE submissions%'"
+                )
+                with engine.connect() as watcher:
+                    while not watcher.execute(waiting).scalar_one():
+                        assert process.poll() is None, "the regrade ended without waiting for the row"
+                        watcher.rollback()  # a new snapshot of pg_stat_activity
+                        time.sleep(0.05)
+            finally:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+    finally:
+        engine.dispose()
+    assert _state(url, new_hash) == ALL_OLD
+    finished = _regrade_process(url, new)
+    assert finished.wait() == 1
+    assert _state(url, new_hash) == ALL_NEW
