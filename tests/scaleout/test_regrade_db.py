@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from grader.service import Checker
 from grader.spec.loader import load_problems
-from grader.storage import database_url, make_engine, open_storage
+from grader.storage import database_url, head_revision, make_engine, open_storage
 from grader.storage.migrate import _config
 from tests.conftest import PROBLEMS, SEED_SPEC, SUBMISSIONS, Run
 from tests.service.conftest import NOW, Database
@@ -213,7 +213,7 @@ def test_results_of_a_problem_no_longer_given_are_reported_and_kept(
         after.close()
 
 
-def test_listing_refuses_an_older_schema_it_would_have_to_migrate(
+def test_reading_refuses_an_older_schema_it_would_have_to_migrate(
     grade: Callable[..., Run], sqlite_database: Database
 ) -> None:
     engine = make_engine(database_url(sqlite_database.url))
@@ -225,7 +225,10 @@ def test_listing_refuses_an_older_schema_it_would_have_to_migrate(
     finally:
         engine.dispose()
     run = grade("regrade", "--db", sqlite_database.url, "--problems", PROBLEMS)
-    assert run.code == 2 and "the database schema is at '0003'" in run.err
+    older = f"the database schema is at '0003', older than this grader's '{head_revision()}'"
+    assert run.code == 2 and older in run.err and "Traceback" not in run.err
+    gradebook = grade("gradebook", "--db", sqlite_database.url, "--problems", PROBLEMS)
+    assert gradebook.code == 2 and older in gradebook.err
 
 
 # -- kill -9 during --apply --------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Export the service's gradebook from its database: the same CSV, JSON and table as batch grading.
 
 Reads the database `grade serve` records into (a SQLite file or postgresql://…), never migrates
-it: a database without the grader schema, or with a newer one, is refused (exit 2). Each student
-who submitted gets one row; each problem's result is the last counted attempt (or the best, per
-the spec's `counts`), exactly as the service shows it. Results graded with another version of a
+it: a database without the grader schema, or with an older or newer one, is refused (exit 2;
+`grade db upgrade` migrates an older one). Each student who submitted gets one row; each
+problem's result is the last counted attempt (or the best, per the spec's `counts`), exactly as
+the service shows it. Results graded with another version of a
 problem's spec than the one given (its content hash differs) are counted per problem on stderr.
 """
 
