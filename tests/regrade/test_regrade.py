@@ -177,3 +177,12 @@ def test_a_report_with_no_known_problem_is_refused(tmp_path: Path) -> None:
     previous = grade_submissions(other, _class({"ann": {"elsewhere": KEY}}))
     with pytest.raises(RegradeInputError, match=r"none of its problems \(elsewhere\) is in --problems"):
         regrade_class(previous, course, _class({"ann": {"states": KEY}}))
+
+
+def test_the_library_front_exports_the_regrade() -> None:
+    import grader
+    import grader.regrade as module
+
+    for name in ("Change", "Regrade", "RegradeInputError", "regrade_class", "regrade_database"):
+        assert name in grader.__all__ and getattr(grader, name) is getattr(module, name)
+    assert issubclass(grader.RegradeInputError, grader.UsageError)
