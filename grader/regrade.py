@@ -163,34 +163,37 @@ def _choices(key: Key) -> str:
 
 @dataclass
 class _Reasons:
-    """Why a student's result changed, per problem: keys per variant computed once."""
+    """Why a student's result changed: one reason per (problem, the student's old and new inputs),
+    so a class of thousands computes a few keys and hashes."""
 
     problems: ProblemSet
     old_problems: ProblemSet | None
     old_hashes: dict[str, set[str | None]]
-    _keys: dict[tuple[str, bool, bytes | None], Key] = field(default_factory=dict)
+    _said: dict[tuple[str, bytes | None, bytes | None], str] = field(default_factory=dict)
 
-    def _key(self, problems: ProblemSet, problem: Problem, student: str, old: bool) -> Key:
-        inputs = variant_for(problem, student, problems.course.salt).inputs
-        packed = None if inputs is None else np.ascontiguousarray(inputs, dtype=np.float64).tobytes()
-        cache = (problem.id, old, packed)
-        if cache not in self._keys:
-            self._keys[cache] = compute_key(problem, inputs)
-        return self._keys[cache]
+    @staticmethod
+    def _inputs(problems: ProblemSet, problem: Problem, student: str) -> Any:
+        """The student's inputs (None: everyone's are the problem's own, or it has none)."""
+        if problem.inputs is None or problem.fixed_inputs:
+            return None
+        return variant_for(problem, student, problems.course.salt).inputs
 
     def why(self, student: str, problem_id: str) -> str:
         new = self.problems[problem_id]
-        after = self.problems.content_hash(problem_id)
-        before = self.old_hashes.get(problem_id, set())
-        if self.old_problems is not None and problem_id in self.old_problems.problems:
-            old = self.old_problems[problem_id]
+        old = None if self.old_problems is None else self.old_problems.problems.get(problem_id)
+        old_problems = self.old_problems
+        old_inputs = None if old is None or old_problems is None else self._inputs(old_problems, old, student)
+        new_inputs = self._inputs(self.problems, new, student)
+        cache = (problem_id, _packed(old_inputs), _packed(new_inputs))
+        said = self._said.get(cache)
+        if said is None:
+            said = self._said[cache] = self._reason(old, new, old_inputs, new_inputs)
+        return said
+
+    def _reason(self, old: Problem | None, new: Problem, old_inputs: Any, new_inputs: Any) -> str:
+        if old is not None:
             reasons = []
-            try:
-                old_key = self._key(self.old_problems, old, student, True)
-                new_key = self._key(self.problems, new, student, False)
-                key = key_reason(new, old_key, new_key)
-            except Exception:  # an old spec whose key cannot be computed: say so, not why
-                key = "the key may have changed"
+            key = key_reason(new, compute_key(old, old_inputs), compute_key(new, new_inputs))
             if key is not None:
                 reasons.append(key)
             reasons.extend(spec_reasons(old, new))
@@ -198,10 +201,16 @@ class _Reasons:
                 return "; ".join(reasons)
             if old.content_hash != new.content_hash:
                 return "the spec changed (statement, feedback or evaluation details)"
+        after = self.problems.content_hash(new.id)
+        before = self.old_hashes.get(new.id, set())
         if before and before <= {after}:
             return "the spec is unchanged; the answers graded or the grader's rules differ"
         shown = ", ".join(sorted(_short(h) for h in before)) or "unknown"
         return f"the spec changed (content hash {shown} → {_short(after)})"
+
+
+def _packed(inputs: Any) -> bytes | None:
+    return None if inputs is None else np.ascontiguousarray(inputs, dtype=np.float64).tobytes()
 
 
 def _short(content_hash: str | None) -> str:
@@ -302,8 +311,9 @@ def _check_previous(previous: Report, problems: ProblemSet, students: Sequence[s
             f"--problems ({', '.join(problems.ids)}): is it another class's report?"
         )
     before = [s.student for s in previous.students]
-    missing = [s for s in students if s not in set(before)]
-    gone = [s for s in before if s not in set(students)]
+    known, graded = set(before), set(students)
+    missing = [s for s in students if s not in known]
+    gone = [s for s in before if s not in graded]
     if missing or gone:
         parts = []
         if missing:
