@@ -9,6 +9,8 @@ The public API for course tooling::
     key = grader.compute_key(problems["lstm-states-2"])          # array([ 1., -1., 0., 1., -1.])
     result = grader.grade_answer(problems["lstm-states-2"], "[1,-1,0,0,1]", key)
     report = grader.grade_directory(problems, Path("submissions"))
+    # after a spec fix: what changes, from the previous report and the same submissions
+    regrade = grader.regrade_class(report, fixed_problems, grader.read_submissions(Path("submissions")))
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from grader.errors import GraderError, SpecError, SubmissionError, UsageError
     from grader.grading import grade_answer, grade_directory, grade_submission, grade_submissions
     from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+    from grader.regrade import Change, Regrade, RegradeInputError, regrade_class, regrade_database
     from grader.spec.loader import ProblemSet, load_problem, load_problems
     from grader.spec.models import Problem
     from grader.submissions.formats import read_submissions
@@ -54,6 +57,11 @@ _HOMES = {
     "InvalidAnswer": "grader.parse",
     "parse_choices": "grader.parse",
     "parse_sequence": "grader.parse",
+    "Change": "grader.regrade",
+    "Regrade": "grader.regrade",
+    "RegradeInputError": "grader.regrade",
+    "regrade_class": "grader.regrade",
+    "regrade_database": "grader.regrade",
     "ProblemSet": "grader.spec.loader",
     "load_problem": "grader.spec.loader",
     "load_problems": "grader.spec.loader",
@@ -94,11 +102,17 @@ __all__ = [
     "grade_submission",
     "grade_submissions",
     "grade_directory",
+    # regrading after a fix
+    "Change",
+    "Regrade",
+    "regrade_class",
+    "regrade_database",
     # errors
     "GraderError",
     "SpecError",
     "SubmissionError",
     "UsageError",
+    "RegradeInputError",
 ]
 
 

@@ -754,7 +754,12 @@ class ClassGrader:
         """The gradebook as a report: students in the order they first appeared."""
         with _no_cyclic_gc():
             students = [self._student(row) for row in range(len(self._students))]
-        return Report.model_construct(problems=self.problems.ids, students=students, errors=self.issues())
+        return Report.model_construct(
+            problems=self.problems.ids,
+            students=students,
+            errors=self.issues(),
+            specs=self.problems.content_hashes,
+        )
 
 
 def _may_diagnose(problem: Problem) -> bool:

@@ -66,3 +66,6 @@ class Report(_Result):
     problems: list[str]
     students: list[StudentReport]
     errors: list[InputIssue] = []
+    #: Problem id → the content hash of the spec that graded it (`ProblemSet.content_hash`):
+    #: what `grade regrade --previous` compares with the specs it regrades with.
+    specs: dict[str, str] = {}

@@ -16,7 +16,8 @@ __all__ = ["DIRECTORY_FORMATS", "FORMATS", "ROW_FORMATS", "render", "render_json
 
 
 def render_json(report: Report) -> str:
-    """The JSON report: {"problems", "students": [{"student", "score", "max_score", "results"}], "errors"}."""
+    """The JSON report: {"problems", "students": [{"student", "score", "max_score", "results"}], "errors",
+    "specs": {problem id: its spec's content hash}}."""
     return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -10,6 +10,7 @@ The clock stays outside: every call takes `now`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -51,7 +52,7 @@ from grader.storage import (
     StoredSubmission,
 )
 
-__all__ = ["Checker", "answer_text", "new_submission", "storable"]
+__all__ = ["Checker", "answer_text", "new_submission", "storable", "stored_result"]
 
 #: Students remembered as rate-limited per process, at most (see Checker._limited_until).
 _REMEMBERED_REFUSALS = 10_000
@@ -105,9 +106,11 @@ def new_submission(
     submitted_at: datetime,
     source: str,
     late: Lateness,
+    spec_hash: str | None = None,
 ) -> NewSubmission:
     """The record of one graded answer, as the service and `grade --db` both store it: the score
-    under the late factor (`late_score`), the days late the gradebook's fold reads back."""
+    under the late factor (`late_score`), the days late the gradebook's fold reads back, and the
+    content hash of the spec that graded it (`ProblemSet.content_hash`)."""
     return NewSubmission(
         student=student,
         problem=problem.id,
@@ -120,6 +123,7 @@ def new_submission(
         max_score=result.max_score,
         feedback=result.feedback,
         days_late=late.days_late,
+        spec_hash=spec_hash,
     )
 
 
@@ -142,6 +146,16 @@ def _as_graded(problem: Problem, stored: StoredSubmission) -> ProblemResult:
     )
 
 
+def stored_result(problem: Problem, stored: Sequence[StoredSubmission]) -> ProblemResult:
+    """A student's result on `problem` from their stored attempts (in the order stored): the batch
+    grader's fold and result (`compare.attempts`); the fold orders them by time."""
+    made = [_made(problem, submission) for submission in stored]
+    fold = fold_attempts(problem, made)
+    counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
+    invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
+    return folded_result(problem, fold, counted, invalid)
+
+
 def _record(stored: StoredSubmission) -> SubmissionRecord:
     return SubmissionRecord(**{name: getattr(stored, name) for name in SubmissionRecord.model_fields})
 
@@ -154,6 +168,8 @@ class Checker:
         self.storage = storage
         #: Per-student limits, kept in the database (every worker shares them); none by default.
         self.limits = limits or Limits()
+        #: Problem id → the content hash of its spec, recorded with every submission it grades.
+        self.spec_hashes = problems.content_hashes
         #: Students the database refused for the rate limit, with the end of that window (seconds
         #: since the epoch). Only the database admits a submission; this remembers its refusals
         #: (a window's count only grows until it ends), so the rest of a flood is refused before
@@ -362,7 +378,10 @@ class Checker:
         inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
-            new = new_submission(problem, student, raw, result, submitted_at=now, source=source, late=late)
+            new = new_submission(
+                problem, student, raw, result, submitted_at=now, source=source, late=late,
+                spec_hash=self.spec_hashes[problem.id],
+            )
             try:
                 submission_id, used = self.storage.record_uncounted(
                     new, problem.max_attempts, limits=self.limits, now=moment, delivery=delivery
@@ -389,7 +408,8 @@ class Checker:
                 graded[possible] = self.grade(problem, inputs, raw, possible)
         records = {
             level: new_submission(
-                problem, student, raw, graded_at, submitted_at=now, source=source, late=late
+                problem, student, raw, graded_at, submitted_at=now, source=source, late=late,
+                spec_hash=self.spec_hashes[problem.id],
             )
             for level, graded_at in graded.items()
         }
@@ -528,13 +548,7 @@ class Checker:
 
     @staticmethod
     def _result(problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
-        # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
-        # stored (the fold orders them by time)
-        made = [_made(problem, submission) for submission in stored]
-        fold = fold_attempts(problem, made)
-        counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
-        invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
-        return folded_result(problem, fold, counted, invalid)
+        return stored_result(problem, stored)
 
     def _student_report(self, student: str, stored: list[StoredSubmission]) -> StudentReport:
         by_problem: dict[str, list[StoredSubmission]] = {}
@@ -559,4 +573,15 @@ class Checker:
             if submission.problem in self.problems.problems:
                 by_student.setdefault(submission.student, []).append(submission)
         students = [self._student_report(student, by_student[student]) for student in sorted(by_student)]
-        return Report(problems=self.problems.ids, students=students)
+        return Report(problems=self.problems.ids, students=students, specs=self.problems.content_hashes)
+
+    def outdated(self) -> dict[str, list[str]]:
+        """Problem id → the students (sorted) with an attempt graded by another version of its spec
+        than the one loaded (or recorded before hashes were kept): results `grade regrade` would
+        recompute."""
+        students: dict[str, set[str]] = {}
+        for submission in self.storage.submissions():
+            current = self.spec_hashes.get(submission.problem)
+            if current is not None and submission.spec_hash != current:
+                students.setdefault(submission.problem, set()).add(submission.student)
+        return {problem: sorted(students[problem]) for problem in self.problems.ids if problem in students}

@@ -99,6 +99,7 @@ def record_batch(
                 new = new_submission(
                     problem, item.student, attempt.answer, result,
                     submitted_at=attempt.submitted_at or now, source=BATCH_SOURCE, late=late,
+                    spec_hash=checker.spec_hashes[problem.id],
                 )
                 counted = result.status is not Status.INVALID
                 pending.append(OfflineAttempt(attempt_origin(*identity, occurrence), new, counted))

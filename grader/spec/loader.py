@@ -21,6 +21,7 @@ from grader.spec.models import (
     FieldValueError,
     Problem,
     SequenceAnswer,
+    course_content_hash,
 )
 
 __all__ = ["COURSE_FILE", "ProblemSet", "load_problem", "load_problems", "validate_document"]
@@ -50,6 +51,16 @@ class ProblemSet:
     @property
     def ids(self) -> list[str]:
         return list(self.problems)
+
+    def content_hash(self, problem_id: str) -> str:
+        """The content hash of one problem's spec as this course grades it (`course_content_hash`:
+        the course salt counts where it picks the students' inputs)."""
+        return course_content_hash(self.problems[problem_id], self.course.salt)
+
+    @property
+    def content_hashes(self) -> dict[str, str]:
+        """Problem id → `content_hash`, in load order: what the JSON report's `specs` holds."""
+        return {problem_id: self.content_hash(problem_id) for problem_id in self.problems}
 
 
 def _field_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:

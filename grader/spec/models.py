@@ -9,6 +9,8 @@ wrote the cell in scalar form.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -52,6 +54,7 @@ __all__ = [
     "AuditSettings",
     "Problem",
     "CourseSettings",
+    "course_content_hash",
 ]
 
 TieRule = Literal["toward_zero", "away_from_zero", "even", "up", "down"]
@@ -556,6 +559,29 @@ class Problem(_Spec):
     def fixed_inputs(self) -> bool:
         """True when every student answers for the same inputs."""
         return isinstance(self.inputs, list)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the validated spec as canonical JSON: sorted keys, defaults written out.
+
+        Taken from the model, not the file's bytes: comments, key order, layout, short forms
+        (`late: accept`) and defaults spelled out or left out give the same hash; any change to
+        what the spec says (a key, a tolerance, the statement) gives another.
+        """
+        return _digest(self.model_dump(mode="json"))
+
+
+def _digest(content: Any) -> str:
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def course_content_hash(problem: Problem, salt: str) -> str:
+    """The content hash of `problem` as a course grades it: its own (`Problem.content_hash`) when
+    every student has the same inputs, else mixed with the course salt, which picks the variants."""
+    if problem.fixed_inputs or problem.inputs is None:
+        return problem.content_hash
+    return _digest({"problem": problem.content_hash, "salt": salt})
 
 
 def _check_inputs_fit(model: LstmModel, inputs: Inputs | None) -> None:

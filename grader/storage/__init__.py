@@ -61,7 +61,8 @@ def open_storage(db: str, *, migrate: bool = True, processes: int = 1) -> Storag
     """Connect to `db` (a SQLite path or a URL), refuse an unknown schema, migrate to the newest.
 
     Without `migrate`, only read what is there: a SQLite file that does not exist is refused, not
-    created. `processes`: how many server processes share the database (sizes a PostgreSQL pool).
+    created, and so is a schema older than the newest (`grade db upgrade` migrates it).
+    `processes`: how many server processes share the database (sizes a PostgreSQL pool).
     """
     url = database_url(db) if migrate else existing_database_url(db)
     engine = make_engine(url, processes=processes)
@@ -69,7 +70,13 @@ def open_storage(db: str, *, migrate: bool = True, processes: int = 1) -> Storag
         if migrate:
             upgrade(engine)
         else:
-            check_schema(engine, allow_empty=False)
+            revision = check_schema(engine, allow_empty=False)
+            if revision != head_revision():
+                # the tables this grader reads are the newest schema's (submissions.spec_hash)
+                raise SchemaMismatch(
+                    f"{masked(url)}: the database schema is at {revision!r}, older than this grader's "
+                    f"{head_revision()!r}; run `grade db upgrade --db URL`"
+                )
     except BaseException:
         engine.dispose()
         raise

@@ -28,6 +28,7 @@ __all__ = [
     "deliveries",
     "metadata",
     "rate_counts",
+    "regrades",
     "submissions",
 ]
 
@@ -64,6 +65,9 @@ submissions = Table(
     #: A batch-graded attempt's identity (a hash of what was submitted); NULL for online answers.
     #: Unique, so recording the same batch twice records each attempt once.
     Column("origin", String(64), nullable=True),
+    #: The content hash of the spec that graded it (`ProblemSet.content_hash`); NULL when recorded
+    #: before hashes were kept. A regrade sets it to the hash of the spec it regraded with.
+    Column("spec_hash", String(64), nullable=True),
     Index("ix_submissions_student_problem", "student", "problem"),
     Index("ux_submissions_origin", "origin", unique=True),
 )
@@ -101,4 +105,24 @@ deliveries = Table(
     Column("submission_id", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
     #: Attempts used when it was answered: the reply is rebuilt from it and the stored submission.
     Column("attempts_used", Integer, nullable=False),
+)
+
+#: Each `grade regrade --db --apply` that changed something: who, when, the specs' content hashes
+#: before and after (JSON objects, problem id → hash) and what changed, written in the transaction
+#: that updates the submissions.
+regrades = Table(
+    "regrades",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("regraded_by", String(STUDENT_LENGTH), nullable=False),
+    Column("regraded_at", DateTime(timezone=True), nullable=False),
+    Column("specs_before", Text, nullable=False),
+    Column("specs_after", Text, nullable=False),
+    #: Results (student, problem) whose score or status changed, were raised, lowered, or kept.
+    Column("changed", Integer, nullable=False),
+    Column("raised", Integer, nullable=False),
+    Column("lowered", Integer, nullable=False),
+    Column("kept", Integer, nullable=False),
+    #: Stored submissions rewritten.
+    Column("submissions_updated", Integer, nullable=False),
 )

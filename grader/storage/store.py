@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from grader.storage.checkpoints import Checkpointer
 from grader.storage.engines import READ_ONLY, PoolTimeout, masked, no_free_connection
 from grader.storage.errors import DatabaseUnavailable
-from grader.storage.schema import attempt_counts, deliveries, rate_counts, submissions
+from grader.storage.schema import attempt_counts, deliveries, rate_counts, regrades, submissions
 
 __all__ = [
     "AlreadyDelivered",
@@ -60,6 +60,8 @@ class NewSubmission:
     max_score: float
     feedback: str
     days_late: int = 0
+    #: The content hash of the spec that graded it (`ProblemSet.content_hash`).
+    spec_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class StoredSubmission:
     counted: bool
     attempt: int | None
     days_late: int
+    spec_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,16 @@ _DELIVERED = (
     .join(deliveries, deliveries.c.submission_id == submissions.c.id)
     .where(deliveries.c.queue == bindparam("b_queue"), deliveries.c.delivery == bindparam("b_delivery"))
 )
+_REGRADE_SUBMISSION = (
+    update(submissions)
+    .where(submissions.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        score=bindparam("b_score"),
+        feedback=bindparam("b_feedback"),
+        spec_hash=bindparam("b_spec_hash"),
+    )
+)
 _SET_ATTEMPT = (
     update(submissions).where(submissions.c.id == bindparam("b_id")).values(attempt=bindparam("b_attempt"))
 )
@@ -255,6 +268,7 @@ def _row_to_submission(row: Any) -> StoredSubmission:
         counted=bool(row.counted),
         attempt=row.attempt,
         days_late=row.days_late,
+        spec_hash=row.spec_hash,
     )
 
 
@@ -341,6 +355,7 @@ class Storage:
             "counted": counted,
             "attempt": attempt,
             "days_late": new.days_late,
+            "spec_hash": new.spec_hash,
         }
 
     def _take_rate(self, connection: Connection, student: str, rate: RateLimit | None, now: datetime) -> None:
@@ -488,6 +503,59 @@ class Storage:
                 number = connection.execute(_CLAIM_UNLIMITED, where).scalar_one()
                 connection.execute(_SET_ATTEMPT, {"b_id": new_id, "b_attempt": int(number)})
         return added
+
+    def apply_regrade(
+        self,
+        updates: Sequence[tuple[int, str, float, str, str]],
+        *,
+        by: str,
+        at: datetime,
+        specs_before: dict[str, Any],
+        specs_after: dict[str, Any],
+        counts: dict[str, int],
+    ) -> int:
+        """Rewrite regraded submissions ((id, status, score, feedback, spec hash) each) and record
+        the regrade, in ONE transaction: readers see every old result or every new one, never a
+        mix, whatever interrupts it. Attempt numbers, times and days late are never touched.
+        Returns the id of the `regrades` row."""
+        with self._transaction() as connection:
+            if updates:
+                connection.execute(
+                    _REGRADE_SUBMISSION,
+                    [
+                        {"b_id": i, "b_status": st, "b_score": sc, "b_feedback": fb, "b_spec_hash": h}
+                        for i, st, sc, fb, h in updates
+                    ],
+                )
+            row = connection.execute(
+                insert(regrades).returning(regrades.c.id),
+                {
+                    "regraded_by": by,
+                    "regraded_at": _utc(at),
+                    "specs_before": json.dumps(specs_before, sort_keys=True),
+                    "specs_after": json.dumps(specs_after, sort_keys=True),
+                    "changed": counts.get("changed", 0),
+                    "raised": counts.get("raised", 0),
+                    "lowered": counts.get("lowered", 0),
+                    "kept": counts.get("kept", 0),
+                    "submissions_updated": len(updates),
+                },
+            )
+            return int(row.scalar_one())
+
+    def regrades(self) -> list[dict[str, Any]]:
+        """The recorded regrades, oldest first, as dicts of their columns (the specs parsed)."""
+        with self._transaction(read_only=True) as connection:
+            rows = connection.execute(select(regrades).order_by(regrades.c.id)).mappings().all()
+        return [
+            {
+                **row,
+                "regraded_at": _utc(row["regraded_at"]),
+                "specs_before": json.loads(row["specs_before"]),
+                "specs_after": json.loads(row["specs_after"]),
+            }
+            for row in rows
+        ]
 
     def attempts_used(self, student: str, problem: str) -> int:
         with self._transaction(read_only=True) as connection:

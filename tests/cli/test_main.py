@@ -132,6 +132,7 @@ OWN_EXIT_CODES = [
     (["token"], [0, 2]),
     (["db"], [0, 2]),
     (["gradebook"], [0, 2]),
+    (["regrade"], [0, 1, 2]),
 ]
 
 

@@ -1,9 +1,11 @@
 """Export the service's gradebook from its database: the same CSV, JSON and table as batch grading.
 
 Reads the database `grade serve` records into (a SQLite file or postgresql://…), never migrates
-it: a database without the grader schema, or with a newer one, is refused (exit 2). Each student
-who submitted gets one row; each problem's result is the last counted attempt (or the best, per
-the spec's `counts`), exactly as the service shows it.
+it: a database without the grader schema, or with an older or newer one, is refused (exit 2;
+`grade db upgrade` migrates an older one). Each student who submitted gets one row; each
+problem's result is the last counted attempt (or the best, per the spec's `counts`), exactly as
+the service shows it. Results graded with another version of a
+problem's spec than the one given (its content hash differs) are counted per problem on stderr.
 """
 
 from __future__ import annotations
@@ -60,13 +62,21 @@ def run(args: argparse.Namespace) -> int:
     problems = load_problems(args.problems)
     storage = open_storage(db, migrate=False)
     try:
-        report = Checker(problems, storage).gradebook()
+        checker = Checker(problems, storage)
+        report = checker.gradebook()
+        outdated = checker.outdated()
     finally:
         storage.close()
     if args.format in DIRECTORY_FORMATS:
         DIRECTORY_FORMATS[args.format](report, args.output, problems)
     else:
         emit(render(report, args.format), args.output)
+    for problem_id, students in outdated.items():
+        print(
+            f"grade: note: {problem_id}: {len(students)} student(s) have results graded with another "
+            "version of its spec (`grade regrade --db` recomputes them)",
+            file=sys.stderr,
+        )
     if args.output is not None:
         print(f"grade: wrote {args.output} ({len(report.students)} students)", file=sys.stderr)
     return EXIT_OK
