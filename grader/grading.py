@@ -47,13 +47,16 @@ from grader.submissions.models import Attempt, Submission, SubmissionBlock
 
 __all__ = [
     "ClassGrader",
+    "AttemptHistory",
     "answer_identity",
+    "answer_of",
     "grade_answer",
     "grade_answers",
     "grade_directory",
     "grade_submission",
     "grade_submissions",
     "missing_result",
+    "parse_answer",
 ]
 
 Array = NDArray[np.float64]
@@ -146,17 +149,24 @@ def _inputs(problem: Problem, inputs: Array | None) -> Array:
     return fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
 
 
+def parse_answer(problem: Problem, raw: Any) -> Any:
+    """How `problem` reads a raw answer: choice ids, or an array; raise InvalidAnswer if malformed."""
+    if isinstance(problem.answer, ChoiceAnswer):
+        return parse_choices(raw, problem.answer)
+    assert problem.model is not None
+    vector_size = None if problem.model.scalar else problem.model.size
+    return parse_sequence(raw, vector_size=vector_size)
+
+
 def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:
     """(the parsed answer, its comparison with `key`), or the result of an unreadable answer."""
     expected_length = None if isinstance(key, tuple) else len(key)
     try:
+        given: Any = parse_answer(problem, raw)
         if isinstance(problem.answer, ChoiceAnswer):
             assert isinstance(key, tuple)
-            given: Any = parse_choices(raw, problem.answer)
             return given, compare_choices(problem.answer, given)
-        assert problem.model is not None and not isinstance(key, tuple)
-        vector_size = None if problem.model.scalar else problem.model.size
-        given = parse_sequence(raw, vector_size=vector_size)
+        assert not isinstance(key, tuple)
         return given, compare_sequence(problem, np.asarray(key), given)
     except InvalidAnswer as error:
         return ProblemResult(
@@ -289,6 +299,16 @@ class _Chunk(NamedTuple):
     #: for a block: the first line of each new student, in row order (else None)
     fresh: list[dict[str, Any]] | None
     submissions: list[tuple[int, Submission]]
+
+
+class AttemptHistory(NamedTuple):
+    """One student's attempts at one problem, as graded at its base reveal level (`attempt_history`)."""
+
+    variant: int
+    #: (result, answer identity, time) per attempt, in the order they arrived
+    attempts: tuple[tuple[ProblemResult, Hashable, datetime | None], ...]
+    #: valid, accepted attempts within `max_attempts` (the fold's count)
+    used: int
 
 
 #: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level; the
@@ -749,6 +769,27 @@ class ClassGrader:
             else score(row, cell)
             for row, cell in enumerate(cells)
         ]
+
+    def attempt_history(self, problem_id: str) -> list[AttemptHistory | None]:
+        """Every student's attempts at one problem, in row order (None: no attempt): what item
+        statistics read, every attempt rather than only the one that counts."""
+        index = self._index[problem_id]
+        variants = self._variants[index]
+        histories: list[AttemptHistory | None] = []
+        append = histories.append
+        plain = ProblemResult
+        invalid = Status.INVALID
+        for row, (cell, identity) in enumerate(zip(self._cells[index], self._answers[index], strict=True)):
+            if cell is None:
+                append(None)
+                continue
+            variant = 0 if variants is None else variants[row]
+            if type(cell) is plain:
+                append(AttemptHistory(variant, ((cell, identity, None),), 0 if cell.status is invalid else 1))
+            else:
+                assert isinstance(cell, AttemptTally)
+                append(AttemptHistory(variant, cell.recorded, cell.used))
+        return histories
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""
