@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "token": "grader.cli.commands.token",
     "db": "grader.cli.commands.db",
     "gradebook": "grader.cli.commands.gradebook",
+    "stats": "grader.cli.commands.stats",
     "variant": "grader.cli.commands.variant",
 }
 

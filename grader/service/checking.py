@@ -51,7 +51,7 @@ from grader.storage import (
     StoredSubmission,
 )
 
-__all__ = ["Checker", "answer_text", "new_submission", "storable"]
+__all__ = ["Checker", "answer_text", "new_submission", "recorded_attempts", "storable"]
 
 #: Students remembered as rate-limited per process, at most (see Checker._limited_until).
 _REMEMBERED_REFUSALS = 10_000
@@ -140,6 +140,20 @@ def _as_graded(problem: Problem, stored: StoredSubmission) -> ProblemResult:
         attempts_used=0 if stored.status == Status.INVALID.value else 1,
         max_attempts=problem.max_attempts,
     )
+
+
+def recorded_attempts(
+    problem: Problem, stored: list[StoredSubmission]
+) -> tuple[list[ProblemResult], ProblemResult, int]:
+    """A student's recorded attempts at `problem` as graded, the result the gradebook reports for
+    them, and the attempts they used: the gradebook's fold, for readers of every attempt too."""
+    # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
+    # stored (the fold orders them by time)
+    graded = [_as_graded(problem, submission) for submission in stored]
+    fold = fold_attempts(problem, [_made(problem, submission) for submission in stored])
+    counted = None if fold.counted is None else graded[fold.counted]
+    invalid = None if fold.invalid is None else graded[fold.invalid]
+    return graded, folded_result(problem, fold, counted, invalid), fold.used
 
 
 def _record(stored: StoredSubmission) -> SubmissionRecord:
@@ -528,13 +542,7 @@ class Checker:
 
     @staticmethod
     def _result(problem: Problem, stored: list[StoredSubmission]) -> ProblemResult:
-        # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
-        # stored (the fold orders them by time)
-        made = [_made(problem, submission) for submission in stored]
-        fold = fold_attempts(problem, made)
-        counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
-        invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
-        return folded_result(problem, fold, counted, invalid)
+        return recorded_attempts(problem, stored)[1]
 
     def _student_report(self, student: str, stored: list[StoredSubmission]) -> StudentReport:
         by_problem: dict[str, list[StoredSubmission]] = {}
