@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict
 from grader.compare.attempts import in_time_order
 from grader.compare.results import ProblemResult, Status
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key, fixed_inputs
+from grader.engine.keys import Key, fixed_inputs, format_number
 from grader.feedback.explain import format_value
 from grader.feedback.mistakes import matching_mistakes, mistake_answers, variants_for
 from grader.grading import AttemptHistory, ClassGrader, answer_of, parse_answer
@@ -122,6 +122,8 @@ class VariantStatistics(_Model):
     eventually_correct: float | None
     #: attempts used (valid, accepted) → students who used that many, over those who attempted
     attempts_used: dict[str, int]
+    #: counted score → students who got it, over those who attempted (lowest first)
+    score_distribution: dict[str, int]
     time_to_correct: TimeToCorrect | None
     discrimination: Discrimination
     answers: list[AnswerCount]
@@ -290,6 +292,7 @@ def _statistics(
     score_sum = 0.0
     first_correct = eventually = 0
     used: Counter[int] = Counter()
+    scored: Counter[float] = Counter()
     waits: list[float] = []
     answers: Counter[tuple[str, Status, float, str | None, str | None]] = Counter()
     wrong = 0
@@ -303,7 +306,9 @@ def _statistics(
         if history is None:
             continue
         attempted += 1
-        score_sum += float(scores[row])
+        score = float(scores[row])
+        score_sum += score
+        scored[score] += 1
         used[history.used] += 1
         attempts = history.attempts
         if len(attempts) == 1:
@@ -354,6 +359,7 @@ def _statistics(
         first_attempt_correct=_share(first_correct, attempted),
         eventually_correct=_share(eventually, attempted),
         attempts_used={str(count): used[count] for count in sorted(used)},
+        score_distribution={format_number(score): scored[score] for score in sorted(scored)},
         time_to_correct=_time_to_correct(waits),
         discrimination=discrimination(scores[members], totals[members], problem.points),
         answers=[

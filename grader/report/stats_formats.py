@@ -1,6 +1,7 @@
-"""Item statistics rendered: a readable table, the JSON contract, a CSV of figures, and more.
+"""Item statistics rendered: a readable table, the JSON contract, a CSV of figures, an HTML page.
 
-Adding a format is one entry in STATS_FORMATS.
+Adding a format is one entry in STATS_FORMATS. The HTML page draws its charts with matplotlib
+(the `report` extra), imported only when a page is asked for.
 """
 
 from __future__ import annotations
@@ -121,6 +122,12 @@ def _csv_row(entry: ProblemStatistics, variant: str, figures: VariantStatistics)
     ]
 
 
+def _render_html(stats: ClassStatistics) -> str:
+    from grader.report.stats_html import render_stats_html  # matplotlib: the `report` extra
+
+    return render_stats_html(stats)
+
+
 def render_stats_csv(stats: ClassStatistics) -> str:
     """One row per problem (variant empty) and per variant of a problem whose inputs vary."""
     buffer = io.StringIO()
@@ -138,6 +145,7 @@ STATS_FORMATS: dict[str, Callable[[ClassStatistics], str]] = {
     "table": render_stats_table,
     "json": render_stats_json,
     "csv": render_stats_csv,
+    "html": _render_html,
 }
 
 

@@ -64,6 +64,7 @@ def problem(stats: ClassStatistics, problem_id: str) -> ProblemStatistics:
         ("lstm-states-1", "first_attempt_correct", 0.5),  # s1, s2 of 4 (s3's first in time is wrong)
         ("lstm-states-1", "eventually_correct", 0.75),  # s1, s2, s3
         ("lstm-states-1", "attempts_used", {"0": 1, "1": 2, "2": 1}),  # s4 0 (invalid), s3 2
+        ("lstm-states-1", "score_distribution", {"0": 1, "1": 3}),  # s4 0; s1, s2, s3 1
         ("lstm-states-1", "explained_by_mistakes", 1.0),  # the one wrong attempt: h_0 dropped
         ("lstm-states-1", "mistakes", {"shifted": 1.0}),
         ("lstm-states-2", "students", 4),
@@ -72,6 +73,7 @@ def problem(stats: ClassStatistics, problem_id: str) -> ProblemStatistics:
         ("lstm-states-2", "first_attempt_correct", 0.333333),
         ("lstm-states-2", "eventually_correct", 0.333333),
         ("lstm-states-2", "attempts_used", {"1": 3}),
+        ("lstm-states-2", "score_distribution", {"0": 2, "1": 1}),  # s3 not counted: no attempt
         ("lstm-states-2", "explained_by_mistakes", 1.0),  # both wrong answers: ±0.5 rounded away
         ("lstm-states-2", "mistakes", {"tie_rule": 1.0}),
         ("lstm-info", "attempted", 3),

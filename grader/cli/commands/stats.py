@@ -26,7 +26,7 @@ EXIT_CODES = {
     EXIT_SOME_INPUT_UNREADABLE: "written, but some submission files or rows could not be read (each "
     "named on stderr; the statistics leave them out)",
     EXIT_USAGE: "usage error, an invalid spec, a database that does not exist, cannot be reached or has "
-    "no (or a newer) grader schema, or an output that "
+    "no (or a newer) grader schema, --format html without the report extra (matplotlib), or an output that "
     "cannot be written (nothing written)",
 }
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from grader.report.stats import ClassStatistics
     from grader.spec.loader import ProblemSet
 
-FORMAT_NAMES = ("table", "json", "csv")
+FORMAT_NAMES = ("table", "json", "csv", "html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_problems_option(parser)
     parser.add_argument(
         "--format", choices=FORMAT_NAMES, default="table",
-        help="table (default), json, or csv (one row per problem and variant)",
+        help="table (default), json, csv (one row per problem and variant), or html (one "
+        "self-contained page with charts, readable on a phone; needs the report extra and --output)",
     )
     parser.add_argument(
         "--output", "-o", type=Path, metavar="PATH",
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.submissions is None) == (args.db is None):
         raise UsageError("give either SUBMISSIONS or --db URL (one of them)")
+    if args.format == "html" and args.output is None:
+        raise UsageError("--format html writes a page: give it with --output FILE")
     problems = load_problems(args.problems)
     issues: list[str] = []
     if args.db is not None:
