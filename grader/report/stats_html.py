@@ -8,12 +8,13 @@ imported here, when a page is asked for, and its absence is a UsageError naming 
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import itertools
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from grader.compare.results import Status
 from grader.engine.keys import format_number
@@ -24,7 +25,9 @@ from grader.report.stats_formats import number_text, share_text
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "render_stats_body", "render_stats_html"]
+__all__ = [
+    "CONTENT_STYLE", "STYLE", "ChartMode", "matplotlib_missing", "render_stats_body", "render_stats_html",
+]
 
 #: Bar colours by status: readable by the colour-blind (Okabe–Ito) and on white.
 _COLOURS = {
@@ -38,23 +41,32 @@ _NEUTRAL = "#0072B2"
 #: Answers longer than this are shortened in chart labels (the table below shows them whole).
 _LABEL_CHARACTERS = 28
 
-#: The page's styles: the same sheet the service's staff page links to (static/stats.css).
+#: The styles of the statistics themselves: what the service's staff page links to as well.
+CONTENT_STYLE = """\
+.stats h2{font-size:1.2rem;margin-top:2rem;border-top:1px solid #ccc;padding-top:1rem}
+.stats dl.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem;margin:0}
+.stats dl.figures div{background:#f4f4f4;padding:.4rem .6rem;border-radius:.3rem}
+.stats dt{font-size:.8rem;color:#555}.stats dd{margin:0;font-weight:600}
+.stats .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}
+.stats figure{margin:0}.stats figure svg,.stats figure img{width:100%;height:auto;display:block}
+.stats figcaption{font-size:.85rem;color:#555}
+.stats table{border-collapse:collapse;width:100%;font-size:.9rem}
+.stats th,.stats td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #ddd;vertical-align:top}
+.stats td.answer{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
+.stats th.count,.stats td.count{text-align:right}
+.stats .warning{background:#fff3cd;border-left:.3rem solid #e69f00;padding:.5rem .8rem}
+"""
+#: The stand-alone page's styles: the page itself, then the statistics'.
 STYLE = """\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;line-height:1.4;
 color:#222;overflow-wrap:break-word}
-h1{font-size:1.4rem}h2{font-size:1.2rem;margin-top:2rem;border-top:1px solid #ccc;padding-top:1rem}
-h3{font-size:1rem}
-dl.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem;margin:0}
-dl.figures div{background:#f4f4f4;padding:.4rem .6rem;border-radius:.3rem}
-dl.figures dt{font-size:.8rem;color:#555}dl.figures dd{margin:0;font-weight:600}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}
-figure{margin:0}figure svg{width:100%;height:auto;display:block}
-figcaption{font-size:.85rem;color:#555}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #ddd;vertical-align:top}
-td.answer{font-family:ui-monospace,monospace;overflow-wrap:anywhere}th.count,td.count{text-align:right}
-.warning{background:#fff3cd;border-left:.3rem solid #e69f00;padding:.5rem .8rem}
-"""
+h1{font-size:1.4rem}
+""" + CONTENT_STYLE
+
+#: How charts go into the page: inline SVG (a file of its own), an <img> of a data: URL (a page
+#: whose Content-Security-Policy forbids inline styles, which matplotlib's SVG is full of: an
+#: image is a document of its own, outside the page's policy), or none (no matplotlib).
+ChartMode = Literal["inline", "image", "none"]
 
 
 def _matplotlib() -> Any:
@@ -115,6 +127,15 @@ def _bars(
         axes.set_title(title, fontsize=10)
         axes.spines[["top", "right"]].set_visible(False)
         return _svg(figure, prefix)
+
+
+def matplotlib_missing() -> str | None:
+    """Why charts cannot be drawn (the report extra is not installed), or None when they can."""
+    try:
+        _matplotlib()
+    except UsageError as error:
+        return str(error)
+    return None
 
 
 def _short(text: str) -> str:
@@ -184,39 +205,48 @@ def _answers_table(entry: VariantStatistics) -> str:
     )
 
 
-def _section(entry: VariantStatistics, max_score: float, ids: Iterator[int]) -> str:
+def _chart(caption: str, svg: str, mode: ChartMode) -> str:
+    if mode == "image":
+        url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        shown = f'<img src="{url}" alt="{html.escape(caption)}">'
+    else:
+        shown = svg
+    return f"<figure>{shown}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+def _section(entry: VariantStatistics, max_score: float, ids: Iterator[int], mode: ChartMode) -> str:
     parts = [_figures(entry, max_score)]
     if entry.bad_key is not None:
         parts.append(f'<p class="warning">Suspect key: {html.escape(entry.bad_key.hint)}</p>')
     if entry.mistakes:
         named = ", ".join(f"{html.escape(name)} {share_text(part)}" for name, part in entry.mistakes.items())
         parts.append(f"<p>Wrong attempts by catalogued mistake: {named}.</p>")
-    charts = "".join(
-        f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for caption, svg in _charts(entry, ids)
-    )
-    parts.append(f'<div class="charts">{charts}</div>')
+    if mode != "none":
+        charts = "".join(_chart(caption, svg, mode) for caption, svg in _charts(entry, ids))
+        parts.append(f'<div class="charts">{charts}</div>')
     parts.append(_answers_table(entry))
     return "".join(parts)
 
 
-def _problem(entry: ProblemStatistics, ids: Iterator[int]) -> str:
+def _problem(entry: ProblemStatistics, ids: Iterator[int], mode: ChartMode) -> str:
     title = f'<h2 id="{html.escape(entry.problem)}">{html.escape(entry.problem)}</h2>'
     variants = "".join(
         f"<details><summary>variant {html.escape(variant)} ({figures.students} students)</summary>"
-        f"{_section(figures, entry.max_score, ids)}</details>"
+        f"{_section(figures, entry.max_score, ids, mode)}</details>"
         for variant, figures in entry.variants.items()
     )
-    return f"<section>{title}{_section(entry, entry.max_score, ids)}{variants}</section>"
+    return f"<section>{title}{_section(entry, entry.max_score, ids, mode)}{variants}</section>"
 
 
-def render_stats_body(stats: ClassStatistics) -> str:
+def render_stats_body(stats: ClassStatistics, charts: ChartMode = "inline") -> str:
     """The page's content (no <html>, no styles): what the service's staff page embeds."""
-    _matplotlib()  # the extra is checked before any work
+    if charts != "none":
+        _matplotlib()  # the extra is checked before any work
     plural = "s" if stats.students != 1 else ""
     summary = f"<p>{stats.students} student{plural}; formulas in docs/stats.md.</p>"
     ids = itertools.count(1)  # each chart's id prefix, unique in the page
-    return summary + "".join(_problem(entry, ids) for entry in stats.problems)
+    problems = "".join(_problem(entry, ids, charts) for entry in stats.problems)
+    return f'<div class="stats">{summary}{problems}</div>'
 
 
 def render_stats_html(stats: ClassStatistics, title: str = "Item statistics") -> str:
