@@ -47,6 +47,7 @@ from grader.submissions.models import Attempt, Submission, SubmissionBlock
 
 __all__ = [
     "ClassGrader",
+    "AttemptColumns",
     "AttemptHistory",
     "answer_identity",
     "answer_of",
@@ -302,13 +303,26 @@ class _Chunk(NamedTuple):
 
 
 class AttemptHistory(NamedTuple):
-    """One student's attempts at one problem, as graded at its base reveal level (`attempt_history`)."""
+    """One student's attempts at one problem, as graded at its base reveal level."""
 
     variant: int
     #: (result, answer identity, time) per attempt, in the order they arrived
     attempts: tuple[tuple[ProblemResult, Hashable, datetime | None], ...]
     #: valid, accepted attempts within `max_attempts` (the fold's count)
     used: int
+
+
+class AttemptColumns(NamedTuple):
+    """Every student's attempts at one problem, by row (`ClassGrader.attempt_columns`)."""
+
+    #: each row's variant id (0 for every row of a problem without variants)
+    variants: list[int]
+    #: a row's one untimed attempt as graded (None: no attempt, or one of `tallied`)
+    plain: list[ProblemResult | None]
+    #: the identity of that attempt's answer (`answer_identity`; None where `plain` is)
+    answers: list[Hashable | None]
+    #: the rows with several or timed attempts
+    tallied: dict[int, AttemptHistory]
 
 
 #: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level; the
@@ -770,26 +784,20 @@ class ClassGrader:
             for row, cell in enumerate(cells)
         ]
 
-    def attempt_history(self, problem_id: str) -> list[AttemptHistory | None]:
-        """Every student's attempts at one problem, in row order (None: no attempt): what item
-        statistics read, every attempt rather than only the one that counts."""
+    def attempt_columns(self, problem_id: str) -> AttemptColumns:
+        """Every student's attempts at one problem, as columns in row order: what item statistics
+        read (every attempt, not only the one that counts), without an object per student."""
         index = self._index[problem_id]
-        variants = self._variants[index]
-        histories: list[AttemptHistory | None] = []
-        append = histories.append
-        plain = ProblemResult
-        invalid = Status.INVALID
-        for row, (cell, identity) in enumerate(zip(self._cells[index], self._answers[index], strict=True)):
-            if cell is None:
-                append(None)
-                continue
-            variant = 0 if variants is None else variants[row]
-            if type(cell) is plain:
-                append(AttemptHistory(variant, ((cell, identity, None),), 0 if cell.status is invalid else 1))
-            else:
-                assert isinstance(cell, AttemptTally)
-                append(AttemptHistory(variant, cell.recorded, cell.used))
-        return histories
+        cells, variants = self._cells[index], self._variants[index]
+        plain_type = ProblemResult
+        plain = [cell if type(cell) is plain_type else None for cell in cells]
+        tallied = {
+            row: AttemptHistory(0 if variants is None else variants[row], cell.recorded, cell.used)
+            for row, cell in enumerate(cells)
+            if isinstance(cell, AttemptTally)
+        }
+        rows = [0] * len(cells) if variants is None else list(variants)
+        return AttemptColumns(rows, plain, list(self._answers[index]), tallied)
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""

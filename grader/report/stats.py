@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from grader.compare.attempts import in_time_order
@@ -39,7 +41,7 @@ from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, fixed_inputs, format_number
 from grader.feedback.explain import format_value
 from grader.feedback.mistakes import matching_mistakes, mistake_answers, variants_for
-from grader.grading import AttemptHistory, ClassGrader, answer_of, parse_answer
+from grader.grading import AttemptColumns, AttemptHistory, ClassGrader, answer_of, parse_answer
 from grader.parse import InvalidAnswer
 from grader.parse.arrays import normalise_text
 from grader.spec.loader import ProblemSet
@@ -159,8 +161,8 @@ class AnswerReading:
     mistake_variant: str | None = None
 
 
-#: (problem, variant, answer identity) → its reading
-ReadAnswer = Callable[[Problem, int, Hashable], AnswerReading]
+#: (problem, variant, answer identity, graded wrong?) → its reading (a wrong one diagnosed)
+ReadAnswer = Callable[[Problem, int, Hashable, bool], AnswerReading]
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -182,29 +184,27 @@ def normalized_text(problem: Problem, raw: Any) -> str:
 
 
 def read_answers(keys: KeyBook) -> ReadAnswer:
-    """A reader of answers against `keys`: normalizes, and diagnoses wrong sequence answers with
-    the catalogue (each variant's mistake answers computed once, when first needed)."""
+    """A reader of answers against `keys`: normalizes each, and diagnoses the wrong sequence
+    answers with the catalogue (every variant's mistake answers computed at once, one engine pass
+    per input length, when a problem first needs them)."""
     readings: dict[tuple[str, int, Hashable], AnswerReading] = {}
-    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    rows: dict[str, list[dict[str, Any]]] = {}
     catalogue: dict[str, dict[str, str]] = {}
 
     def mistakes_of(problem: Problem, variant: int) -> dict[str, Any]:
-        row = rows.get((problem.id, variant))
-        if row is None:
-            inputs = keys.inputs_of(problem.id, variant)
-            sequence = fixed_inputs(problem) if inputs is None else inputs
-            answers = mistake_answers(problem, np.asarray(sequence, dtype=np.float64)[None])
-            row = rows[(problem.id, variant)] = {name: values[0] for name, values in answers.items()}
-        return row
+        known = rows.get(problem.id)
+        if known is None or variant >= len(known):
+            known = rows[problem.id] = _mistake_rows(problem, keys)
+        return known[variant]
 
-    def read(problem: Problem, variant: int, identity: Hashable) -> AnswerReading:
+    def read(problem: Problem, variant: int, identity: Hashable, wrong: bool) -> AnswerReading:
         cache_key = (problem.id, variant, identity)
         found = readings.get(cache_key)
         if found is not None:
             return found
         raw = answer_of(identity) if isinstance(identity, (str, bytes)) else identity
         reading = AnswerReading(normalized_text(problem, raw))
-        if problem.model is not None and not isinstance(problem.answer, ChoiceAnswer):
+        if wrong and problem.model is not None and not isinstance(problem.answer, ChoiceAnswer):
             reading = _diagnosed(problem, keys.key_of(problem.id, variant), raw, reading, variant)
         readings[cache_key] = reading
         return reading
@@ -217,8 +217,6 @@ def read_answers(keys: KeyBook) -> ReadAnswer:
         except InvalidAnswer:
             return reading
         key_array = np.asarray(key, dtype=np.float64)
-        if np.shape(given) == np.shape(key_array) and np.array_equal(given, key_array):
-            return reading
         names = matching_mistakes(problem, mistakes_of(problem, variant), key_array, given)
         if not names:
             return reading
@@ -230,147 +228,232 @@ def read_answers(keys: KeyBook) -> ReadAnswer:
     return read
 
 
+def _mistake_rows(problem: Problem, keys: KeyBook) -> list[dict[str, Any]]:
+    """Each variant's catalogued mistake answers, by variant id: one batch per input length."""
+    inputs = [
+        np.asarray(fixed_inputs(problem) if given is None else given, dtype=np.float64)
+        for given in keys.variants[problem.id].inputs
+    ]
+    by_length: dict[int, list[int]] = {}
+    for variant, sequence in enumerate(inputs):
+        by_length.setdefault(len(sequence), []).append(variant)
+    found: list[dict[str, Any]] = [{} for _ in inputs]
+    for variants in by_length.values():
+        answers = mistake_answers(problem, np.stack([inputs[v] for v in variants]))
+        for position, variant in enumerate(variants):
+            found[variant] = {name: values[position] for name, values in answers.items()}
+    return found
+
+
 def class_statistics(grader: ClassGrader, *, top: int = DEFAULT_TOP) -> ClassStatistics:
     """The statistics of the class `grader` has graded (`grade stats SUBMISSIONS`)."""
     problems = grader.problems
-    columns = grader.gradebook_rows().scores
-    histories = {problem.id: grader.attempt_history(problem.id) for problem in problems}
-    scores: dict[str, Sequence[float]] = dict(zip(problems.ids, columns, strict=True))
+    scores: dict[str, Sequence[float]] = dict(zip(problems.ids, grader.gradebook_rows().scores, strict=True))
+    columns = {problem.id: grader.attempt_columns(problem.id) for problem in problems}
     varies = {problem.id: grader.keys.varies(problem.id) for problem in problems}
-    return statistics_of(problems, histories, scores, read_answers(grader.keys), varies=varies, top=top)
+    return statistics_of(problems, columns, scores, read_answers(grader.keys), varies=varies, top=top)
 
 
 def statistics_of(
     problems: ProblemSet,
-    histories: dict[str, list[AttemptHistory | None]],
+    columns: dict[str, AttemptColumns],
     scores: dict[str, Sequence[float]],
     read: ReadAnswer,
     *,
     varies: dict[str, bool] | None = None,
     top: int = DEFAULT_TOP,
 ) -> ClassStatistics:
-    """The statistics from each problem's attempt histories and counted scores, one entry per
-    student row in the same order for every problem (None: no attempt)."""
+    """The statistics from each problem's attempts and counted scores, one entry per student row
+    in the same order for every problem."""
     ids = [problem.id for problem in problems]
     students = len(scores[ids[0]]) if ids else 0
     matrix = np.asarray([scores[pid] for pid in ids], dtype=np.float64).reshape(len(ids), students)
     totals = matrix.sum(axis=0)
     result = []
     for position, problem in enumerate(problems):
-        rows = histories[problem.id]
-        score_row = matrix[position]
-        everyone = np.arange(students)
-        whole = _statistics(problem, rows, score_row, totals, everyone, read, top)
+        tallies, last = _tally(problem, columns[problem.id], read)
+        variants = np.asarray(columns[problem.id].variants, dtype=np.int64).reshape(students)
+        attempted = np.asarray([result is not None for result in columns[problem.id].plain], dtype=np.bool_)
+        attempted = attempted.reshape(students)
+        attempted[list(columns[problem.id].tallied)] = True
+        context = _Context(problem, matrix[position], totals, attempted, top, last)
+        whole = _figures(context, np.arange(students), _merged(tallies.values()))
         by_variant: dict[str, VariantStatistics] = {}
         if varies is not None and varies.get(problem.id, False):
-            members: dict[int, list[int]] = {}
-            for row, history in enumerate(rows):
-                if history is not None:
-                    members.setdefault(history.variant, []).append(row)
-            for variant in sorted(members):
-                chosen = np.asarray(members[variant], dtype=np.int64)
-                by_variant[str(variant)] = _statistics(problem, rows, score_row, totals, chosen, read, top)
-        result.append(
-            ProblemStatistics(
-                problem=problem.id, max_score=problem.points, variants=by_variant, **dict(whole)
-            )
-        )
+            for variant in sorted(set(variants.tolist())):
+                members = np.flatnonzero(variants == variant)
+                by_variant[str(variant)] = _figures(context, members, tallies.get(variant, _Tally()))
+        head = {"problem": problem.id, "max_score": problem.points, "variants": by_variant}
+        result.append(ProblemStatistics(**head, **dict(whole)))
     return ClassStatistics(students=students, problems=result)
 
 
-def _statistics(
-    problem: Problem,
-    rows: list[AttemptHistory | None],
-    scores: np.ndarray[Any, np.dtype[np.float64]],
-    totals: np.ndarray[Any, np.dtype[np.float64]],
-    members: np.ndarray[Any, np.dtype[np.int64]],
-    read: ReadAnswer,
-    top: int,
-) -> VariantStatistics:
-    """The statistics of `problem` over the students at row positions `members`."""
-    attempted = 0
-    score_sum = 0.0
-    first_correct = eventually = 0
-    used: Counter[int] = Counter()
-    scored: Counter[float] = Counter()
-    waits: list[float] = []
-    answers: Counter[tuple[str, Status, float, str | None, str | None]] = Counter()
-    wrong = 0
-    explained: Counter[str] = Counter()
-    last_answers: dict[int, tuple[str, Status]] = {}
-    # one answer's reading per (variant, identity): a class types few distinct answers
+@dataclass
+class _Tally:
+    """What the attempts of some students add up to (`_tally`); merged across variants."""
+
+    first_correct: int = 0
+    eventually: int = 0
+    used: Counter[int] = field(default_factory=Counter)
+    waits: list[float] = field(default_factory=list)
+    answers: Counter[tuple[str, Status, float, str | None, str | None]] = field(default_factory=Counter)
+    wrong: int = 0
+    explained: Counter[str] = field(default_factory=Counter)
+    #: row → (normalized text, status) of the last readable attempt, for rows of several attempts
+    last: dict[int, tuple[str, Status]] = field(default_factory=dict)
+
+
+def _merged(tallies: Iterable[_Tally]) -> _Tally:
+    whole = _Tally()
+    for part in tallies:
+        whole.first_correct += part.first_correct
+        whole.eventually += part.eventually
+        whole.used.update(part.used)
+        whole.waits += part.waits
+        whole.answers.update(part.answers)
+        whole.wrong += part.wrong
+        whole.explained.update(part.explained)
+    return whole
+
+
+_WRONG = (Status.INCORRECT, Status.PARTIAL)
+
+
+def _tally(
+    problem: Problem, columns: AttemptColumns, read: ReadAnswer
+) -> tuple[dict[int, _Tally], Callable[[list[int]], list[tuple[str, Status] | None]]]:
+    """Every attempt at `problem` added up per variant.
+
+    A class's plain rows (one untimed attempt) are counted per distinct (variant, answer), not
+    per student: a class of 100,000 types a few thousand distinct answers, each read once.
+    """
+    tallies: dict[int, _Tally] = {}
+    keys = list(zip(columns.variants, columns.answers, strict=True))
+    present = [result is not None for result in columns.plain]
+    counts = Counter(compress(keys, present))
+    results = dict(compress(zip(keys, columns.plain, strict=True), present))
     readings: dict[tuple[int, Hashable], AnswerReading] = {}
-    correct = Status.CORRECT
-    for row in members.tolist():
-        history = rows[row]
-        if history is None:
+    for (variant, identity), count in counts.items():
+        result = results[(variant, identity)]
+        assert result is not None
+        tally = tallies.setdefault(variant, _Tally())
+        status = result.status
+        reading = readings[(variant, identity)] = read(problem, variant, identity, status in _WRONG)
+        tally.answers[(reading.text, status, result.score, reading.mistake, reading.mistake_variant)] += count
+        if status is Status.INVALID:
+            tally.used[0] += count
             continue
-        attempted += 1
-        score = float(scores[row])
-        score_sum += score
-        scored[score] += 1
-        used[history.used] += 1
-        attempts = history.attempts
-        if len(attempts) == 1:
-            order: Sequence[int] = (0,)
-        elif any(at is not None for _, _, at in attempts):
-            order = in_time_order([at for _, _, at in attempts])
-        else:
-            order = range(len(attempts))
-        first_valid: ProblemResult | None = None
-        started: datetime | None = None
-        solved = False
-        last: tuple[str, Status] | None = None
-        for position in order:
-            result, identity, at = attempts[position]
-            if started is None and at is not None:
-                started = at
-            reading = readings.get((history.variant, identity))
-            if reading is None:
-                reading = readings[(history.variant, identity)] = read(problem, history.variant, identity)
-            status = result.status
-            answers[(reading.text, status, result.score, reading.mistake, reading.mistake_variant)] += 1
-            if status is Status.INVALID:
-                continue
-            last = (reading.text, status)
-            if first_valid is None:
-                first_valid = result
-            if status in (Status.INCORRECT, Status.PARTIAL):
-                wrong += 1
-                if reading.mistake is not None:
-                    explained[reading.mistake] += 1
-            if status is correct and not solved:
-                solved = True
-                if started is not None and at is not None:
-                    waits.append((at - started).total_seconds())
-        if first_valid is not None and first_valid.status is correct:
-            first_correct += 1
-        if solved:
-            eventually += 1
-        if last is not None:
-            last_answers[row] = last
-    mean = None if attempted == 0 else round(score_sum / attempted, 6)
-    counted = sorted(answers.items(), key=lambda item: (-item[1], item[0][0], item[0][1].value))
+        tally.used[1] += count
+        if status is Status.CORRECT:
+            tally.first_correct += count
+            tally.eventually += count
+        elif status in _WRONG:
+            tally.wrong += count
+            if reading.mistake is not None:
+                tally.explained[reading.mistake] += count
+    for row, history in columns.tallied.items():
+        _tally_history(problem, row, history, tallies.setdefault(history.variant, _Tally()), read)
+    tallied_last: dict[int, tuple[str, Status]] = {}
+    for tally in tallies.values():
+        tallied_last.update(tally.last)
+
+    plain_last = {
+        key: (readings[key].text, result.status)
+        for key, result in results.items()
+        if result is not None and result.status is not Status.INVALID
+    }
+
+    def last(rows: list[int]) -> list[tuple[str, Status] | None]:
+        """Students' last readable answers (read only for the rows the bad-key check asks)."""
+        plain, found = columns.plain, plain_last.get
+        return [tallied_last.get(row) if plain[row] is None else found(keys[row]) for row in rows]
+
+    return tallies, last
+
+
+def _tally_history(
+    problem: Problem, row: int, history: AttemptHistory, tally: _Tally, read: ReadAnswer
+) -> None:
+    """Add one student's several (or timed) attempts, in the order they were made."""
+    attempts = history.attempts
+    if any(at is not None for _, _, at in attempts):
+        order: Sequence[int] = in_time_order([at for _, _, at in attempts])
+    else:
+        order = range(len(attempts))
+    tally.used[history.used] += 1
+    first_valid: ProblemResult | None = None
+    started: datetime | None = None
+    solved = False
+    for position in order:
+        result, identity, at = attempts[position]
+        if started is None and at is not None:
+            started = at
+        status = result.status
+        reading = read(problem, history.variant, identity, status in _WRONG)
+        tally.answers[(reading.text, status, result.score, reading.mistake, reading.mistake_variant)] += 1
+        if status is Status.INVALID:
+            continue
+        tally.last[row] = (reading.text, status)
+        if first_valid is None:
+            first_valid = result
+        if status in _WRONG:
+            tally.wrong += 1
+            if reading.mistake is not None:
+                tally.explained[reading.mistake] += 1
+        if status is Status.CORRECT and not solved:
+            solved = True
+            if started is not None and at is not None:
+                tally.waits.append((at - started).total_seconds())
+    if first_valid is not None and first_valid.status is Status.CORRECT:
+        tally.first_correct += 1
+    if solved:
+        tally.eventually += 1
+
+
+@dataclass(frozen=True)
+class _Context:
+    """One problem's columns over the whole class, which each set of students is cut from."""
+
+    problem: Problem
+    scores: NDArray[np.float64]
+    totals: NDArray[np.float64]
+    attempted: NDArray[np.bool_]
+    top: int
+    #: rows' last readable answers and their status (None: none)
+    last: Callable[[list[int]], list[tuple[str, Status] | None]]
+
+
+def _figures(context: _Context, members: NDArray[np.int64], tally: _Tally) -> VariantStatistics:
+    """The statistics of the students at row positions `members`, whose attempts `tally` adds up."""
+    problem = context.problem
+    scores = context.scores[members]
+    attempted_scores = scores[context.attempted[members]]
+    attempted = len(attempted_scores)
+    mean = None if attempted == 0 else round(float(attempted_scores.sum()) / attempted, 6)
+    values, counts = np.unique(attempted_scores, return_counts=True)
+    ranked = sorted(tally.answers.items(), key=lambda item: (-item[1], item[0][0], item[0][1].value))
     return VariantStatistics(
         students=len(members),
         attempted=attempted,
         mean_score=mean,
         facility=None if mean is None else round(mean / problem.points, 6),
-        first_attempt_correct=_share(first_correct, attempted),
-        eventually_correct=_share(eventually, attempted),
-        attempts_used={str(count): used[count] for count in sorted(used)},
-        score_distribution={format_number(score): scored[score] for score in sorted(scored)},
-        time_to_correct=_time_to_correct(waits),
-        discrimination=discrimination(scores[members], totals[members], problem.points),
+        first_attempt_correct=_share(tally.first_correct, attempted),
+        eventually_correct=_share(tally.eventually, attempted),
+        attempts_used={str(count): tally.used[count] for count in sorted(tally.used)},
+        score_distribution={
+            format_number(float(value)): int(count) for value, count in zip(values, counts, strict=True)
+        },
+        time_to_correct=_time_to_correct(tally.waits),
+        discrimination=discrimination(scores, context.totals[members], problem.points),
         answers=[
             AnswerCount(
                 answer=text, count=count, status=status, score=score, mistake=mistake, mistake_variant=variant
             )
-            for (text, status, score, mistake, variant), count in counted[:top]
+            for (text, status, score, mistake, variant), count in ranked[: context.top]
         ],
-        explained_by_mistakes=_share(sum(explained.values()), wrong),
-        mistakes={name: round(count / wrong, 6) for name, count in explained.most_common()},
-        bad_key=_bad_key(problem, totals, members, last_answers),
+        explained_by_mistakes=_share(sum(tally.explained.values()), tally.wrong),
+        mistakes={name: round(count / tally.wrong, 6) for name, count in tally.explained.most_common()},
+        bad_key=_bad_key(problem, context.totals, members, context.last),
     )
 
 
@@ -414,13 +497,13 @@ def _bad_key(
     problem: Problem,
     totals: np.ndarray[Any, np.dtype[np.float64]],
     members: np.ndarray[Any, np.dtype[np.int64]],
-    last_answers: dict[int, tuple[str, Status]],
+    last: Callable[[list[int]], list[tuple[str, Status] | None]],
 ) -> BadKey | None:
     """The wrong answer most of the upper group's students end on, if there is one."""
     if len(members) < 2:
         return None
     upper, _ = _upper_lower_groups(totals[members])
-    ends = [last_answers.get(int(members[position])) for position in upper.tolist()]
+    ends = last(members[upper].tolist())
     wrong = Counter(end[0] for end in ends if end is not None and end[1] is not Status.CORRECT)
     if not wrong:
         return None

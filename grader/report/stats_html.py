@@ -229,10 +229,12 @@ def _section(entry: VariantStatistics, max_score: float, ids: Iterator[int], mod
 
 
 def _problem(entry: ProblemStatistics, ids: Iterator[int], mode: ChartMode) -> str:
+    # variants get figures and answers without charts: a problem drawn from 0/1 inputs has dozens
+    # of variants, and a chart each would make the page long and slow to draw
     title = f'<h2 id="{html.escape(entry.problem)}">{html.escape(entry.problem)}</h2>'
     variants = "".join(
         f"<details><summary>variant {html.escape(variant)} ({figures.students} students)</summary>"
-        f"{_section(figures, entry.max_score, ids, mode)}</details>"
+        f"{_section(figures, entry.max_score, ids, 'none')}</details>"
         for variant, figures in entry.variants.items()
     )
     return f"<section>{title}{_section(entry, entry.max_score, ids, mode)}{variants}</section>"

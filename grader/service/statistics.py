@@ -7,10 +7,11 @@ The same statistics as a batch-graded class (`report.stats`), from the attempts 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from grader.engine.keybook import KeyBook
-from grader.grading import AttemptHistory
+from grader.grading import AttemptColumns, AttemptHistory
 from grader.report.stats import DEFAULT_TOP, ClassStatistics, read_answers, statistics_of
 from grader.service.checking import recorded_attempts
 from grader.spec.loader import ProblemSet
@@ -31,29 +32,30 @@ def stored_statistics(
             mine.setdefault(submission.problem, []).append(submission)
     students = sorted(by_student)
     keys = KeyBook.build(problems)
-    histories: dict[str, list[AttemptHistory | None]] = {}
-    scores: dict[str, list[float]] = {}
+    columns: dict[str, AttemptColumns] = {}
+    scores: dict[str, Sequence[float]] = {}
     for problem in problems:
         variants = keys.variant_ids(problem.id, students).tolist() if students else []
-        column: list[AttemptHistory | None] = []
+        tallied: dict[int, AttemptHistory] = {}
         points: list[float] = []
         for row, student in enumerate(students):
             stored = by_student[student].get(problem.id)
             if not stored:
-                column.append(None)
                 points.append(0.0)
                 continue
+            # every stored attempt is timed: each student's are folded as the gradebook folds them
             graded, result, used = recorded_attempts(problem, stored)
             attempts = tuple(
                 (graded_one, submission.raw, submission.submitted_at)
                 for graded_one, submission in zip(graded, stored, strict=True)
             )
-            column.append(AttemptHistory(int(variants[row]), attempts, used))
+            tallied[row] = AttemptHistory(int(variants[row]), attempts, used)
             points.append(result.score)
-        histories[problem.id] = column
+        nobody: list[Any] = [None] * len(students)
+        columns[problem.id] = AttemptColumns(variants, nobody, nobody, tallied)
         scores[problem.id] = points
     varies = {problem.id: keys.varies(problem.id) for problem in problems}
-    return statistics_of(problems, histories, dict(scores), read_answers(keys), varies=varies, top=top)
+    return statistics_of(problems, columns, scores, read_answers(keys), varies=varies, top=top)
 
 
 def storage_statistics(problems: ProblemSet, storage: Storage, *, top: int = DEFAULT_TOP) -> ClassStatistics:
