@@ -86,7 +86,7 @@ def _svg(figure: Figure, prefix: str) -> str:
     buffer = io.StringIO()
     # paths rather than <text>: no font is fetched or needed; a fixed salt keeps ids stable
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "grader-stats"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.DOTALL)  # who drew it
