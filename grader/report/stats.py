@@ -58,6 +58,7 @@ __all__ = [
     "TimeToCorrect",
     "VariantStatistics",
     "class_statistics",
+    "normalized_text",
     "read_answers",
     "statistics_of",
 ]

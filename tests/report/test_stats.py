@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.grading import ClassGrader
-from grader.report.stats import ClassStatistics, ProblemStatistics, class_statistics
+from grader.report.stats import ClassStatistics, ProblemStatistics, class_statistics, normalized_text
+from grader.report.stats_formats import render_stats_csv, render_stats_table
 from grader.spec.loader import load_problems
 from grader.submissions.formats import read_submissions
 from tests.conftest import PROBLEMS
@@ -191,3 +194,34 @@ def test_per_variant_statistics(tmp_path: Path, problems: Any) -> None:
     assert sum(v.students for v in found.variants.values()) == found.students == 6
     assert all(v.mean_score == 0.0 for v in found.variants.values())
     assert problem(class_statistics(grader), "lstm-info").variants == {}
+
+
+def test_the_table_and_csv_name_the_suspect_key_and_the_variants(tmp_path: Path, problems: Any) -> None:
+    # 12 students: the top 27 % are round(3.24) = 3, all ending on WRONG (3 ≥ 3, 3/3 > half)
+    rows = [(f"s{i}", "lstm-states-2", WRONG, "") for i in range(12)]
+    table = render_stats_table(statistics(tmp_path, rows))
+    assert "  ! suspect key: most of the strongest students answer [1, -1, 1, -1, 1] and are graded" in table
+    grader = ClassGrader(problems, now=NOW)
+    path = tmp_path / "variants.csv"
+    path.write_text("student,problem,answer\n" + "".join(f"s{i},lstm-states-1,[0]\n" for i in range(6)))
+    grader.add(read_submissions(path, blocks=True))
+    stats = class_statistics(grader)
+    count = len(problem(stats, "lstm-states-1").variants)
+    assert f"  {count} variants (facility, point-biserial):" in render_stats_table(stats)
+    csv_rows = list(csv.reader(render_stats_csv(stats).splitlines()))
+    # a row per problem, then one per variant of lstm-states-1 (the variant column filled)
+    assert [row[:2] for row in csv_rows[1:3]] == [["lstm-states-1", ""], ["lstm-states-1", "0"]]
+    assert len(csv_rows) == 1 + 3 + count
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-3, max_value=3), min_size=1, max_size=8))
+def test_one_answer_however_it_is_typed(values: list[int]) -> None:
+    spec = load_problems(PROBLEMS)["lstm-states-2"]
+    typed = [
+        values,  # JSON data
+        ",".join(map(str, values)),
+        "[" + ", ".join(map(str, values)) + "]",
+        " [ " + " ,".join(f"{v}.0" for v in values) + " ] ",
+    ]
+    assert {normalized_text(spec, raw) for raw in typed} == {"[" + ", ".join(map(str, values)) + "]"}
