@@ -65,7 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--now", metavar="TIME",
         help="grade as of this ISO 8601 time with offset (as `grade SUBMISSIONS --now`); default: now",
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="print no progress bar")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true",
+        help="print no progress bar and no 'grade: wrote …' line (skipped inputs are still named)",
+    )
 
 
 def _positive(text: str) -> int:
