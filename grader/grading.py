@@ -47,13 +47,17 @@ from grader.submissions.models import Attempt, Submission, SubmissionBlock
 
 __all__ = [
     "ClassGrader",
+    "AttemptColumns",
+    "AttemptHistory",
     "answer_identity",
+    "answer_of",
     "grade_answer",
     "grade_answers",
     "grade_directory",
     "grade_submission",
     "grade_submissions",
     "missing_result",
+    "parse_answer",
 ]
 
 Array = NDArray[np.float64]
@@ -146,17 +150,24 @@ def _inputs(problem: Problem, inputs: Array | None) -> Array:
     return fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
 
 
+def parse_answer(problem: Problem, raw: Any) -> Any:
+    """How `problem` reads a raw answer: choice ids, or an array; raise InvalidAnswer if malformed."""
+    if isinstance(problem.answer, ChoiceAnswer):
+        return parse_choices(raw, problem.answer)
+    assert problem.model is not None
+    vector_size = None if problem.model.scalar else problem.model.size
+    return parse_sequence(raw, vector_size=vector_size)
+
+
 def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:
     """(the parsed answer, its comparison with `key`), or the result of an unreadable answer."""
     expected_length = None if isinstance(key, tuple) else len(key)
     try:
+        given: Any = parse_answer(problem, raw)
         if isinstance(problem.answer, ChoiceAnswer):
             assert isinstance(key, tuple)
-            given: Any = parse_choices(raw, problem.answer)
             return given, compare_choices(problem.answer, given)
-        assert problem.model is not None and not isinstance(key, tuple)
-        vector_size = None if problem.model.scalar else problem.model.size
-        given = parse_sequence(raw, vector_size=vector_size)
+        assert not isinstance(key, tuple)
         return given, compare_sequence(problem, np.asarray(key), given)
     except InvalidAnswer as error:
         return ProblemResult(
@@ -289,6 +300,29 @@ class _Chunk(NamedTuple):
     #: for a block: the first line of each new student, in row order (else None)
     fresh: list[dict[str, Any]] | None
     submissions: list[tuple[int, Submission]]
+
+
+class AttemptHistory(NamedTuple):
+    """One student's attempts at one problem, as graded at its base reveal level."""
+
+    variant: int
+    #: (result, answer identity, time) per attempt, in the order they arrived
+    attempts: tuple[tuple[ProblemResult, Hashable, datetime | None], ...]
+    #: valid, accepted attempts within `max_attempts` (the fold's count)
+    used: int
+
+
+class AttemptColumns(NamedTuple):
+    """Every student's attempts at one problem, by row (`ClassGrader.attempt_columns`)."""
+
+    #: each row's variant id (0 for every row of a problem without variants)
+    variants: list[int]
+    #: a row's one untimed attempt as graded (None: no attempt, or one of `tallied`)
+    plain: list[ProblemResult | None]
+    #: the identity of that attempt's answer (`answer_identity`; None where `plain` is)
+    answers: list[Hashable | None]
+    #: the rows with several or timed attempts
+    tallied: dict[int, AttemptHistory]
 
 
 #: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level; the
@@ -749,6 +783,21 @@ class ClassGrader:
             else score(row, cell)
             for row, cell in enumerate(cells)
         ]
+
+    def attempt_columns(self, problem_id: str) -> AttemptColumns:
+        """Every student's attempts at one problem, as columns in row order: what item statistics
+        read (every attempt, not only the one that counts), without an object per student."""
+        index = self._index[problem_id]
+        cells, variants = self._cells[index], self._variants[index]
+        plain_type = ProblemResult
+        plain = [cell if type(cell) is plain_type else None for cell in cells]
+        tallied = {
+            row: AttemptHistory(0 if variants is None else variants[row], cell.recorded, cell.used)
+            for row, cell in enumerate(cells)
+            if isinstance(cell, AttemptTally)
+        }
+        rows = [0] * len(cells) if variants is None else list(variants)
+        return AttemptColumns(rows, plain, list(self._answers[index]), tallied)
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""

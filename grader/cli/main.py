@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "db": "grader.cli.commands.db",
     "gradebook": "grader.cli.commands.gradebook",
     "regrade": "grader.cli.commands.regrade",
+    "stats": "grader.cli.commands.stats",
     "variant": "grader.cli.commands.variant",
 }
 

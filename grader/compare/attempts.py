@@ -224,6 +224,11 @@ class AttemptTally:
         return self._fold
 
     @property
+    def recorded(self) -> tuple[tuple[ProblemResult, Hashable, datetime | None], ...]:
+        """Every attempt as recorded, in the order it arrived: (result, answer identity, time)."""
+        return tuple(self._attempts)
+
+    @property
     def counted(self) -> Counted | None:
         """The attempt that counts (None: no valid, accepted attempt)."""
         fold = self.fold

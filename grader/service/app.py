@@ -12,7 +12,7 @@ from grader import __version__
 from grader.service.checking import Checker
 from grader.service.errors import install_error_handlers
 from grader.service.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
-from grader.service.routes import api, docs, pages, xqueue
+from grader.service.routes import api, docs, pages, stats, xqueue
 from grader.service.settings import ServiceSettings
 
 __all__ = ["ServiceSettings", "create_app"]
@@ -33,6 +33,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.checker = Checker(settings.problems, settings.storage, settings.limits)
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(stats.router)
     app.include_router(xqueue.router)
     app.include_router(docs.router)
     app.include_router(pages.router)

@@ -52,7 +52,7 @@ from grader.storage import (
     StoredSubmission,
 )
 
-__all__ = ["Checker", "answer_text", "new_submission", "storable", "stored_result"]
+__all__ = ["Checker", "answer_text", "new_submission", "recorded_attempts", "storable", "stored_result"]
 
 #: Students remembered as rate-limited per process, at most (see Checker._limited_until).
 _REMEMBERED_REFUSALS = 10_000
@@ -146,14 +146,23 @@ def _as_graded(problem: Problem, stored: StoredSubmission) -> ProblemResult:
     )
 
 
+def recorded_attempts(
+    problem: Problem, stored: Sequence[StoredSubmission]
+) -> tuple[list[ProblemResult], ProblemResult, int]:
+    """A student's recorded attempts at `problem` as graded, the result the gradebook reports for
+    them, and the attempts they used: the gradebook's fold, for readers of every attempt too."""
+    # the batch grader's fold and result (`compare.attempts`), on the attempts in the order
+    # stored (the fold orders them by time)
+    graded = [_as_graded(problem, submission) for submission in stored]
+    fold = fold_attempts(problem, [_made(problem, submission) for submission in stored])
+    counted = None if fold.counted is None else graded[fold.counted]
+    invalid = None if fold.invalid is None else graded[fold.invalid]
+    return graded, folded_result(problem, fold, counted, invalid), fold.used
+
+
 def stored_result(problem: Problem, stored: Sequence[StoredSubmission]) -> ProblemResult:
-    """A student's result on `problem` from their stored attempts (in the order stored): the batch
-    grader's fold and result (`compare.attempts`); the fold orders them by time."""
-    made = [_made(problem, submission) for submission in stored]
-    fold = fold_attempts(problem, made)
-    counted = None if fold.counted is None else _as_graded(problem, stored[fold.counted])
-    invalid = None if fold.invalid is None else _as_graded(problem, stored[fold.invalid])
-    return folded_result(problem, fold, counted, invalid)
+    """A student's result on `problem` from their stored attempts, as the gradebook reports it."""
+    return recorded_attempts(problem, stored)[1]
 
 
 def _record(stored: StoredSubmission) -> SubmissionRecord:

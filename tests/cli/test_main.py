@@ -133,6 +133,7 @@ OWN_EXIT_CODES = [
     (["db"], [0, 2]),
     (["gradebook"], [0, 2]),
     (["regrade"], [0, 1, 2]),
+    (["stats"], [0, 1, 2]),
 ]
 
 
