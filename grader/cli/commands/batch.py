@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.cli.commands.common import add_database_options, add_problems_option, database_of, emit
+from grader.cli.commands.common import (
+    add_database_options,
+    add_problems_option,
+    database_of,
+    emit,
+    moment_of,
+    submissions_in,
+)
 from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
@@ -71,17 +77,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _now(text: str | None) -> datetime:
-    from grader.submissions.files import parse_timestamp
-
-    if text is None:
-        return datetime.now(timezone.utc)
-    try:
-        return parse_timestamp(text)
-    except ValueError as error:
-        raise UsageError(f"--now: {error}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from grader.engine.parallel import can_parallelize
     from grader.grading import ClassGrader
@@ -92,13 +87,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format in DIRECTORY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
-    now = _now(args.now)
+    now = moment_of(args.now)
     problems = load_problems(args.problems)
     storage_url = database_of(args, default=None, environment=False)  # recording is never implied
     storage = None if storage_url is None else _open_storage(storage_url)  # a bad --db fails first
     grader = ClassGrader(problems, now=now, parallel=args.parallel and can_parallelize())
     submissions = read_submissions(args.submissions, blocks=True)
-    grader.add(progress(submissions, quiet=args.quiet, weight=_submissions_in))
+    grader.add(progress(submissions, quiet=args.quiet, weight=submissions_in))
     if args.format in ROW_FORMATS:
         emit(ROW_FORMATS[args.format](problems.ids, grader.gradebook_rows()), args.output)
     elif args.format in DIRECTORY_FORMATS:
@@ -126,12 +121,6 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return EXIT_SOME_INPUT_UNREADABLE if issues else EXIT_OK
-
-
-def _submissions_in(item: object) -> int:
-    from grader.submissions.models import SubmissionBlock
-
-    return item.size if isinstance(item, SubmissionBlock) else 1
 
 
 def _open_storage(db: str) -> Storage:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["add_database_options", "add_problems_option", "database_of", "emit"]
+from grader.errors import UsageError
+
+__all__ = [
+    "add_database_options",
+    "add_problems_option",
+    "database_of",
+    "emit",
+    "moment_of",
+    "submissions_in",
+]
 
 DEFAULT_PROBLEMS = Path("problems")
 
@@ -51,3 +61,22 @@ def emit(text: str, output: Path | None) -> None:
         from grader.report.files import write_atomically
 
         write_atomically(output, text)  # an unwritable output is a UsageError, nothing written
+
+
+def moment_of(text: str | None) -> datetime:
+    """`--now` read (a timestamp), or the clock's time when not given; a bad one is a usage error."""
+    from grader.submissions.files import parse_timestamp
+
+    if text is None:
+        return datetime.now(timezone.utc)
+    try:
+        return parse_timestamp(text)
+    except ValueError as error:
+        raise UsageError(f"--now: {error}") from None
+
+
+def submissions_in(item: object) -> int:
+    """How many students' submissions a read item holds (a block of a JSONL file holds many)."""
+    from grader.submissions.models import SubmissionBlock
+
+    return item.size if isinstance(item, SubmissionBlock) else 1

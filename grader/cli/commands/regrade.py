@@ -111,12 +111,12 @@ def _user() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.cli.commands.batch import _now
+    from grader.cli.commands.common import moment_of
     from grader.regrade import load_previous_report, regrade_class, render_table
     from grader.spec.loader import load_problems
 
     _check(args)
-    now = _now(args.now)
+    now = moment_of(args.now)
     problems = load_problems(args.problems)
     old_problems = None if args.old_problems is None else load_problems(args.old_problems)
     regrade: Regrade

@@ -82,7 +82,7 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.cli.commands.batch import _now, _submissions_in
+    from grader.cli.commands.common import moment_of, submissions_in
     from grader.report.stats_formats import render_stats
     from grader.spec.loader import load_problems
 
@@ -101,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
         from grader.report.stats import class_statistics
         from grader.submissions.formats import read_submissions
 
-        grader = ClassGrader(problems, now=_now(args.now), parallel=can_parallelize())
+        grader = ClassGrader(problems, now=moment_of(args.now), parallel=can_parallelize())
         submissions = read_submissions(args.submissions, blocks=True)
-        grader.add(progress(submissions, quiet=args.quiet, weight=_submissions_in))
+        grader.add(progress(submissions, quiet=args.quiet, weight=submissions_in))
         stats = class_statistics(grader, top=args.top)
         issues = [str(issue) for issue in grader.issues()]
     emit(render_stats(stats, args.format), args.output)
