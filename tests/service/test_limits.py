@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 
 from grader.cli.commands.serve import DEFAULT_MAX_UNREADABLE, DEFAULT_RATE_LIMIT, limits_of
 from grader.service import ServiceSettings, create_app
@@ -221,13 +221,16 @@ def test_upgrading_a_0002_database_counts_the_unreadable_answers_already_stored(
             "max_score, feedback, counted, attempt, days_late, origin) VALUES (:student, 'lstm-states-2', "
             ":at, 'api', 'x', NULL, 'invalid', 0, 1, 'unreadable', :counted, NULL, 0, :origin)"
         )
+        # typed, so SQLAlchemy writes the time as the schema stores it (Python 3.12 deprecates the
+        # sqlite3 module's own datetime adapter, and pytest turns the warning into an error)
+        insert = text(row).bindparams(bindparam("at", type_=DateTime(timezone=True)))
         with engine.begin() as connection:
             for student, counted, origin in [
                 ("eve", False, None), ("eve", False, None), ("eve", True, None), ("eve", False, "batch-1"),
                 ("ann", False, None),
             ]:
                 values = {"student": student, "at": NOW, "counted": counted, "origin": origin}
-                connection.execute(text(row), values)
+                connection.execute(insert, values)
             connection.execute(
                 text("INSERT INTO attempt_counts (student, problem, used) VALUES ('eve', 'lstm-states-2', 1)")
             )
