@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "db": "grader.cli.commands.db",
     "gradebook": "grader.cli.commands.gradebook",
     "variant": "grader.cli.commands.variant",
+    "lti": "grader.cli.commands.lti",
 }
 
 #: `grade SUBMISSIONS`, the one front without a verb.
