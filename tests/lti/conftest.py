@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,6 +149,18 @@ def launch(tool: Deployment, body: dict[str, Any], user: str = "user-1") -> tupl
     assert page.status_code == 200, page.text
     fields = dict(_FIELD.findall(page.text))
     return post_launch(tool, fields["id_token"], fields["state"], login.cookie), login
+
+
+def wait_for_log(server: ServerProcess, text: str, timeout: float = 10.0) -> str:
+    """The server's stderr so far, once it contains `text` (read by another thread, so it may lag
+    the response by a moment); fails after `timeout` seconds without it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = "".join(server.log)
+        if text in log or time.monotonic() > deadline:
+            assert text in log, log
+            return log
+        time.sleep(0.05)
 
 
 def signed_in_cookie(response: httpx.Response) -> str:
