@@ -47,6 +47,7 @@ class Deployment:
     platform: TestPlatform
     db: str
     keys: Path
+    course: Path
 
     @property
     def url(self) -> str:
@@ -82,7 +83,7 @@ def deployed(
     keys = tmp_path / "lti-keys.json"
     with grade_serve(course_dir, db, ENV, "--lti-keys", str(keys), *extra) as server:
         platform.tool_url = server.url
-        yield Deployment(server, platform, db, keys)
+        yield Deployment(server, platform, db, keys, course_dir)
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ class Received:
     score_headers: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, Any]] = field(default_factory=list)
     deep_links: list[dict[str, str]] = field(default_factory=list)
+    #: Posts to a line item's scores, taken or refused (a platform that is down still sees them).
+    score_posts: int = 0
     jwks_fetches: int = 0
 
 
@@ -65,6 +67,13 @@ class TestPlatform:
         #: prepared launches, by the lti_message_hint the login carries
         self.launches: dict[str, dict[str, Any]] = {}
         self._server: ThreadingHTTPServer | None = None
+        #: The tool's public keys, fetched from its /lti/jwks once (as a real platform caches them)
+        self._tool_keys: KeySet | None = None
+
+    def tool_keys(self) -> KeySet:
+        if self._tool_keys is None:
+            self._tool_keys = KeySet.import_key_set(httpx.get(f"{self.tool_url}/lti/jwks").json())
+        return self._tool_keys
 
     # -- what the tool is registered with --------------------------------------------------------
 
@@ -142,6 +151,16 @@ class TestPlatform:
         with self.changed:
             self.changed.wait_for(lambda: len(self.received.scores) >= count, timeout=timeout)
             return list(self.received.scores)
+
+    def wait_until(self, condition: Any, timeout: float = 30.0) -> bool:
+        """Wait for `condition(received)` to hold (it is checked at each request the platform gets)."""
+        with self.changed:
+            return bool(self.changed.wait_for(lambda: condition(self.received), timeout=timeout))
+
+    def wait_for_score_posts(self, count: int, timeout: float = 30.0) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.received.score_posts >= count, timeout=timeout)
+            return self.received.score_posts
 
     def wait_for_token_requests(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         with self.changed:
@@ -242,7 +261,7 @@ class TestPlatform:
                     self._json(400, {"error": "invalid_client"})
                     return
                 try:
-                    tool_keys = KeySet.import_key_set(httpx.get(f"{platform.tool_url}/lti/jwks").json())
+                    tool_keys = platform.tool_keys()
                     assertion = jwt.decode(
                         values.get("client_assertion", ""), tool_keys, algorithms=["RS256"]
                     )
@@ -260,6 +279,9 @@ class TestPlatform:
                 )
 
             def _score(self, path: str, raw: bytes) -> None:
+                platform._record(
+                    lambda: setattr(platform.received, "score_posts", platform.received.score_posts + 1)
+                )
                 mode = platform.scores_mode
                 if mode == "down":
                     self._json(503, {"error": "down"})
