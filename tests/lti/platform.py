@@ -54,7 +54,9 @@ class TestPlatform:
 
     __test__ = False  # not a test class, despite its name
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        #: The host in the platform's URLs: "localhost" makes it another site than a tool on 127.0.0.1
+        self.host = host
         self.key = new_key("platform-key-1")
         self.url = ""
         self.tool_url = ""
@@ -305,7 +307,7 @@ class TestPlatform:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.url = f"http://{self.host}:{server.server_address[1]}"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:

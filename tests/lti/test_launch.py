@@ -18,9 +18,12 @@ def test_a_student_launch_opens_the_answer_page_and_the_score_reaches_the_platfo
     set_cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("grader_token="))
     set_cookie = set_cookie.lower()
     assert "samesite=none" in set_cookie and "secure" in set_cookie and "httponly" in set_cookie
+    assert "partitioned" in set_cookie  # kept by browsers that block third-party cookies (CHIPS)
 
     page = httpx.get(f"{tool.url}/p/lstm-states-2", headers={"Cookie": cookie})
     assert page.status_code == 200 and "lti1-user-7" in page.text
+    # the registered platform may frame the page
+    assert page.headers["content-security-policy"].endswith(f"frame-ancestors 'self' {platform.url}")
 
     answered = httpx.post(
         f"{tool.url}/p/lstm-states-2", data={"answer": "[1, -1, 0, 1, -1]"},

@@ -144,16 +144,18 @@ async def login(request: Request) -> Response:
     )
     response = RedirectResponse(target, status_code=302)
     # SameSite=None: the launch is a cross-site POST (from the platform) into a frame
-    response.set_cookie(
-        LoginState.cookie_name(state),
-        cookie,
-        max_age=STATE_MAX_AGE,
-        httponly=True,
-        secure=True,
-        samesite="none",
-        path="/lti/",
-    )
+    _set_frame_cookie(response, LoginState.cookie_name(state), cookie, max_age=STATE_MAX_AGE, path="/lti/")
     return response
+
+
+def _set_frame_cookie(response: Response, name: str, value: str, *, max_age: int, path: str = "/") -> None:
+    """A cookie the tool reads inside the platform's frame: `SameSite=None; Secure; HttpOnly`, and
+    `Partitioned` (CHIPS), kept for that platform's pages only, so browsers that block third-party
+    cookies still keep it. Python's cookie module writes `Partitioned` only from 3.14 on: added here."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, secure=True, samesite="none", path=path)
+    header, written = response.raw_headers[-1]
+    assert header == b"set-cookie"
+    response.raw_headers[-1] = (header, written + b"; Partitioned")
 
 
 def _verify(tool: Tool, id_token: str, nonce: str, request: Request) -> Launch:
@@ -199,15 +201,8 @@ async def launch(request: Request) -> Response:
         token = issue_student_token(settings_of(request).secret, student, now=now, valid_for=_LAUNCH_SIGN_IN)
         response = RedirectResponse(f"/p/{verified.problem}", status_code=303)
         # SameSite=None and Secure: the answer page lives in the platform's frame, a third-party context
-        response.set_cookie(
-            TOKEN_COOKIE,
-            token,
-            httponly=True,
-            secure=True,
-            samesite="none",
-            max_age=int(_LAUNCH_SIGN_IN.total_seconds()),
-        )
-    response.delete_cookie(LoginState.cookie_name(state), path="/lti/", secure=True, samesite="none")
+        _set_frame_cookie(response, TOKEN_COOKIE, token, max_age=int(_LAUNCH_SIGN_IN.total_seconds()))
+    _set_frame_cookie(response, LoginState.cookie_name(state), "", max_age=0, path="/lti/")  # used up
     return response
 
 
