@@ -295,6 +295,11 @@ class ScoreSender:
         self.wake.set()
         if self._thread is not None:
             self._thread.join(timeout=15)
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections to the platforms."""
+        self.client.close()
 
     def _run(self, poll_seconds: float, every_pass: Callable[[], None] | None) -> None:
         while not self._stop.is_set():

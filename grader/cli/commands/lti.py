@@ -160,15 +160,18 @@ def _sync(args: argparse.Namespace, storage: object) -> int:
     sender = ScoreSender(storage.engine, keys, checker.lti_score)
     queued = sender.resend_all()
     delivered = failed = 0
-    # a row that fails is put off (backoff), so each pass takes new rows until none is due
-    while results := sender.send_due():
-        for sent in results:
-            where = f"{sent.student} {sent.problem} -> {sent.lineitem}"
-            if sent.error is None:
-                delivered += 1
-                print(f"sent {sent.score:g}/{sent.maximum:g}: {where}")
-            else:
-                failed += 1
-                print(f"not sent: {where}: {sent.error}")
+    try:
+        # a row that fails is put off (backoff), so each pass takes new rows until none is due
+        while results := sender.send_due():
+            for sent in results:
+                where = f"{sent.student} {sent.problem} -> {sent.lineitem}"
+                if sent.error is None:
+                    delivered += 1
+                    print(f"sent {sent.score:g}/{sent.maximum:g}: {where}")
+                else:
+                    failed += 1
+                    print(f"not sent: {where}: {sent.error}")
+    finally:
+        sender.close()
     print(f"{queued} score(s) queued: {delivered} delivered, {failed} not delivered (retried by the server)")
     return 1 if failed else EXIT_OK
