@@ -177,3 +177,17 @@ def test_sync_reports_a_platform_that_refuses_and_keeps_the_score_queued(
     assert len(delivered.platform.received.scores) == 1  # only the first delivery
     [row] = outbox(delivered.db)
     assert row.sent_version < row.version and row.last_error.endswith(reason)
+
+
+def test_a_later_launch_with_another_line_item_moves_the_score_there(sqlite_tool: Deployment) -> None:
+    platform = sqlite_tool.platform
+    sign_in(sqlite_tool, "user-5")
+    body = platform.launch_claims("user-5", "lstm-states-2")
+    moved = f"{platform.url}/lineitems/moved"
+    body["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"] = moved
+    response, _ = launch(sqlite_tool, body, user="user-5")
+    answer(sqlite_tool, signed_in_cookie(response), RIGHT)
+    [score] = platform.wait_for_scores(1)
+    assert score["lineitem"] == moved
+    [row] = outbox(sqlite_tool.db)
+    assert row.lineitem == moved
