@@ -4,6 +4,7 @@ between the attempt and the post delivers it once after the restart; `grade lti 
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -191,3 +192,30 @@ def test_a_later_launch_with_another_line_item_moves_the_score_there(sqlite_tool
     assert score["lineitem"] == moved
     [row] = outbox(sqlite_tool.db)
     assert row.lineitem == moved
+
+
+@pytest.fixture
+def best_course(course_dir: Path, tmp_path: Path) -> Path:
+    """The course plus `best-states`: lstm-states-2 worth 3 points, counting the best attempt."""
+    directory = tmp_path / "course"
+    shutil.copytree(course_dir, directory)
+    spec = (course_dir / "lstm-states-2.yaml").read_text(encoding="utf-8")
+    spec = spec.replace("id: lstm-states-2\n", "id: best-states\ncounts: best\n")
+    spec = spec.replace("title: LSTM states 2\npoints: 1\n", "title: Best states\npoints: 3\n")
+    (directory / "best-states.yaml").write_text(spec, encoding="utf-8")
+    return directory
+
+
+def test_a_worse_attempt_after_a_better_one_leaves_the_best_when_the_best_counts(
+    platform: TestPlatform, sqlite_database: Database, tmp_path: Path, best_course: Path
+) -> None:
+    with deployed(platform, sqlite_database.url, tmp_path, best_course) as tool:
+        cookie = sign_in(tool, "user-6", "best-states")
+        answer(tool, cookie, RIGHT, "best-states")
+        assert platform.wait_until(lambda got: len(got.scores) >= 1)
+        answer(tool, cookie, WRONG, "best-states")
+        row = wait_for_outbox(tool.db, lambda row: row.version == 2 and row.sent_version == 2)
+    scores = platform.received.scores
+    assert [score["scoreGiven"] for score in scores] == [3.0, 3.0]  # never lowered to 0
+    assert scores[-1]["scoreMaximum"] == 3.0 and row.sent_score == 3.0
+    assert _time(scores[1]) > _time(scores[0])

@@ -7,8 +7,8 @@
   grade lti rotate-key --keys FILE                         (a new signing key; the old one stays published)
   grade lti sync --db URL --keys FILE --problems DIR       (re-send every stored score; prints each)
 
-The tool's key file defaults to lti-keys.json beside --secret-file, else $GRADER_LTI_KEYS; it is
-created (mode 0600) when missing. See docs/lti.md.
+The tool's key file is --keys, else $GRADER_LTI_KEYS (as for `grade serve --lti-keys`), else
+lti-keys.json beside --secret-file; rotate-key creates it (mode 0600) when missing. See docs/lti.md.
 """
 
 from __future__ import annotations
@@ -55,20 +55,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--keys",
         type=Path,
         metavar="FILE",
-        help=f"rotate-key, sync: the tool's key file (default: beside --secret-file, else ${KEYS_ENV})",
+        help=f"rotate-key, sync: the tool's key file (default: ${KEYS_ENV}, else beside --secret-file)",
     )
     parser.add_argument("--secret-file", type=Path, metavar="FILE", help="the service's secret file")
     add_problems_option(parser)
 
 
 def key_file(keys: Path | None, secret_file: Path | None) -> Path:
-    """The tool's key file: --keys, else beside --secret-file, else $GRADER_LTI_KEYS."""
+    """The tool's key file: --keys, else $GRADER_LTI_KEYS (as `grade serve` reads it), else
+    lti-keys.json beside --secret-file."""
     from grader.lti import default_key_file
 
     found = (
         keys
+        or (Path(os.environ[KEYS_ENV]) if os.environ.get(KEYS_ENV, "").strip() else None)
         or default_key_file(secret_file)
-        or (Path(os.environ[KEYS_ENV]) if os.environ.get(KEYS_ENV) else None)
     )
     if found is None:
         raise UsageError(f"the tool's key file: give --keys FILE or --secret-file FILE, or set ${KEYS_ENV}")
