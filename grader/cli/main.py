@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "regrade": "grader.cli.commands.regrade",
     "stats": "grader.cli.commands.stats",
     "variant": "grader.cli.commands.variant",
+    "lti": "grader.cli.commands.lti",
 }
 
 #: `grade SUBMISSIONS`, the one front without a verb.

@@ -575,6 +575,15 @@ class Checker:
         """`student`'s own results on every problem (the last counted attempt, or the best)."""
         return self._student_report(student, self.storage.submissions(student=student))
 
+    def lti_score(self, student: str, problem_id: str) -> tuple[float, float] | None:
+        """(score, maximum) of `student` on a problem as the gradebook has it (for an LMS's line
+        item); None for a problem no longer in the course."""
+        if problem_id not in self.problems.problems:
+            return None
+        stored = self.storage.submissions(student=student, problem=problem_id)
+        result = self._result(self.problems[problem_id], stored)
+        return result.score, result.max_score
+
     def gradebook(self) -> Report:
         """Every student who submitted, as the batch path's report (same formats as the CLI)."""
         by_student: dict[str, list[StoredSubmission]] = {}

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from grader.auth import Caller, TokenExpired, TokenInvalid, identify
+from grader.lti.tool import Tool
 from grader.service.checking import Checker
 from grader.service.errors import ServiceError
 from grader.service.settings import ServiceSettings
@@ -27,6 +28,7 @@ __all__ = [
     "caller_of",
     "checker_of",
     "identify_token",
+    "lti_tool",
     "now_of",
     "request_checker",
     "request_time",
@@ -107,6 +109,16 @@ async def staff_of(request: Request) -> Caller:
     if caller.role != "staff":
         raise ServiceError("staff_only", "this route is for course staff")
     return caller
+
+
+def lti_tool(request: Request) -> Tool:
+    """The LTI tool of this process; lti_not_configured when the server has no key file for it."""
+    tool: Tool | None = request.app.state.lti
+    if tool is None:
+        raise ServiceError(
+            "lti_not_configured", "LTI is off: start the server with --lti-keys FILE (see docs/lti.md)"
+        )
+    return tool
 
 
 def acting_student(caller: Caller, student: str | None) -> str:

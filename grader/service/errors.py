@@ -53,6 +53,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "no_attempts_left": (409, "every allowed attempt is used (invalid answers use none)"),
     "delivery_conflict": (409, "an XQueue submission_id already answered for another learner or problem"),
     "rate_limited": (429, "too many submissions in the rate limit's window; retry after Retry-After seconds"),
+    "lti_not_configured": (404, "an LTI route on a server started without the tool's key file"),
+    "lti_bad_state": (400, "an LTI launch whose state does not match this browser's login cookie"),
+    "lti_unknown_platform": (400, "an LTI login or launch from an unknown issuer, client id or deployment"),
+    "lti_invalid_token": (
+        401,
+        "an LTI id_token that does not verify: signature, kid, alg, aud, azp, exp, iat, nonce or version",
+    ),
+    "lti_nonce_replayed": (401, "an LTI launch sent again (its nonce was used before)"),
+    "lti_unsupported_message": (400, "an LTI message type the tool does not handle"),
+    "lti_platform_unavailable": (502, "the platform's public keys could not be fetched"),
     "database_unavailable": (503, "the database did not answer; retry after the Retry-After seconds"),
     "internal_error": (500, "a bug: reported to the server log; never expected"),
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -110,12 +110,17 @@ def check_frame_ancestors(sources: Iterable[str]) -> tuple[str, ...]:
     return checked
 
 
-def content_security_policy(ancestors: Iterable[str], *, docs: bool = False) -> str:
+def content_security_policy(
+    ancestors: Iterable[str], *, docs: bool = False, form_action: Iterable[str] = ()
+) -> str:
     """The Content-Security-Policy: scripts, styles and images from this server only, no inline script.
 
-    `docs` is the policy of the Swagger UI page, which also loads from its CDN.
+    `docs` is the policy of the Swagger UI page, which also loads from its CDN; `form_action`, the
+    origins besides this server a page's form may post to (an LTI deep-linking response goes back
+    to the platform).
     """
     cdn = f" {_DOCS_CDN}" if docs else ""
+    targets = "".join(f" {origin}" for origin in check_frame_ancestors(form_action)) if form_action else ""
     framing = " ".join(check_frame_ancestors(ancestors))
     return "; ".join(
         [
@@ -125,7 +130,7 @@ def content_security_policy(ancestors: Iterable[str], *, docs: bool = False) -> 
             "img-src 'self' data:",
             "object-src 'none'",
             "base-uri 'none'",
-            "form-action 'self'",
+            f"form-action 'self'{targets}",
             f"frame-ancestors {framing}",
         ]
     )
@@ -167,26 +172,49 @@ class SecurityHeaders:
 
     Pages and API answers can carry a student's answer, feedback or a revealed solution: no
     browser or proxy cache may keep them. Static files hold none and may be cached.
+
+    `more_ancestors` (the LTI platforms registered, which frame launched pages) is asked on each
+    response and must not block; a response that sets its own CSP keeps it (only the LTI
+    deep-linking response does, to post back to the platform).
     """
 
-    def __init__(self, app: ASGIApp, frame_ancestors: Iterable[str] = DEFAULT_FRAME_ANCESTORS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        frame_ancestors: Iterable[str] = DEFAULT_FRAME_ANCESTORS,
+        more_ancestors: Callable[[], tuple[str, ...]] | None = None,
+    ) -> None:
         self.app = app
-        sources = tuple(frame_ancestors)
-        self.policy = content_security_policy(sources)
-        self.docs_policy = content_security_policy(sources, docs=True)
+        self.sources = tuple(frame_ancestors)
+        self.more_ancestors = more_ancestors
+        self._policies: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._policies_of(self.sources)
+
+    def _policies_of(self, sources: tuple[str, ...]) -> tuple[str, str]:
+        policies = self._policies.get(sources)
+        if policies is None:
+            if len(self._policies) > 64:  # a memo of the few sets of platforms seen
+                self._policies.clear()
+            policies = (content_security_policy(sources), content_security_policy(sources, docs=True))
+            self._policies[sources] = policies
+        return policies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        policy = self.docs_policy if path == "/docs" else self.policy
+        more = self.more_ancestors() if self.more_ancestors is not None else ()
+        sources = self.sources if not more or self.sources == ("'none'",) else (*self.sources, *more)
+        page_policy, docs_policy = self._policies_of(sources)
+        policy = docs_policy if path == "/docs" else page_policy
         cacheable = path.startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = policy
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = policy
                 headers["X-Content-Type-Options"] = "nosniff"
                 # not no-referrer: Chromium would then send `Origin: null` with the answer form, which
                 # the cross-site check refuses

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from grader.auth import read_secret, read_staff_token, secret_warnings
+from grader.lti.keys import ToolKeys
 from grader.service.app import create_app
 from grader.service.middleware import DEFAULT_FRAME_ANCESTORS
 from grader.service.settings import DEFAULT_LIMITS, ServiceSettings
@@ -38,6 +39,8 @@ class ServeOptions:
     forwarded_allow_ips: str | None = None
     frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS
     limits: Limits = DEFAULT_LIMITS
+    #: The LTI tool's key file (created, mode 0600, when missing); None: LTI is off.
+    lti_keys: Path | None = None
 
     def to_environment(self) -> dict[str, str]:
         """The options worker processes need, as environment variables (secrets stay where they are)."""
@@ -51,6 +54,7 @@ class ServeOptions:
             "FRAME_ANCESTORS": " ".join(self.frame_ancestors),
             "RATE_LIMIT": "off" if self.limits.rate is None else str(self.limits.rate),
             "MAX_UNREADABLE": "off" if cap is None else str(cap),
+            "LTI_KEYS": "" if self.lti_keys is None else str(self.lti_keys.resolve()),
         }
         return {_ENV_PREFIX + name: value for name, value in values.items()}
 
@@ -75,6 +79,7 @@ class ServeOptions:
             workers=int(os.environ.get(_ENV_PREFIX + "WORKERS", "1")),
             frame_ancestors=tuple(os.environ.get(_ENV_PREFIX + "FRAME_ANCESTORS", "'self'").split()),
             limits=limits,
+            lti_keys=path("LTI_KEYS"),
         )
 
 
@@ -93,10 +98,11 @@ def build_app(options: ServeOptions, *, migrate: bool = True) -> FastAPI:
     problems = load_problems(options.problems)
     secret = read_secret(options.secret_file)
     staff_token = read_staff_token(options.staff_token_file)
+    lti_keys = None if options.lti_keys is None else ToolKeys.load(options.lti_keys)
     storage = open_storage(options.db, migrate=migrate, processes=options.workers)
     settings = ServiceSettings(
         problems=problems, storage=storage, secret=secret, staff_token=staff_token,
-        frame_ancestors=options.frame_ancestors, limits=options.limits,
+        frame_ancestors=options.frame_ancestors, limits=options.limits, lti_keys=lti_keys,
     )
     return create_app(settings)
 

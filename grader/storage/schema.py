@@ -11,12 +11,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 __all__ = [
@@ -26,6 +28,10 @@ __all__ = [
     "STUDENT_LENGTH",
     "attempt_counts",
     "deliveries",
+    "lti_nonces",
+    "lti_platforms",
+    "lti_scores",
+    "lti_users",
     "metadata",
     "rate_counts",
     "regrades",
@@ -125,4 +131,67 @@ regrades = Table(
     Column("kept", Integer, nullable=False),
     #: Stored submissions rewritten.
     Column("submissions_updated", Integer, nullable=False),
+)
+
+# -- LTI 1.3 (grader/lti/): the platforms that launch the tool and the scores sent back to them --
+
+#: A platform (an LMS) registered with `grade lti add`: where its users sign in, its token
+#: endpoint and its public keys. One issuer may register several tools (client ids).
+lti_platforms = Table(
+    "lti_platforms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issuer", String(255), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    #: The deployment ids the platform may launch with, as a JSON list.
+    Column("deployment_ids", Text, nullable=False),
+    Column("auth_login_url", Text, nullable=False),
+    Column("auth_token_url", Text, nullable=False),
+    Column("keyset_url", Text, nullable=False),
+    UniqueConstraint("issuer", "client_id", name="ux_lti_platforms_issuer_client"),
+)
+
+#: The nonces of accepted launches, until their token expires: a nonce is used once.
+lti_nonces = Table(
+    "lti_nonces",
+    metadata,
+    Column("nonce", String(255), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Which student a platform's user (`sub`) is: the mapping made at their first launch.
+lti_users = Table(
+    "lti_users",
+    metadata,
+    Column("platform_id", Integer, ForeignKey("lti_platforms.id", ondelete="CASCADE"), primary_key=True),
+    Column("sub", String(255), primary_key=True),
+    Column("student", String(STUDENT_LENGTH), nullable=False, unique=True),
+)
+
+#: The score outbox: one row per (student, problem) launched with a line item. A graded attempt
+#: bumps `version` in its own transaction; a sender claims the row with a lease, posts the
+#: current score and records the version it sent, so a restart or a second worker resends
+#: nothing already delivered and loses nothing not yet delivered.
+lti_scores = Table(
+    "lti_scores",
+    metadata,
+    Column("student", String(STUDENT_LENGTH), primary_key=True),
+    Column("problem", String(PROBLEM_LENGTH), primary_key=True),
+    Column("platform_id", Integer, ForeignKey("lti_platforms.id", ondelete="CASCADE"), nullable=False),
+    Column("lineitem", Text, nullable=False),
+    #: The platform's id of the user (the launch's `sub`), as AGS names them.
+    Column("user_id", String(255), nullable=False),
+    #: Bumped by every graded attempt; the score is due while it is above `sent_version`.
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("sent_version", Integer, nullable=False, server_default="0"),
+    #: A sender holds the row until then; after it (a sender killed mid-post) another may take it.
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("next_try_at", DateTime(timezone=True), nullable=False),
+    #: Failed posts since the last delivered one: the backoff grows with it.
+    Column("failures", Integer, nullable=False, server_default="0"),
+    #: The timestamp of the last score posted: the next is always later (the platform keeps the latest).
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("sent_score", Float, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index("ix_lti_scores_due", "next_try_at"),
 )

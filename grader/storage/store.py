@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from grader.storage.checkpoints import Checkpointer
 from grader.storage.engines import READ_ONLY, PoolTimeout, masked, no_free_connection
 from grader.storage.errors import DatabaseUnavailable
-from grader.storage.schema import attempt_counts, deliveries, rate_counts, regrades, submissions
+from grader.storage.schema import attempt_counts, deliveries, lti_scores, rate_counts, regrades, submissions
 
 __all__ = [
     "AlreadyDelivered",
@@ -216,6 +216,13 @@ _REGRADE_SUBMISSION = (
         spec_hash=bindparam("b_spec_hash"),
     )
 )
+#: A counted attempt makes the student's score due again at an LMS that launched them (LTI): the
+#: outbox row, if there is one, is bumped in the attempt's own transaction (grader/lti/passback.py).
+_SCORE_DUE = (
+    update(lti_scores)
+    .where(lti_scores.c.student == bindparam("b_student"), lti_scores.c.problem == bindparam("b_problem"))
+    .values(version=lti_scores.c.version + 1, next_try_at=bindparam("b_due"))
+)
 _SET_ATTEMPT = (
     update(submissions).where(submissions.c.id == bindparam("b_id")).values(attempt=bindparam("b_attempt"))
 )
@@ -284,6 +291,8 @@ class Storage:
         self.read_engine = read_engine or engine
         #: For SQLite: runs WAL checkpoints off the request path (see checkpoints.py).
         self.checkpointer = checkpointer
+        #: Called after a commit made a score due at an LMS (the LTI sender wakes up at once).
+        self.on_score_due: list[Callable[[], None]] = []
         dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self._insert_ignore = dialect_insert
         self._ensure_counter = (
@@ -443,6 +452,7 @@ class Storage:
         only its place in the rate window), RateLimited past the rate limit (at `now`, the server's
         time) and AlreadyDelivered when `delivery` was answered before (recording nothing).
         """
+        due: list[bool] = []
         with self._transaction() as connection:
             if rate is not None:
                 assert now is not None, "a rate limit needs the time"
@@ -465,6 +475,11 @@ class Storage:
                     )
                     recorded.append(int(result.scalar_one()))
                     self._deliver(connection, delivery, recorded[-1], number)
+                    bumped = connection.execute(
+                        _SCORE_DUE,
+                        {"b_student": new.student, "b_problem": new.problem, "b_due": _utc(new.submitted_at)},
+                    )
+                    due.append(bumped.rowcount > 0)
                     return recorded[-1]
 
                 yield number, record
@@ -473,6 +488,9 @@ class Storage:
         if claimed is None:
             # refused after the commit: the answer was graded, so it keeps its place in the window
             raise AttemptsExhausted(max_attempts or 0)
+        if any(due):
+            for listener in self.on_score_due:
+                listener()
 
     def record_offline(self, entries: Sequence[OfflineAttempt]) -> int:
         """Record batch-graded attempts in one transaction, each once: an entry whose origin is

@@ -134,6 +134,7 @@ OWN_EXIT_CODES = [
     (["gradebook"], [0, 2]),
     (["regrade"], [0, 1, 2]),
     (["stats"], [0, 1, 2]),
+    (["lti"], [0, 1, 2]),
 ]
 
 

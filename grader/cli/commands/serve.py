@@ -12,6 +12,7 @@ $GRADER_DATABASE_URL or --db-url-file, not in --db, where `ps` shows it. Behind 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="unreadable answers stored per student and problem; past it they are checked but not "
         f"stored; `off` for no cap (default: {DEFAULT_MAX_UNREADABLE})",
     )
+    parser.add_argument(
+        "--lti-keys", type=Path, metavar="FILE",
+        help="turn on LTI 1.3 (docs/lti.md): the tool's key file, created (mode 0600) when missing; "
+        "keep it beside the secret file (default: $GRADER_LTI_KEYS, else LTI is off)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
         "--log-level",
@@ -83,6 +89,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="trust X-Forwarded-Proto/-For from these proxy addresses (comma-separated IPs or "
         "networks, or *); without it those headers are ignored",
     )
+
+
+def _environment_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value) if value else None
 
 
 def limits_of(rate_limit: str, max_unreadable: str) -> Limits:
@@ -125,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         frame_ancestors=check_frame_ancestors(args.frame_ancestors),
         limits=limits,
+        lti_keys=args.lti_keys or _environment_path("GRADER_LTI_KEYS"),
     )
     for warning in startup_warnings(options):
         print(f"grade: warning: {warning}", file=sys.stderr)
