@@ -32,7 +32,7 @@ from grader.compare.policy import reveal_level
 from grader.compare.results import InputIssue, ProblemResult, Report, Status, StudentReport
 from grader.compare.scoring import score_fraction, status_of
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key, fixed_inputs
+from grader.engine.keys import Key, answer_vector_size, fixed_inputs
 from grader.engine.parallel import PickHasher
 from grader.errors import SubmissionError
 from grader.feedback.follow_through import FollowThrough, follow_through_batch
@@ -155,8 +155,7 @@ def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, An
             given: Any = parse_choices(raw, problem.answer)
             return given, compare_choices(problem.answer, given)
         assert problem.model is not None and not isinstance(key, tuple)
-        vector_size = None if problem.model.scalar else problem.model.size
-        given = parse_sequence(raw, vector_size=vector_size)
+        given = parse_sequence(raw, vector_size=answer_vector_size(problem))
         return given, compare_sequence(problem, np.asarray(key), given)
     except InvalidAnswer as error:
         return ProblemResult(

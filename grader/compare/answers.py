@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +17,7 @@ __all__ = [
     "compare_choices",
     "compare_sequence",
     "tolerance_for",
+    "within_tolerance",
 ]
 
 Array = NDArray[np.float64]
@@ -83,15 +85,22 @@ def tolerance_for(problem: Problem) -> tuple[float, float]:
     return 1e-6, 0.0
 
 
+def within_tolerance(values: Any, key: Any, abs_tol: float, rel_tol: float) -> NDArray[np.bool_]:
+    """Entry by entry, |value − key| ≤ max(abs_tol, rel_tol·|key|): the one tolerance test.
+
+    Relative to the key, not to the value compared with it; NaN is never within tolerance.
+    """
+    values, key = np.asarray(values, dtype=np.float64), np.asarray(key, dtype=np.float64)
+    return np.asarray(np.abs(values - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_)
+
+
 def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComparison:
     """Which entries of `given` differ from `key` (T,) or (T, n), within the problem's tolerance."""
     expected_length, given_length = len(key), len(given)
     if expected_length != given_length:
         return SequenceComparison(expected_length, given_length)
     abs_tol, rel_tol = tolerance_for(problem)
-    close: NDArray[np.bool_] = np.asarray(
-        np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_
-    )
+    close = within_tolerance(given, key, abs_tol, rel_tol)
     if close.ndim > 1:
         close = np.asarray(close.all(axis=tuple(range(1, close.ndim))), dtype=np.bool_)
     wrong = tuple(int(index) for index in np.flatnonzero(~close))
