@@ -56,6 +56,7 @@ ENTRY_POINT_GROUP = "grader.models"
 #: The kinds this package ships: name → module defining `KIND`.
 BUILT_IN: dict[str, str] = {
     "lstm": "grader.engine.lstm",
+    "rnn": "grader.engine.rnn",
 }
 
 
@@ -66,8 +67,8 @@ class Quantity:
     name: str
     description: str
     #: (model, longest input length) → (bound on |value|, why): how many values a rounded entry
-    #: can take, for the reveal audit; None when unbounded
-    bound: Callable[[Any, int], tuple[float, str]] | None = None
+    #: can take, for the reveal audit; None (or a bound that returns None) when unbounded
+    bound: Callable[[Any, int], tuple[float, str] | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -226,9 +226,10 @@ def values_per_entry(problem: Problem) -> tuple[int, str] | None:
     if not isinstance(answer, SequenceAnswer) or rounding is None or model is None:
         return None
     quantity = kind_for(problem).quantities[answer.of]
-    if quantity.bound is None:
+    bounded = None if quantity.bound is None else quantity.bound(model, _longest_inputs(problem))
+    if bounded is None:
         return None
-    bound, where = quantity.bound(model, _longest_inputs(problem))
+    bound, where = bounded
     grid = 10**rounding.places
     per_unit = 2 * int(np.floor(bound * grid + 0.5)) + 1
     count = per_unit**model.size

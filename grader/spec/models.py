@@ -115,8 +115,8 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-#: The base of every block of a spec (frozen, unknown keys forbidden), for model kinds' own blocks.
-SpecBlock = _Spec
+class SpecBlock(_Spec):
+    """The base of a model kind's own blocks: frozen, unknown keys forbidden, like every block."""
 
 
 #: A finite number written as a number (not a string, not a boolean).
