@@ -30,6 +30,21 @@ inputs: [[1, 0, 0], [0, 1, 0]]
 answer: {kind: sequence}
 """
 
+RNN_SPEC = """\
+id: rnn
+title: RNN
+statement: Enter [h_0, h_1].
+model:
+  cell: rnn
+  W_h: [[1, 0], [0, 1]]
+  W_x: [[1, 0, 1], [0, 1, 0]]
+  b: [0, 0]
+  nonlinearity: tanh
+  initial: {h: [0, 0]}
+inputs: [[1, 0, 0], [0, 1, 0]]
+answer: {kind: sequence, of: h}
+"""
+
 CHOICE_SPEC = """\
 id: info
 title: Info
@@ -55,6 +70,10 @@ def seed(old: str, new: str) -> str:
 
 def vector(old: str, new: str) -> str:
     return edit(VECTOR_SPEC, old, new)
+
+
+def rnn(old: str, new: str) -> str:
+    return edit(RNN_SPEC, old, new)
 
 
 ALLOWED_TOP = (
@@ -169,6 +188,25 @@ CASES = [
      "evaluation.activation", "expected one of 'saturating', 'exact'; got 'relu'"),
     ("unknown cell", seed("cell: lstm", "cell: lstn"), 5, "model.cell",
      "unknown model kind 'lstn'; did you mean 'lstm'?"),
+    # --- the rnn kind (lines refer to RNN_SPEC)
+    ("rnn: unknown nonlinearity", rnn("nonlinearity: tanh", "nonlinearity: softplus"), 9,
+     "model.nonlinearity",
+     "expected one of 'tanh', 'relu', 'sigmoid', 'identity'; got 'softplus'"),
+    ("rnn: W_h of the wrong shape", rnn("W_h: [[1, 0], [0, 1]]", "W_h: [[1, 0, 0], [0, 1, 0]]"), 6,
+     "model.W_h", "expected a 2×2 matrix (n = 2, the length of b); got a 2×3 matrix"),
+    ("rnn: W_x of the wrong width", rnn("W_x: [[1, 0, 1], [0, 1, 0]]", "W_x: [[1, 0], [0, 1]]"), 11,
+     "inputs[0]", "x_0 has 3 value(s), but W_x takes inputs of size 2"),
+    ("rnn: W_x of the wrong height", rnn("W_x: [[1, 0, 1], [0, 1, 0]]", "W_x: [[1, 0, 1]]"), 7,
+     "model.W_x", "expected a 2×d matrix (d: input size); got a 1×3 matrix"),
+    ("rnn: b of the wrong length", rnn("b: [0, 0]", "b: [0, 0, 0]"), 6,
+     "model.W_h", "expected a 3×3 matrix (n = 3, the length of b); got a 2×2 matrix"),
+    ("rnn: initial h of the wrong length", rnn("initial: {h: [0, 0]}", "initial: {h: [0, 0, 0]}"), 10,
+     "model.initial.h", "expected a number or a list of 2 numbers; got 3"),
+    ("rnn: a matrix in a scalar model", rnn("b: [0, 0]", "b: 0"), 6, "model.W_h",
+     "this model is scalar (b is a number), so every parameter must be a number"),
+    ("rnn: a typo in a parameter", rnn("W_x:", "Wx:"), 7, "model.Wx",
+     "unknown key 'Wx' (did you mean 'W_x'?); expected one of cell, W_h, W_x, b, nonlinearity, initial"),
+    ("rnn: an answer of c", rnn("of: h", "of: c"), 12, "answer.of", "expected one of 'h'; got 'c'"),
     ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell", "required field is missing"),
     ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
      "expected one of 'rounded', 'exact'; got 'sometimes'"),
