@@ -117,9 +117,7 @@ def compute_keys(problem: Problem, inputs: Array, evaluation: Evaluation | None 
     return reported(problem, trace_for(problem, inputs, evaluation))
 
 
-def compute_key(
-    problem: Problem, inputs: Array | None = None, evaluation: Evaluation | None = None
-) -> Key:
+def compute_key(problem: Problem, inputs: Array | None = None, evaluation: Evaluation | None = None) -> Key:
     """The canonical answer for the problem's inputs (or the given inputs: (T, d), or (T,) when
     each x_t is a number)."""
     if isinstance(problem.answer, ChoiceAnswer):

@@ -57,6 +57,7 @@ ENTRY_POINT_GROUP = "grader.models"
 BUILT_IN: dict[str, str] = {
     "lstm": "grader.engine.lstm",
     "rnn": "grader.engine.rnn",
+    "gru": "grader.engine.gru",
 }
 
 

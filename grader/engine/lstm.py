@@ -108,8 +108,7 @@ class LstmModel(ModelSpec):
                     if isinstance(getattr(gate, key), list):
                         raise FieldValueError(
                             (*path, key),
-                            "this cell is scalar (forget.b is a number), so every parameter "
-                            "must be a number",
+                            "this cell is scalar (forget.b is a number), so every parameter must be a number",
                         )
                 continue
             b_shape = shape_of(gate.b)
@@ -170,7 +169,6 @@ class LstmModel(ModelSpec):
         return 1
 
 
-
 @dataclass(frozen=True)
 class Parameters:
     """A cell's parameters as arrays, gates stacked in the order forget, input, output, cell."""
@@ -225,11 +223,7 @@ def lstm_step(
     x: Array,
 ) -> tuple[Array, Array, Array, Array]:
     """One step for a batch: (z, gate values, c_t, h_t), shapes (B,4,n), (B,4,n), (B,n), (B,n)."""
-    z = (
-        np.einsum("gij,bj->bgi", params.W_h, h_prev)
-        + np.einsum("gij,bj->bgi", params.W_x, x)
-        + params.b
-    )
+    z = np.einsum("gij,bj->bgi", params.W_h, h_prev) + np.einsum("gij,bj->bgi", params.W_x, x) + params.b
     forget = activations.sigmoid(z[:, 0])
     input_ = activations.sigmoid(z[:, 1])
     output = activations.sigmoid(z[:, 2])

@@ -124,16 +124,16 @@ def initial_h(initial: InitialState, n: int) -> Array:
 
 
 def parameter_entries(
-    parameters: ParameterSet, path: tuple[str, ...], scalar: bool, symbols: dict[str, str]
+    parameters: ParameterSet, path: tuple[str, ...], scalar: bool, symbols: dict[str, str], prefix: str = ""
 ) -> list[Parameter]:
-    """Every entry of a parameter set, named `<path>.<W_h|W_x|b>[i][j]` (no path: `W_h[i][j]`)."""
+    """Every entry of a parameter set at `path` in the model, named `<prefix>W_h[i][j]` and so on."""
     found = []
     for key in ("W_h", "W_x", "b"):
         array = np.atleast_1d(np.asarray(getattr(parameters, key), dtype=np.float64))
         for index in np.ndindex(array.shape):
             spec_index = () if scalar else tuple(int(i) for i in index)
             suffix = "".join(f"[{i}]" for i in spec_index)
-            name = ".".join([*path, key]) + suffix
+            name = prefix + key + suffix
             found.append(
                 Parameter(name, (*path, key, *spec_index), symbols[key] + suffix, float(array[index]))
             )
