@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import EXIT_USAGE
-from grader.spec.models import AUDIT_WARNINGS
+from grader.spec.models import known_warnings
 from tests.conftest import SEED_SPEC
 
 VECTOR_SPEC = """\
@@ -42,6 +42,21 @@ model:
   nonlinearity: tanh
   initial: {h: [0, 0]}
 inputs: [[1, 0, 0], [0, 1, 0]]
+answer: {kind: sequence, of: h}
+"""
+
+GRU_SPEC = """\
+id: gru
+title: GRU
+statement: Enter [h_0, h_1].
+model:
+  cell: gru
+  gates:
+    update:    {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}
+    reset:     {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}
+    candidate: {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}
+  initial: {h: 0}
+inputs: [1, 0]
 answer: {kind: sequence, of: h}
 """
 
@@ -76,11 +91,15 @@ def rnn(old: str, new: str) -> str:
     return edit(RNN_SPEC, old, new)
 
 
+def gru(old: str, new: str) -> str:
+    return edit(GRU_SPEC, old, new)
+
+
 ALLOWED_TOP = (
     "id, title, points, statement, model, inputs, evaluation, answer, expected, scoring, "
     "max_attempts, due, late, counts, reveal, audit"
 )
-WARNING_IDS = ", ".join(AUDIT_WARNINGS)
+WARNING_IDS = ", ".join(known_warnings())
 
 # name, spec text, line, field (None: no field), message
 CASES = [
@@ -207,6 +226,17 @@ CASES = [
     ("rnn: a typo in a parameter", rnn("W_x:", "Wx:"), 7, "model.Wx",
      "unknown key 'Wx' (did you mean 'W_x'?); expected one of cell, W_h, W_x, b, nonlinearity, initial"),
     ("rnn: an answer of c", rnn("of: h", "of: c"), 12, "answer.of", "expected one of 'h'; got 'c'"),
+    # --- the gru kind (lines refer to GRU_SPEC)
+    ("gru: a gate missing",
+     gru("    reset:     {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}\n", ""), 6,
+     "model.gates.reset", "required field is missing"),
+    ("gru: a typo in a gate name", gru("    update:", "    udpate:"), 7, "model.gates.udpate",
+     "unknown key 'udpate' (did you mean 'update'?); expected one of update, reset, candidate"),
+    ("gru: W_h of the wrong shape", gru("reset:     {W_h: [[1, 0], [0, 1]]", "reset:     {W_h: [[1, 0]]"), 8,
+     "model.gates.reset.W_h", "expected a 2×2 matrix (n = 2, the length of update.b); got a 1×2 matrix"),
+    ("gru: b of the wrong length",
+     gru("[[1], [0]], b: [0, 0]}\n  initial", "[[1], [0]], b: [0]}\n  initial"), 9, "model.gates.candidate.b",
+     "expected a list of 2 numbers (the state size, as update.b); got a list of 1"),
     ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell", "required field is missing"),
     ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
      "expected one of 'rounded', 'exact'; got 'sometimes'"),
