@@ -44,6 +44,7 @@ __all__ = [
     "kind_named",
     "kind_of",
     "kind_warnings",
+    "forget_plugins",
     "registered_kinds",
 ]
 
@@ -220,9 +221,20 @@ def kind_of(model: ModelSpec) -> ModelKind:
 
 
 def kind_warnings() -> dict[str, str]:
-    """The audit warning ids of the built-in kinds' knobs (`semantics:<knob>`) and what each means."""
+    """The audit warning ids of every kind's knobs (`semantics:<knob>`) and what each means; a
+    plug-in that fails to load adds none (its problems fail on their own)."""
     found: dict[str, str] = {}
-    for name in BUILT_IN:
-        for knob in kind_named(name).knobs:
+    for name in registered_kinds():
+        try:
+            kind = kind_named(name)
+        except UnknownKind:
+            continue
+        for knob in kind.knobs:
             found[f"semantics:{knob.name}"] = knob.warning
     return found
+
+
+def forget_plugins() -> None:
+    """Read the entry points again on next use (after installing a course's package in-process)."""
+    _plugins.cache_clear()
+    kind_named.cache_clear()
