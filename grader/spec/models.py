@@ -256,7 +256,8 @@ class SequenceAnswer(_Spec):
     """The answer is the sequence of one quantity of the model (h_t, c_t, …), one entry per step."""
 
     kind: Literal["sequence"]
-    #: one of the quantities the model's kind reports per step (`grader.engine.kinds`)
+    #: one of the quantities the model's kind reports per step (`grader.engine.kinds`); when not
+    #: given, the kind's first (h for the recurrent kinds)
     of: Annotated[str, Field(strict=True, min_length=1)] = "h"
     compare: Tolerance | None = None
 
@@ -468,13 +469,19 @@ def _model_of_kind(value: Any) -> Any:
         raise NestedSpecError((), errors.errors(), kind.spec) from None
 
 
-def _check_quantity(model: ModelSpec, answer: SequenceAnswer) -> None:
+def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
+    """The answer, reporting the kind's default quantity when it names none; a named quantity
+    the kind does not report is an error."""
     from grader.engine.kinds import kind_of  # late: kinds import this module
 
-    quantities = kind_of(model).quantities
+    kind = kind_of(model)
+    quantities = kind.quantities
+    if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:
+        return answer.model_copy(update={"of": kind.default_quantity})
     if answer.of not in quantities:
         expected = ", ".join(repr(name) for name in quantities)
         raise FieldValueError(("answer", "of"), f"expected one of {expected}; got {answer.of!r}")
+    return answer
 
 
 class Problem(_Spec):
@@ -510,7 +517,10 @@ class Problem(_Spec):
                     f"{self.scoring!r} is for choice problems; sequences take one of "
                     + ", ".join(sorted(_SEQUENCE_SCHEMES)),
                 )
-            _check_quantity(self.model, self.answer)
+            answer = _quantity_of(self.model, self.answer)
+            if answer is not self.answer:
+                # frozen: the validated problem reports what its kind reports by default
+                object.__setattr__(self, "answer", answer)
             _check_inputs_fit(self.model, self.inputs)
             if not isinstance(self.inputs, list) and "{inputs}" not in self.statement:
                 raise FieldValueError(

@@ -17,6 +17,7 @@ from grader.errors import EXIT_USAGE
 from grader.feedback.mistakes import diagnose
 from grader.grading import grade_answer
 from grader.spec.loader import load_problem, load_problems
+from grader.spec.models import Problem
 from tests.conftest import ROOT
 
 EXAMPLE = re.search(
@@ -118,3 +119,37 @@ def test_a_built_in_name_wins_over_a_plugin(plugins, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(site))
     forget_plugins()
     assert kind_named("lstm").spec.__name__ == "LstmModel"
+
+
+MOMENTUM = """\
+import dataclasses
+from typing import Literal
+
+import course_kinds
+
+
+class MomentumModel(course_kinds.LeakyModel):
+    cell: Literal["momentum"]
+
+
+KIND = dataclasses.replace(
+    course_kinds.KIND,
+    name="momentum",
+    spec=MomentumModel,
+    quantities={"v": course_kinds.KIND.quantities["h"]},
+    carried="v",
+)
+"""
+
+
+def test_an_answer_that_names_no_quantity_reports_the_kinds_first(plugins, tmp_path, monkeypatch):
+    site = tmp_path / "momentum"
+    install(site, "momentum_kinds", "[grader.models]\nmomentum = momentum_kinds:KIND\n", MOMENTUM)
+    monkeypatch.syspath_prepend(str(site))
+    forget_plugins()
+    spec = tmp_path / "v.yaml"
+    spec.write_text(LEAKY_SPEC)
+    assert load_problem(spec).answer.of == "h"
+    data = {"id": "v", "title": "V", "statement": "s", "inputs": [1], "answer": {"kind": "sequence"}}
+    problem = Problem.model_validate({**data, "model": {"cell": "momentum", "decay": 0.5}})
+    assert problem.answer.of == "v"
