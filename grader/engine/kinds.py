@@ -40,6 +40,7 @@ __all__ = [
     "Parameter",
     "Quantity",
     "Step",
+    "UnknownKind",
     "kind_for_spec",
     "kind_named",
     "kind_of",

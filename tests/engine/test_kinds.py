@@ -37,7 +37,7 @@ def test_an_unknown_name_says_what_is_known(name, message):
 
 #: What only a model kind's own module may say: a kind's name, a quantity, a trace's fields.
 KIND_KNOWLEDGE = re.compile(
-    r"""\.of == "|== "[hc]"|"lstm"|LstmModel|c_reported|trace\.h\b|trace\.h_raw"""
+    r"""\.of == "|== "[hc]"|"lstm"|LstmModel|c_reported|trace\.h\b|trace\.h_raw|\)\.h\b"""
     r"""|lstm_step|parameters_of|GATE_NAMES"""
 )
 
