@@ -29,7 +29,6 @@ from pydantic import model_validator
 from grader.engine.activations import Activations, activations_for
 from grader.engine.kinds import ModelKind, Parameter, Quantity, Step
 from grader.engine.rounding import round_with_ties
-from grader.feedback.follow_through import FORGOTTEN
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
     Evaluation,
@@ -47,6 +46,7 @@ from grader.spec.models import (
 )
 
 __all__ = [
+    "FORGOTTEN",
     "GATE_NAMES",
     "KIND",
     "Gate",
@@ -288,6 +288,9 @@ def run_lstm(
 
 #: A parameter large enough that sigmoid(it) is 1 in float64 and in the saturating approximation.
 _SATURATED = 1e9
+#: A forget gate at or below this lets no trace of c_{t-1} into c_t (sigmoid(-100) ≈ 4e-44): for
+#: follow-through, step t is then determined without c_{t-1}.
+FORGOTTEN = 1e-12
 
 
 def _reported(trace: Trace, quantity: str, raw: bool) -> Array:

@@ -7,9 +7,9 @@ from the student's state before it, when the student's h_{t-1} agrees with that 
 (a slip at t-1) the memory is not determined by the answer: the kind recovers it from h_{t-1}
 when nothing is rounded and activations are exact (the LSTM: c = artanh(h_{t-1} / o_{t-1}) when
 |h_{t-1}| < o_{t-1}); else step t can only be checked when the memory made no difference (the
-LSTM's forget gate f_t ≤ FORGOTTEN). With `carry: exact` and rounding, the student's rounded
-entry does not say which unrounded value they carried, so after a slip the next step is
-"unknown" too.
+LSTM's forget gate f_t ≤ `grader.engine.lstm.FORGOTTEN`). With `carry: exact` and rounding, the
+student's rounded entry does not say which unrounded value they carried, so after a slip the next
+step is "unknown" too.
 
 A wrong entry h_t that equals (within the problem's tolerance) what step t computes from that
 state *follows*; one that does not is an independent slip. Only answers that report the carried
@@ -29,12 +29,9 @@ from grader.engine.keys import fixed_inputs, kind_for
 from grader.engine.rounding import round_with_ties
 from grader.spec.models import ExactActivation, Problem, SequenceAnswer
 
-__all__ = ["FORGOTTEN", "FollowThrough", "follow_through", "follow_through_batch"]
+__all__ = ["FollowThrough", "follow_through", "follow_through_batch"]
 
 Array = NDArray[np.float64]
-
-#: A forget gate at or below this lets no trace of c_{t-1} into c_t (sigmoid(-100) ≈ 4e-44).
-FORGOTTEN = 1e-12
 
 
 @dataclass(frozen=True)
