@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializeAsAny,
     ValidationError,
     model_validator,
 )
@@ -491,7 +492,8 @@ class Problem(_Spec):
     title: str
     points: PositiveNumber = 1.0
     statement: str
-    model: Annotated[ModelSpec | None, BeforeValidator(_model_of_kind)] = None
+    #: validated by the model of its kind; dumped with that model's fields
+    model: Annotated[SerializeAsAny[ModelSpec] | None, BeforeValidator(_model_of_kind)] = None
     inputs: Annotated[Inputs | None, BeforeValidator(_inputs_form)] = None
     evaluation: Evaluation = Evaluation()
     answer: Answer

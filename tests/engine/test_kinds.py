@@ -12,6 +12,8 @@ from grader.compare.answers import within_tolerance
 from grader.engine.kinds import BUILT_IN, UnknownKind, kind_named
 from grader.engine.lstm import KIND as LSTM
 from grader.engine.lstm import LstmModel
+from grader.spec.loader import load_problem
+from grader.spec.models import Problem
 
 ROOT = Path(__file__).resolve().parents[2] / "grader"
 
@@ -76,3 +78,10 @@ def test_the_tolerance_rule_is_written_once():
 )
 def test_within_tolerance_is_relative_to_the_key(value, key, abs_tol, rel_tol, within):
     assert bool(within_tolerance(np.array(value), np.array(key), abs_tol, rel_tol)) is within
+
+
+def test_a_problem_dumps_and_reloads_its_model_with_the_kinds_fields():
+    problem = load_problem(ROOT.parent / "problems" / "recurrent" / "gru-states.yaml")
+    data = problem.model_dump()
+    assert data["model"]["gates"]["update"] == {"W_h": 0.0, "W_x": 2.0, "b": -1.0}
+    assert Problem.model_validate(data) == problem
