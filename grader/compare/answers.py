@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +20,7 @@ __all__ = [
     "compare_choices",
     "compare_sequence",
     "tolerance_for",
+    "within_tolerance",
 ]
 
 Array = NDArray[np.float64]
@@ -120,9 +122,13 @@ def tolerance_for(problem: Problem) -> tuple[float, float]:
     return 1e-6, 0.0
 
 
-def entries_close(key: Array, given: Array, abs_tol: float, rel_tol: float) -> NDArray[np.bool_]:
-    """Which entries of `given` are within tolerance of `key`: |a − b| ≤ max(abs_tol, rel_tol·|b|)."""
-    return np.asarray(np.abs(given - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_)
+def within_tolerance(values: Any, key: Any, abs_tol: float, rel_tol: float) -> NDArray[np.bool_]:
+    """Entry by entry, |value − key| ≤ max(abs_tol, rel_tol·|key|): the one tolerance test.
+
+    Relative to the key, not to the value compared with it; NaN is never within tolerance.
+    """
+    values, key = np.asarray(values, dtype=np.float64), np.asarray(key, dtype=np.float64)
+    return np.asarray(np.abs(values - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)), dtype=np.bool_)
 
 
 def _by_step(close: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -145,7 +151,7 @@ def compare_array(
     given_shape = tuple(np.shape(given))
     if given_shape != entries.shape:
         return ArrayComparison(entries, given_shape)
-    close = entries_close(key, given, abs_tol, rel_tol)
+    close = within_tolerance(given, key, abs_tol, rel_tol)
     if entries.layout == "sequence":
         close = _by_step(close)
     wrong = tuple(int(index) for index in np.flatnonzero(~close.reshape(-1)))
@@ -157,7 +163,7 @@ def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComp
     expected_length, given_length = len(key), len(given)
     if expected_length != given_length:
         return SequenceComparison(expected_length, given_length)
-    close = _by_step(entries_close(key, given, *tolerance_for(problem)))
+    close = _by_step(within_tolerance(given, key, *tolerance_for(problem)))
     wrong = tuple(int(index) for index in np.flatnonzero(~close))
     return SequenceComparison(expected_length, given_length, wrong)
 

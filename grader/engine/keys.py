@@ -1,26 +1,32 @@
-"""Canonical answers: what the engine says a problem's answer is, for given inputs."""
+"""Canonical answers: what the engine says a problem's answer is, for given inputs.
+
+The one home of "what an answer reports": `reported` takes the quantity the answer names from a
+trace, through the problem's model kind (`grader.engine.kinds`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.engine.lstm import Trace, run_lstm
+from grader.engine.kinds import ModelKind, kind_of
 from grader.errors import SpecError
+from grader.report.numbers import format_number, json_number
 from grader.spec.models import (
     ChoiceAnswer,
     Evaluation,
-    LstmModel,
+    ModelSpec,
     Problem,
     SequenceAnswer,
 )
 
 __all__ = [
-    "CELLS",
     "Key",
+    "answer_symbol",
+    "answer_vector_size",
     "compute_key",
     "compute_keys",
     "describe_key",
@@ -28,6 +34,8 @@ __all__ = [
     "format_number",
     "inputs_array",
     "key_to_json",
+    "kind_for",
+    "reported",
     "trace_for",
 ]
 
@@ -35,11 +43,29 @@ Array = NDArray[np.float64]
 #: A sequence key is an array of shape (T,) for a scalar cell or (T, n); a choice key, the ids.
 Key = Union[Array, tuple[str, ...]]
 
-#: cell kind → function running it over a batch; adding a cell type is one entry here.
-CELLS: dict[str, Callable[..., Trace]] = {"lstm": run_lstm}
+
+def kind_for(problem: Problem) -> ModelKind:
+    """The model kind of a problem with a model."""
+    if problem.model is None:
+        raise ValueError(f"problem {problem.id!r} has no model")
+    return kind_of(problem.model)
 
 
-def inputs_array(model: LstmModel, sequence: Sequence[Any] | Array) -> Array:
+def answer_symbol(problem: Problem) -> str:
+    """The symbol of what the answer reports (`h` in `h_3`); a choice problem's model reports h."""
+    if isinstance(problem.answer, SequenceAnswer):
+        return problem.answer.of
+    return "h"
+
+
+def answer_vector_size(problem: Problem) -> int | None:
+    """How a student's answer to a sequence problem is parsed: None, one number per step (a scalar
+    model), or n, one n-vector per step; the one home of that rule (`parse_sequence(vector_size=…)`)."""
+    assert problem.model is not None
+    return None if problem.model.scalar else problem.model.size
+
+
+def inputs_array(model: ModelSpec, sequence: Sequence[Any] | Array) -> Array:
     """One input sequence as an array of shape (T, d)."""
     return np.asarray(sequence, dtype=np.float64).reshape(len(sequence), model.input_size)
 
@@ -52,41 +78,46 @@ def fixed_inputs(problem: Problem) -> Array:
 
 
 def trace_for(
-    problem: Problem, inputs: Array | None = None, evaluation: Evaluation | None = None
-) -> Trace:
-    """The full computation for a batch (B, T, d) of inputs, or for the problem's own inputs."""
-    if problem.model is None:
-        raise ValueError(f"problem {problem.id!r} has no model")
+    problem: Problem,
+    inputs: Array | None = None,
+    evaluation: Evaluation | None = None,
+    model: ModelSpec | None = None,
+) -> Any:
+    """The full computation for a batch (B, T, d) of inputs, or for the problem's own inputs;
+    under another evaluation or model when given (the audit's neighbouring readings)."""
+    kind = kind_for(problem)
     batch = fixed_inputs(problem)[None] if inputs is None else np.asarray(inputs, np.float64)
     if batch.ndim == 2:
         batch = batch[None]
-    trace = CELLS[problem.model.cell](problem.model, evaluation or problem.evaluation, batch)
-    finite = np.isfinite(trace.h) & np.isfinite(trace.c_reported)
+    trace = kind.run(model or problem.model, evaluation or problem.evaluation, batch)
+    finite = np.ones(batch.shape[:2], dtype=np.bool_)
+    for quantity in kind.quantities:
+        finite &= np.isfinite(kind.reported(trace, quantity, False)).all(axis=2)
     if not finite.all():
         step = int(np.argwhere(~finite)[0][1])
+        named = " or ".join(f"{quantity}_{step}" for quantity in kind.quantities)
         raise SpecError(
-            f"problem {problem.id!r}: h_{step} or c_{step} is not a finite number (float64 overflows); "
+            f"problem {problem.id!r}: {named} is not a finite number (float64 overflows); "
             "use smaller parameters or inputs",
             field="model",
         )
     return trace
 
 
-def _answer_of(problem: Problem, trace: Trace) -> Array:
-    """Reported values, (B, T) for a scalar cell or (B, T, n)."""
+def reported(problem: Problem, trace: Any, *, raw: bool = False, squeeze: bool = True) -> Array:
+    """What the answer reports from a trace: (B, T) for a scalar model or (B, T, n) (`squeeze`
+    False: always (B, T, n)); the values before rounding when `raw`."""
     assert isinstance(problem.answer, SequenceAnswer) and problem.model is not None
-    values = trace.h if problem.answer.of == "h" else trace.c_reported
-    return values[..., 0] if problem.model.scalar else values
+    values = kind_for(problem).reported(trace, problem.answer.of, raw)
+    return values[..., 0] if squeeze and problem.model.scalar else values
 
 
 def compute_keys(problem: Problem, inputs: Array, evaluation: Evaluation | None = None) -> Array:
     """Keys for a batch of input sequences (B, T, d) in one engine pass: (B, T) or (B, T, n)."""
-    return _answer_of(problem, trace_for(problem, inputs, evaluation))
+    return reported(problem, trace_for(problem, inputs, evaluation))
 
 
-def compute_key(
-    problem: Problem, inputs: Array | None = None, evaluation: Evaluation | None = None
-) -> Key:
+def compute_key(problem: Problem, inputs: Array | None = None, evaluation: Evaluation | None = None) -> Key:
     """The canonical answer for the problem's inputs (or the given inputs: (T, d), or (T,) when
     each x_t is a number)."""
     if isinstance(problem.answer, ChoiceAnswer):
@@ -100,23 +131,11 @@ def compute_key(
     return np.asarray(keys[0], dtype=np.float64)
 
 
-def format_number(value: float) -> str:
-    """A number as a person writes it: 1 not 1.0, 0.5, -0.76159."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.12g}"
-
-
 def key_to_json(key: Key) -> Any:
     """A key as JSON data: a list of numbers, of n-vectors, or of choice ids."""
     if isinstance(key, tuple):
         return list(key)
-    return [_json_number(v) if np.ndim(v) == 0 else [_json_number(u) for u in v] for v in key]
-
-
-def _json_number(value: Any) -> int | float:
-    number = float(value)
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return [json_number(v) if np.ndim(v) == 0 else [json_number(u) for u in v] for v in key]
 
 
 def describe_key(key: Key) -> str:

@@ -1,4 +1,4 @@
-"""The LSTM cell of the seed, run over a batch of input sequences at once.
+"""The LSTM model kind: the cell of the seed, run over a batch of input sequences at once.
 
 The one definition of a step, for scalar and vector cells alike (a scalar cell is n = d = 1):
 
@@ -11,22 +11,162 @@ The one definition of a step, for scalar and vector cells alike (a scalar cell i
 with h_{-1}, c_{-1} from `model.initial`. Rounding applies to the reported h_t (and c_t); with
 `carry: rounded` step t+1 sees the rounded h_t, with `carry: exact` the unrounded one. c_t is
 always carried unrounded: the seed rounds only h_t.
+
+`KIND` declares the kind for the registry (`grader.engine.kinds`): its spec model, the quantities
+h and c, the `grade explain` table, its parameters, one step for follow-through, and its own
+mistakes (the output gate ignored, the forget gate taken as 1, c reported for h or h for c).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import model_validator
 
 from grader.engine.activations import Activations, activations_for
+from grader.engine.kinds import ModelKind, Parameter, Quantity, Step
 from grader.engine.rounding import round_with_ties
-from grader.spec.models import GATE_NAMES, Evaluation, LstmModel
+from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
+from grader.spec.models import (
+    Evaluation,
+    FieldValueError,
+    Matrix,
+    ModelSpec,
+    Number,
+    Problem,
+    SequenceAnswer,
+    SpecBlock,
+    Vector,
+    check_rectangular,
+    describe_shape,
+    shape_of,
+)
 
-__all__ = ["Parameters", "Trace", "lstm_step", "parameters_of", "run_lstm"]
+__all__ = [
+    "FORGOTTEN",
+    "GATE_NAMES",
+    "KIND",
+    "Gate",
+    "Gates",
+    "Initial",
+    "LstmModel",
+    "Parameters",
+    "Trace",
+    "lstm_step",
+    "parameters_of",
+    "run_lstm",
+]
 
 Array = NDArray[np.float64]
+
+
+class Gate(SpecBlock):
+    """W^{g,h}, W^{g,x} and b_g of one gate: scalars for a scalar cell, else n×n, n×d, n."""
+
+    W_h: Number | Matrix
+    W_x: Number | Matrix
+    b: Number | Vector
+
+
+class Gates(SpecBlock):
+    """The four parameter sets of an LSTM: forget, input and output gates, and the cell input."""
+
+    forget: Gate
+    input: Gate
+    output: Gate
+    cell: Gate
+
+
+class Initial(SpecBlock):
+    """h_{-1} and c_{-1}: a scalar (broadcast to every unit) or one value per unit."""
+
+    h: Number | Vector = 0.0
+    c: Number | Vector = 0.0
+
+
+GATE_NAMES: tuple[str, ...] = ("forget", "input", "output", "cell")
+
+
+class LstmModel(ModelSpec):
+    """An LSTM cell as in the seed: f, i, o gates, memory c_t and visible state h_t."""
+
+    cell: Literal["lstm"]
+    gates: Gates
+    initial: Initial = Initial()
+
+    @model_validator(mode="after")
+    def _shapes_fit(self) -> LstmModel:
+        size = self.size
+        for name in GATE_NAMES:
+            gate: Gate = getattr(self.gates, name)
+            path: tuple[str | int, ...] = ("gates", name)
+            if self.scalar:
+                for key in ("W_h", "W_x", "b"):
+                    if isinstance(getattr(gate, key), list):
+                        raise FieldValueError(
+                            (*path, key),
+                            "this cell is scalar (forget.b is a number), so every parameter must be a number",
+                        )
+                continue
+            b_shape = shape_of(gate.b)
+            if b_shape != (size,):
+                raise FieldValueError(
+                    (*path, "b"),
+                    f"expected a list of {size} numbers (the cell size, as forget.b); "
+                    f"got {describe_shape(gate.b)}",
+                )
+            if shape_of(gate.W_h) != (size, size):
+                raise FieldValueError(
+                    (*path, "W_h"),
+                    f"expected a {size}×{size} matrix (n = {size}, the length of forget.b); "
+                    f"got {describe_shape(gate.W_h)}",
+                )
+            check_rectangular(gate.W_h, (*path, "W_h"))
+            check_rectangular(gate.W_x, (*path, "W_x"))
+            w_x_shape = shape_of(gate.W_x)
+            if len(w_x_shape) != 2 or w_x_shape[0] != size:
+                raise FieldValueError(
+                    (*path, "W_x"),
+                    f"expected a {size}×d matrix (d: input size); got {describe_shape(gate.W_x)}",
+                )
+            if w_x_shape[1] != self.input_size:
+                raise FieldValueError(
+                    (*path, "W_x"),
+                    f"expected {self.input_size} columns like forget.W_x; got {w_x_shape[1]}",
+                )
+        for key in ("h", "c"):
+            value = getattr(self.initial, key)
+            if isinstance(value, list) and len(value) != size:
+                raise FieldValueError(
+                    ("initial", key), f"expected a number or a list of {size} numbers; got {len(value)}"
+                )
+        return self
+
+    @property
+    def kind_name(self) -> str:
+        return self.cell
+
+    @property
+    def scalar(self) -> bool:
+        """True when the author wrote the cell with scalars (answers are then plain numbers)."""
+        return not isinstance(self.gates.forget.b, list)
+
+    @property
+    def size(self) -> int:
+        """n, the number of units (1 for a scalar cell)."""
+        b = self.gates.forget.b
+        return len(b) if isinstance(b, list) else 1
+
+    @property
+    def input_size(self) -> int:
+        """d, the size of each x_t."""
+        w_x = self.gates.forget.W_x
+        if isinstance(w_x, list):
+            return len(w_x[0])
+        return 1
 
 
 @dataclass(frozen=True)
@@ -83,11 +223,7 @@ def lstm_step(
     x: Array,
 ) -> tuple[Array, Array, Array, Array]:
     """One step for a batch: (z, gate values, c_t, h_t), shapes (B,4,n), (B,4,n), (B,n), (B,n)."""
-    z = (
-        np.einsum("gij,bj->bgi", params.W_h, h_prev)
-        + np.einsum("gij,bj->bgi", params.W_x, x)
-        + params.b
-    )
+    z = np.einsum("gij,bj->bgi", params.W_h, h_prev) + np.einsum("gij,bj->bgi", params.W_x, x) + params.b
     forget = activations.sigmoid(z[:, 0])
     input_ = activations.sigmoid(z[:, 1])
     output = activations.sigmoid(z[:, 2])
@@ -146,3 +282,203 @@ def run_lstm(
         h=h_out,
         c_reported=c_reported,
     )
+
+
+# --- the kind's declarations for the registry ---------------------------------------------------
+
+#: A parameter large enough that sigmoid(it) is 1 in float64 and in the saturating approximation.
+_SATURATED = 1e9
+#: A forget gate at or below this lets no trace of c_{t-1} into c_t (sigmoid(-100) ≈ 4e-44): for
+#: follow-through, step t is then determined without c_{t-1}.
+FORGOTTEN = 1e-12
+
+
+def _reported(trace: Trace, quantity: str, raw: bool) -> Array:
+    if quantity == "h":
+        return trace.h_raw if raw else trace.h
+    return trace.c if raw else trace.c_reported
+
+
+def _initial(model: LstmModel, quantity: str) -> Array:
+    params = parameters_of(model)
+    return params.h0 if quantity == "h" else params.c0
+
+
+def _h_bound(model: LstmModel, steps: int) -> tuple[float, str]:
+    return 1.0, "h_t = o_t tanh(c_t) lies in [-1, 1]"
+
+
+def _c_bound(model: LstmModel, steps: int) -> tuple[float, str]:
+    initial = model.initial.c
+    start = max(abs(v) for v in initial) if isinstance(initial, list) else abs(initial)
+    bound = start + steps
+    return bound, f"|c_t| <= |c_{{-1}}| + t + 1 <= {bound:g}"
+
+
+#: gate name → (symbol of its pre-activation, symbol of its value)
+_GATE_SYMBOLS = {
+    "forget": ("z_f", "f_t"),
+    "input": ("z_i", "i_t"),
+    "output": ("z_o", "o_t"),
+    "cell": ("z_c", "tanh(z_c)"),
+}
+
+
+def _explain(problem: Problem, trace: Trace) -> tuple[list[str], list[list[Any]]]:
+    """Per step: x_t, h_{t-1}, c_{t-1}, each gate's z and value, c_t, h_t before and after rounding."""
+    assert isinstance(problem.model, LstmModel) and isinstance(problem.answer, SequenceAnswer)
+    rounded = problem.evaluation.rounding is not None
+    reports_c = problem.answer.of == "c"
+    headers = ["t", "x_t", "h_{t-1}", "c_{t-1}"]
+    for name in GATE_NAMES:
+        headers.extend(_GATE_SYMBOLS[name])
+    headers.append("c_t")
+    if reports_c and rounded:
+        headers.append("c_t rounded")
+    headers.extend(["h_t before rounding", "h_t rounded"] if rounded else ["h_t"])
+    c_initial = parameters_of(problem.model).c0
+    rows = []
+    for t in range(trace.x.shape[1]):
+        c_prev = c_initial if t == 0 else trace.c[0, t - 1]
+        row: list[Any] = [t, trace.x[0, t], trace.h_seen[0, t], c_prev]
+        for g in range(len(GATE_NAMES)):
+            row.extend([trace.z[0, t, g], trace.gates[0, t, g]])
+        row.append(trace.c[0, t])
+        if reports_c and rounded:
+            row.append(trace.c_reported[0, t])
+        row.extend([trace.h_raw[0, t], trace.h[0, t]] if rounded else [trace.h[0, t]])
+        rows.append(row)
+    return headers, rows
+
+
+_GATE_LETTERS = {"forget": "f", "input": "i", "output": "o", "cell": "c"}
+
+
+def _parameters(model: LstmModel) -> list[Parameter]:
+    params = parameters_of(model)
+    found = []
+    for g, gate in enumerate(GATE_NAMES):
+        letter = _GATE_LETTERS[gate]
+        for parameter, array in (("W_h", params.W_h[g]), ("W_x", params.W_x[g]), ("b", params.b[g])):
+            symbol = {"W_h": f"W^{{{letter},h}}", "W_x": f"W^{{{letter},x}}", "b": f"b_{letter}"}[parameter]
+            for index in np.ndindex(array.shape):
+                spec_index = () if model.scalar else tuple(int(i) for i in index)
+                suffix = "".join(f"[{i}]" for i in spec_index)
+                found.append(
+                    Parameter(
+                        f"{gate}.{parameter}{suffix}",
+                        ("gates", gate, parameter, *spec_index),
+                        symbol + suffix,
+                        float(array[index]),
+                    )
+                )
+    return found
+
+
+def _step(model: LstmModel, activations: Activations, h_prev: Array, memory: Array, x: Array) -> Step:
+    """One step from the student's h_{t-1} and a c_{t-1}; c is recovered as artanh(h / o)."""
+    _, gates, c, h_raw = lstm_step(parameters_of(model), activations, h_prev, memory, x)
+    output = gates[:, 2]
+
+    def recover(h_given: Array) -> tuple[Array, Any]:
+        ratio = h_given / np.where(output > 0, output, np.nan)
+        possible = np.all(np.abs(ratio) < 1, axis=-1)
+        return np.arctanh(np.where(np.abs(ratio) < 1, ratio, 0.0)), possible
+
+    return Step(h_raw, c, np.max(gates[:, 0], axis=-1) > FORGOTTEN, recover)
+
+
+def _with_gate(problem: Problem, gate: str, **values: Any) -> Problem:
+    """The problem with one gate's parameters replaced (scalars broadcast to the cell's shapes)."""
+    model = problem.model
+    assert isinstance(model, LstmModel)
+    old = getattr(model.gates, gate)
+    n, d = model.size, model.input_size
+    if not model.scalar:
+        shapes = {"W_h": (n, n), "W_x": (n, d), "b": (n,)}
+        values = {k: np.full(shapes[k], v).tolist() for k, v in values.items()}
+    gates = model.gates.model_copy(update={gate: old.model_copy(update=values)})
+    return with_model(problem, model.model_copy(update={"gates": gates}))
+
+
+def _output_gate_sentence(evidence: Evidence) -> str:
+    return (
+        "Your answer is what you get without the output gate, taking h_t = tanh(c_t); "
+        "h_t = o_t · tanh(c_t) with o_t = sigmoid(W^{o,h} h_{t-1} + W^{o,x} x_t + b_o). "
+        f"It first matters at {evidence.names(evidence.changed[:1])}."
+    )
+
+
+def _output_gate(problem: Problem) -> list[MistakeVariant]:
+    changed = _with_gate(problem, "output", W_h=0.0, W_x=0.0, b=_SATURATED)
+    return [
+        MistakeVariant(
+            "output_gate_ignored",
+            engine_answers(changed),
+            _output_gate_sentence,
+            "leaving out the output gate",
+        )
+    ]
+
+
+def _forget_gate_sentence(evidence: Evidence) -> str:
+    return (
+        "Your answer keeps all of c_{t-1}, as if the forget gate f_t were 1; compute "
+        "f_t = sigmoid(W^{f,h} h_{t-1} + W^{f,x} x_t + b_f) at every step. "
+        f"It first matters at {evidence.names(evidence.changed[:1])}."
+    )
+
+
+def _forget_gate(problem: Problem) -> list[MistakeVariant]:
+    changed = _with_gate(problem, "forget", W_h=0.0, W_x=0.0, b=_SATURATED)
+    return [
+        MistakeVariant(
+            "forget_gate_one", engine_answers(changed), _forget_gate_sentence, "taking the forget gate as 1"
+        )
+    ]
+
+
+def _other_state(problem: Problem) -> list[MistakeVariant]:
+    assert isinstance(problem.answer, SequenceAnswer) and problem.model is not None
+    scalar = problem.model.scalar
+    reports_h = problem.answer.of == "h"
+
+    def answers(_: Array, trace: Trace) -> Array:
+        values = trace.c_reported if reports_h else trace.h
+        return values[..., 0] if scalar else values
+
+    def sentence(evidence: Evidence) -> str:
+        if reports_h:
+            return (
+                "Your values are c_t, the memory cell; the question asks for the visible state "
+                "h_t = o_t · tanh(c_t)."
+            )
+        return "Your values are h_t, the visible state; the question asks for the memory cell c_t."
+
+    if reports_h:
+        return [MistakeVariant("c_instead_of_h", answers, sentence, "reporting c_t instead of h_t")]
+    return [MistakeVariant("h_instead_of_c", answers, sentence, "reporting h_t instead of c_t")]
+
+
+KIND = ModelKind(
+    name="lstm",
+    discriminator="cell",
+    spec=LstmModel,
+    quantities={
+        "h": Quantity("h", "the visible state h_t", _h_bound),
+        "c": Quantity("c", "the memory cell c_t", _c_bound),
+    },
+    run=run_lstm,
+    reported=_reported,
+    initial=_initial,
+    explain=_explain,
+    parameters=_parameters,
+    carried="h",
+    mistakes=(
+        Mistake("output_gate_ignored", "h_t = tanh(c_t), without the output gate", _output_gate),
+        Mistake("forget_gate_one", "forget gate taken as 1", _forget_gate),
+        Mistake("other_state", "reported c_t instead of h_t (or h_t instead of c_t)", _other_state),
+    ),
+    step=_step,
+    initial_memory=lambda model: parameters_of(model).c0,
+)

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.engine.keys import fixed_inputs, format_number, inputs_array
+from grader.engine.keys import fixed_inputs, inputs_array
+from grader.report.numbers import format_number, json_number
 from grader.spec.models import ChooseFromInputs, Problem, RandomInputs
 
 __all__ = [
@@ -175,13 +176,8 @@ class Variant:
         if self.inputs is None:
             return None
         if self.inputs.shape[1] == 1:
-            return [_number(x) for x in self.inputs[:, 0]]
-        return [[_number(v) for v in row] for row in self.inputs]
-
-
-def _number(value: Any) -> int | float:
-    number = float(value)
-    return int(number) if number.is_integer() else number
+            return [json_number(x) for x in self.inputs[:, 0]]
+        return [[json_number(v) for v in row] for row in self.inputs]
 
 
 def variant_for(problem: Problem, student: str, salt: str) -> Variant:

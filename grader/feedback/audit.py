@@ -2,11 +2,12 @@
 
 For every sequence problem the answer is recomputed under each neighbouring semantics
 (`grader.feedback.semantics.neighbours`: exact vs saturating activations, carry rounded vs exact,
-each tie rule). Every neighbour that changes the answer is reported with the positions it
-changes and both sequences. Separately, any value before rounding that lies within
-`BOUNDARY_DISTANCE` of a rounding boundary (k + 0.5 at the rounded precision), under the
-problem's own rules or under exact activations, is reported: one more digit of arithmetic error,
-or a different approximation, moves it to the other side.
+each tie rule; `knob_neighbours`: the model kind's own conventions read the other way). Every
+neighbour that changes the answer is reported with the positions it changes and both sequences.
+Separately, any value before rounding that lies within `BOUNDARY_DISTANCE` of a rounding
+boundary (k + 0.5 at the rounded precision), under the problem's own rules or under exact
+activations, is reported: one more digit of arithmetic error, or a different approximation,
+moves it to the other side.
 
 Inputs that vary per student are audited over every `choose_from` sequence, and over every
 `random` sequence when there are at most `MAX_AUDITED_SEQUENCES` of them; all sequences of one
@@ -29,11 +30,10 @@ from typing import Union
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import tolerance_for
+from grader.compare.answers import tolerance_for, within_tolerance
 from grader.compare.policy import levels_before_last_attempt, reveals
-from grader.engine.keys import inputs_array, trace_for
-from grader.engine.lstm import Trace
-from grader.feedback.semantics import Neighbour, neighbours
+from grader.engine.keys import inputs_array, kind_for, reported, trace_for
+from grader.feedback.semantics import Neighbour, knob_neighbours, neighbours
 from grader.spec.models import (
     REVEAL_LEVELS,
     ChooseFromInputs,
@@ -169,18 +169,15 @@ def input_groups(problem: Problem) -> tuple[list[InputGroup], list[str]]:
     return [InputGroup(batch, tuple(_label(s) for s in batch))], []
 
 
-def _reported(problem: Problem, trace: Trace, raw: bool) -> Array:
-    """(B, T, n) values the answer reports: h or c, rounded or before rounding."""
-    assert isinstance(problem.answer, SequenceAnswer)
-    if problem.answer.of == "h":
-        return trace.h_raw if raw else trace.h
-    return trace.c if raw else trace.c_reported
+def _reported(problem: Problem, trace: object, raw: bool) -> Array:
+    """(B, T, n) values the answer reports, rounded or before rounding."""
+    return reported(problem, trace, raw=raw, squeeze=False)
 
 
 def _differs(problem: Problem, key: Array, other: Array) -> NDArray[np.bool_]:
     """(B, T): True where `other` differs from `key` beyond the comparison tolerance."""
     abs_tol, rel_tol = tolerance_for(problem)
-    close = np.abs(other - key) <= np.maximum(abs_tol, rel_tol * np.abs(key))
+    close = within_tolerance(other, key, abs_tol, rel_tol)
     return np.asarray(~close.all(axis=2), dtype=np.bool_)
 
 
@@ -220,21 +217,19 @@ def _longest_inputs(problem: Problem) -> int:
 def values_per_entry(problem: Problem) -> tuple[int, str] | None:
     """How many values one entry of a sequence answer can take, and why; None: unbounded.
 
-    Every h_t = o_t tanh(c_t) lies in [-1, 1] (o_t in [0, 1]); c_t = f_t c_{t-1} + i_t tanh(...)
-    grows by at most 1 a step, so |c_t| <= max|c_{-1}| + t + 1. Rounded to k decimals, a value of
-    magnitude at most B takes at most 2 round(B 10^k) + 1 values, and an entry of n units the n-th
-    power of that: positions feedback names a wrong step, not a wrong unit.
+    The model kind bounds each quantity it reports (`Quantity.bound`: for the LSTM, h_t in
+    [-1, 1] and |c_t| <= max|c_{-1}| + t + 1). Rounded to k decimals, a value of magnitude at most
+    B takes at most 2 round(B 10^k) + 1 values, and an entry of n units the n-th power of that:
+    positions feedback names a wrong step, not a wrong unit.
     """
     answer, rounding, model = problem.answer, problem.evaluation.rounding, problem.model
     if not isinstance(answer, SequenceAnswer) or rounding is None or model is None:
         return None
-    if answer.of == "h":
-        bound, where = 1.0, "h_t = o_t tanh(c_t) lies in [-1, 1]"
-    else:
-        initial = model.initial.c
-        start = max(abs(v) for v in initial) if isinstance(initial, list) else abs(initial)
-        bound = start + _longest_inputs(problem)
-        where = f"|c_t| <= |c_{{-1}}| + t + 1 <= {bound:g}"
+    quantity = kind_for(problem).quantities[answer.of]
+    bounded = None if quantity.bound is None else quantity.bound(model, _longest_inputs(problem))
+    if bounded is None:
+        return None
+    bound, where = bounded
     grid = 10**rounding.places
     per_unit = 2 * int(np.floor(bound * grid + 0.5)) + 1
     count = per_unit**model.size
@@ -319,8 +314,9 @@ def audit_problem(problem: Problem) -> ProblemAudit:
     rounding = problem.evaluation.rounding
     for group in groups:
         key = _reported(problem, trace_for(problem, group.inputs), raw=False)
-        for neighbour in neighbours(problem.evaluation):
-            other = _reported(problem, trace_for(problem, group.inputs, neighbour.evaluation), raw=False)
+        for neighbour in [*neighbours(problem.evaluation), *knob_neighbours(problem)]:
+            other_trace = trace_for(problem, group.inputs, neighbour.evaluation, neighbour.model)
+            other = _reported(problem, other_trace, raw=False)
             differs = _differs(problem, key, other)
             for b in np.flatnonzero(differs.any(axis=1)):
                 changes.append(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.documents import DocumentError, load_file
-from grader.engine.keys import describe_key
+from grader.engine.keys import answer_symbol, describe_key
 from grader.errors import SpecError
 from grader.feedback.audit import (
     BOUNDARY_DISTANCE,
@@ -208,7 +208,7 @@ def check_problems(problems: ProblemSet) -> list[ProblemCheck]:
 
 def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]:
     """One finding as `grade check` prints it: `  warning [id]: …` and its detail lines."""
-    symbol = problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
+    symbol = answer_symbol(problem)
     head = f"  {status} [{finding.id}]: "
     if isinstance(finding, SemanticsChange):
         where = f" for {finding.inputs_label}" if finding.inputs_label else ""

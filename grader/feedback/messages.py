@@ -18,12 +18,12 @@ from numpy.typing import NDArray
 from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
 from grader.compare.entries import step_names
 from grader.compare.policy import reveals
-from grader.engine.keys import Key
+from grader.engine.keys import Key, answer_symbol
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
 from grader.parse import describe_shape
-from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
+from grader.spec.models import ChoiceAnswer, Problem
 
 __all__ = [
     "MISSING_FEEDBACK",
@@ -49,8 +49,8 @@ def without_worked_solution(feedback: str) -> str:
 
 
 def symbol_of(problem: Problem) -> str:
-    """The letter of the reported state: h or c."""
-    return problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
+    """The letter of the reported quantity: h, c, …"""
+    return answer_symbol(problem)
 
 
 def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: str) -> str:

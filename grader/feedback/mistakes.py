@@ -1,21 +1,23 @@
 """The catalogue of known mistakes: each a small named transformation of the spec or of the answer.
 
 A mistake is computed by the engine for the very problem being graded: change the evaluation
-rules (carry, tie rule, activations, no rounding), the model (output gate ignored, forget gate
-taken as 1, a parameter's sign flipped), the inputs (read in reverse), or take a different view
-of the correct computation (c reported instead of h, the list shifted by one). A student's answer
+rules (carry, tie rule, activations, no rounding), the model (a parameter's sign flipped, a
+convention of the kind read the other way), the inputs (read in reverse), or take a different
+view of the correct computation (the list shifted by one). Each model kind adds its own entries
+(`ModelKind.mistakes`: for the LSTM, the output gate ignored, the forget gate taken as 1, c
+reported instead of h), built from the helpers here. A student's answer
 that equals a mistake's answer is explained by that mistake, and the feedback says so in a
 sentence.
 
 Every mistake is computable for a batch of input sequences at once (one engine pass per
 spec-level variant), so a class with per-student inputs is diagnosed with `mistake_answers`
-once per problem and `matching_mistakes` per student. Adding a mistake is one `Mistake` entry in
-MISTAKES, with its test in tests/feedback/test_mistakes.py.
+once per problem and `matching_mistakes` per student. Adding a mistake of every kind is one
+`Mistake` entry in MISTAKES or LATER_MISTAKES, with its test in tests/feedback/test_mistakes.py;
+a kind's own mistake is an entry of its `ModelKind.mistakes`, tested with the kind.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,15 +26,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import tolerance_for
-from grader.engine.keys import compute_keys, fixed_inputs, trace_for
-from grader.engine.lstm import Trace, parameters_of
+from grader.compare.answers import tolerance_for, within_tolerance
+from grader.engine.keys import answer_symbol, compute_keys, fixed_inputs, kind_for, reported, trace_for
+from grader.engine.kinds import ModelKind
 from grader.engine.rounding import is_tie
-from grader.feedback.explain import format_value
-from grader.feedback.semantics import TIE_WORDS, neighbours
+from grader.feedback.semantics import TIE_WORDS, knob_neighbours, neighbours
+from grader.report.numbers import format_value
 from grader.spec.models import (
-    GATE_NAMES,
     Evaluation,
+    ModelSpec,
     Problem,
     SaturatingActivation,
     SequenceAnswer,
@@ -44,6 +46,10 @@ __all__ = [
     "Evidence",
     "Match",
     "MISTAKES",
+    "LATER_MISTAKES",
+    "catalogue",
+    "engine_answers",
+    "with_model",
     "MAX_SIGN_FLIPS",
     "UNROUNDED_TOLERANCE",
     "variants_for",
@@ -54,13 +60,13 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+#: A trace of the problem's model kind (`grader.engine.kinds.ModelKind.run`).
+Trace = Any
 
 #: A cell with more non-zero parameters than this gets no sign-flip variants (one engine pass each).
 MAX_SIGN_FLIPS = 64
 #: Unrounded values are typed with a few decimals; they match within this absolute distance.
 UNROUNDED_TOLERANCE = 5e-3
-#: A parameter large enough that sigmoid(it) is 1 in float64 and in the saturating approximation.
-_SATURATED = 1e9
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,11 @@ class Evidence:
 
     @property
     def symbol(self) -> str:
-        return self.problem.answer.of if isinstance(self.problem.answer, SequenceAnswer) else "h"
+        return answer_symbol(self.problem)
+
+    @property
+    def kind(self) -> ModelKind:
+        return kind_for(self.problem)
 
     @property
     def changed(self) -> tuple[int, ...]:
@@ -133,17 +143,15 @@ def _close(problem: Problem, key: Array, other: Array, tolerance: float | None =
     abs_tol, rel_tol = tolerance_for(problem)
     if tolerance is not None:
         abs_tol = tolerance
-    close = np.asarray(np.abs(np.asarray(other) - key) <= np.maximum(abs_tol, rel_tol * np.abs(key)))
+    close = within_tolerance(np.asarray(other), key, abs_tol, rel_tol)
     if close.ndim > 1:
         return np.asarray(close.reshape(close.shape[0], -1).all(axis=1), dtype=np.bool_)
     return np.asarray(close, dtype=np.bool_)
 
 
 def _reported(problem: Problem, trace: Trace) -> Array:
-    """(B, T) or (B, T, n): what the answer reports from a trace (h or c, as rounded)."""
-    assert isinstance(problem.answer, SequenceAnswer) and problem.model is not None
-    values = trace.h if problem.answer.of == "h" else trace.c_reported
-    return values[..., 0] if problem.model.scalar else values
+    """(B, T) or (B, T, n): what the answer reports from a trace, as rounded."""
+    return reported(problem, trace)
 
 
 def _follows(evidence: Evidence, after: int) -> str:
@@ -173,26 +181,29 @@ def _carry_sentence(evidence: Evidence) -> str:
     first = _first_change(evidence)
     carried_exact = problem.evaluation.carry == "rounded"
     trace = evidence.key_trace  # identical to the mistaken run before `first`
+    kind = evidence.kind
+    h = kind.carried  # the quantity the next step sees
+    carried_raw, carried_rounded = kind.reported(trace, h, True), kind.reported(trace, h, False)
     source = first - 1
     for s in range(first - 1, -1, -1):
-        if not np.allclose(trace.h_raw[0, s], trace.h[0, s]):
+        if not np.allclose(carried_raw[0, s], carried_rounded[0, s]):
             source = s
             break
-    raw = format_value(trace.h_raw[0, source])
-    # the student's own rounded h when they report h; the rounded h of the computation otherwise
-    own = format_value(evidence.given[source] if evidence.symbol == "h" else trace.h[0, source])
+    raw = format_value(carried_raw[0, source])
+    # the student's own rounded value when they report it; the computation's rounded one otherwise
+    reports_carried = evidence.symbol == h
+    own = format_value(evidence.given[source] if reports_carried else carried_rounded[0, source])
     later = evidence.names([p for p in evidence.changed if p >= first])
     verb = "follows" if len([p for p in evidence.changed if p >= first]) == 1 else "follow"
+    whose = "your" if reports_carried else "the"
     if carried_exact:
-        whose = "your" if evidence.symbol == "h" else "the"
         return (
-            f"Your {later} {verb} from feeding the unrounded h_{source} = {raw} forward instead of "
-            f"{whose} rounded h_{source} = {own}; this problem uses the rounded h_t in the next step."
+            f"Your {later} {verb} from feeding the unrounded {h}_{source} = {raw} forward instead of "
+            f"{whose} rounded {h}_{source} = {own}; this problem uses the rounded {h}_t in the next step."
         )
-    whose = "your" if evidence.symbol == "h" else "the"
     return (
-        f"Your {later} {verb} from feeding {whose} rounded h_{source} = {own} forward; this problem "
-        f"uses h_t before rounding (h_{source} = {raw}) in the next step and rounds only what you report."
+        f"Your {later} {verb} from feeding {whose} rounded {h}_{source} = {own} forward; this problem "
+        f"uses {h}_t before rounding ({h}_{source} = {raw}) in the next step and rounds only what you report."
     )
 
 
@@ -202,7 +213,8 @@ def _carry(problem: Problem) -> list[MistakeVariant]:
             n.name,
             _under(problem, n.evaluation),
             _carry_sentence,
-            f"carrying the {'unrounded' if n.name == 'carry_exact' else 'rounded'} h_t forward",
+            f"carrying the {'unrounded' if n.name == 'carry_exact' else 'rounded'} "
+            f"{kind_for(problem).carried}_t forward",
         )
         for n in neighbours(problem.evaluation)
         if n.rule == "carry"
@@ -215,8 +227,8 @@ def _tie_sentence(rule: str) -> Callable[[Evidence], str]:
         assert problem.evaluation.rounding is not None
         places = problem.evaluation.rounding.places
         trace = evidence.key_trace
-        # the reported state before rounding: h_t, or c_t when the answer is of c
-        before = trace.h_raw[0] if evidence.symbol == "h" else trace.c[0]
+        # the reported quantity before rounding
+        before = reported(problem, trace, raw=True)[0]
         ties = [p for p in evidence.changed if bool(np.any(is_tie(before[p], places)))] or list(
             evidence.changed[:1]
         )
@@ -281,10 +293,11 @@ def _no_rounding_sentence(evidence: Evidence) -> str:
     assert rounding is not None
     target = "the closest integer" if rounding.to == "integer" else f"{rounding.places} decimals"
     carried = evidence.problem.evaluation.carry == "rounded"
-    if evidence.symbol == "h":
+    h = evidence.kind.carried
+    if evidence.symbol == h:
         then = " and uses the rounded value in the next step." if carried else "."
     else:
-        then = " (and h_t, whose rounded value the next step uses)." if carried else "."
+        then = f" (and {h}_t, whose rounded value the next step uses)." if carried else "."
     return (
         f"You did not round: your values are {evidence.symbol}_t before rounding. This problem rounds "
         f"each {evidence.symbol}_t to {target}{then}"
@@ -300,84 +313,29 @@ def _no_rounding(problem: Problem) -> list[MistakeVariant]:
     ]
 
 
-def _with_gate(problem: Problem, gate: str, **values: Any) -> Problem:
-    """The problem with one gate's parameters replaced (scalars broadcast to the cell's shapes)."""
-    assert problem.model is not None
-    model = problem.model
-    old = getattr(model.gates, gate)
-    n, d = model.size, model.input_size
-    if not model.scalar:
-        shapes = {"W_h": (n, n), "W_x": (n, d), "b": (n,)}
-        values = {k: np.full(shapes[k], v).tolist() for k, v in values.items()}
-    new_gate = old.model_copy(update=values)
-    gates = model.gates.model_copy(update={gate: new_gate})
-    return problem.model_copy(update={"model": model.model_copy(update={"gates": gates})})
+def with_model(problem: Problem, model: ModelSpec) -> Problem:
+    """The problem with another model (of the same kind)."""
+    return problem.model_copy(update={"model": model})
 
 
-def _engine(problem: Problem) -> Callable[[Array, Trace], Array]:
+def engine_answers(problem: Problem) -> Callable[[Array, Trace], Array]:
+    """A mistake's answers: the engine's keys for `problem` (usually a changed copy)."""
+
     def answers(inputs: Array, _: Trace) -> Array:
         return compute_keys(problem, inputs)
 
     return answers
 
 
-def _output_gate_sentence(evidence: Evidence) -> str:
-    return (
-        "Your answer is what you get without the output gate, taking h_t = tanh(c_t); "
-        "h_t = o_t · tanh(c_t) with o_t = sigmoid(W^{o,h} h_{t-1} + W^{o,x} x_t + b_o). "
-        f"It first matters at {evidence.names(evidence.changed[:1])}."
-    )
-
-
-def _output_gate(problem: Problem) -> list[MistakeVariant]:
-    changed = _with_gate(problem, "output", W_h=0.0, W_x=0.0, b=_SATURATED)
-    return [
-        MistakeVariant(
-            "output_gate_ignored", _engine(changed), _output_gate_sentence, "leaving out the output gate"
-        )
-    ]
-
-
-def _forget_gate_sentence(evidence: Evidence) -> str:
-    return (
-        "Your answer keeps all of c_{t-1}, as if the forget gate f_t were 1; compute "
-        "f_t = sigmoid(W^{f,h} h_{t-1} + W^{f,x} x_t + b_f) at every step. "
-        f"It first matters at {evidence.names(evidence.changed[:1])}."
-    )
-
-
-def _forget_gate(problem: Problem) -> list[MistakeVariant]:
-    changed = _with_gate(problem, "forget", W_h=0.0, W_x=0.0, b=_SATURATED)
-    return [
-        MistakeVariant(
-            "forget_gate_one", _engine(changed), _forget_gate_sentence, "taking the forget gate as 1"
-        )
-    ]
-
-
-_GATE_LETTERS = {"forget": "f", "input": "i", "output": "o", "cell": "c"}
-
-
-def _parameter_symbol(gate: str, parameter: str, index: tuple[int, ...]) -> str:
-    letter = _GATE_LETTERS[gate]
-    symbol = {"W_h": f"W^{{{letter},h}}", "W_x": f"W^{{{letter},x}}", "b": f"b_{letter}"}[parameter]
-    return symbol + "".join(f"[{i}]" for i in index)
-
-
-def _flipped(problem: Problem, gate: str, parameter: str, index: tuple[int, ...]) -> Problem:
+def _flipped(problem: Problem, path: tuple[str | int, ...]) -> Problem:
+    """The problem with the sign of one parameter entry (at `path` in the model block) flipped."""
     assert problem.model is not None
-    model = problem.model
-    old = getattr(model.gates, gate)
-    value: Any = copy.deepcopy(getattr(old, parameter))
-    if index:
-        target = value
-        for i in index[:-1]:
-            target = target[i]
-        target[index[-1]] = -target[index[-1]]
-    else:
-        value = -value
-    gates = model.gates.model_copy(update={gate: old.model_copy(update={parameter: value})})
-    return problem.model_copy(update={"model": model.model_copy(update={"gates": gates})})
+    data: Any = problem.model.model_dump()
+    parent = data
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = -parent[path[-1]]
+    return with_model(problem, type(problem.model).model_validate(data))
 
 
 def _sign_sentence(symbol: str, value: float) -> Callable[[Evidence], str]:
@@ -392,24 +350,33 @@ def _sign_sentence(symbol: str, value: float) -> Callable[[Evidence], str]:
 
 def _sign_flips(problem: Problem) -> list[MistakeVariant]:
     assert problem.model is not None
-    params = parameters_of(problem.model)
-    found: list[tuple[str, str, tuple[int, ...], float]] = []
-    for g, gate in enumerate(GATE_NAMES):
-        for parameter, array in (("W_h", params.W_h[g]), ("W_x", params.W_x[g]), ("b", params.b[g])):
-            for index in zip(*np.nonzero(array), strict=True):
-                spec_index = () if problem.model.scalar else tuple(int(i) for i in index)
-                found.append((gate, parameter, spec_index, float(array[index])))
+    found = [p for p in kind_for(problem).parameters(problem.model) if p.value != 0]
     if len(found) > MAX_SIGN_FLIPS:
         return []
     return [
         MistakeVariant(
-            f"sign_flipped:{gate}.{parameter}" + "".join(f"[{i}]" for i in index),
-            _engine(_flipped(problem, gate, parameter, index)),
-            _sign_sentence(_parameter_symbol(gate, parameter, index), value),
-            f"flipping the sign of {_parameter_symbol(gate, parameter, index)}",
+            f"sign_flipped:{parameter.name}",
+            engine_answers(_flipped(problem, parameter.path)),
+            _sign_sentence(parameter.symbol, parameter.value),
+            f"flipping the sign of {parameter.symbol}",
         )
-        for gate, parameter, index, value in found
+        for parameter in found
     ]
+
+
+def _knobs(problem: Problem) -> list[MistakeVariant]:
+    """The kind's own conventions read the other way (z for 1 − z in a GRU, …)."""
+    found = []
+    for neighbour in knob_neighbours(problem):
+        assert neighbour.knob is not None and neighbour.model is not None
+        knob = neighbour.knob
+
+        def sentence(evidence: Evidence, text: str = knob.sentence) -> str:
+            return f"{text} It first matters at {evidence.names(evidence.changed[:1])}."
+
+        answers = engine_answers(with_model(problem, neighbour.model))
+        found.append(MistakeVariant(knob.name, answers, sentence, knob.label))
+    return found
 
 
 def _reversed_sentence(evidence: Evidence) -> str:
@@ -430,35 +397,12 @@ def _reversed(problem: Problem) -> list[MistakeVariant]:
 # --- answer-level mistakes: another view of the right computation ------------------------------
 
 
-def _other_state(problem: Problem) -> list[MistakeVariant]:
-    assert isinstance(problem.answer, SequenceAnswer) and problem.model is not None
-    scalar = problem.model.scalar
-    reports_h = problem.answer.of == "h"
-
-    def answers(_: Array, trace: Trace) -> Array:
-        values = trace.c_reported if reports_h else trace.h
-        return values[..., 0] if scalar else values
-
-    def sentence(evidence: Evidence) -> str:
-        if reports_h:
-            return (
-                "Your values are c_t, the memory cell; the question asks for the visible state "
-                "h_t = o_t · tanh(c_t)."
-            )
-        return "Your values are h_t, the visible state; the question asks for the memory cell c_t."
-
-    if reports_h:
-        return [MistakeVariant("c_instead_of_h", answers, sentence, "reporting c_t instead of h_t")]
-    return [MistakeVariant("h_instead_of_c", answers, sentence, "reporting h_t instead of c_t")]
-
-
 def _initial(problem: Problem, trace: Trace) -> Array:
-    """(B, 1) or (B, 1, n): h_{-1} (or c_{-1}) as the answer would report it."""
+    """(B, 1) or (B, 1, n): the reported quantity's value before the first step."""
     assert isinstance(problem.answer, SequenceAnswer) and problem.model is not None
-    params = parameters_of(problem.model)
-    first = params.h0 if problem.answer.of == "h" else params.c0
-    batch = trace.h.shape[0]
-    values = np.broadcast_to(first, (batch, 1, params.size))
+    first = kind_for(problem).initial(problem.model, problem.answer.of)
+    batch = reported(problem, trace).shape[0]
+    values = np.broadcast_to(first, (batch, 1, len(first)))
     return values[..., 0] if problem.model.scalar else values
 
 
@@ -506,26 +450,37 @@ def _shifted(problem: Problem) -> list[MistakeVariant]:
     ]
 
 
-#: The catalogue, most common first (the order the feedback names matching mistakes in).
+#: The mistakes of every kind, most common first (the order the feedback names matching mistakes
+#: in): these, then the kind's own (`ModelKind.mistakes`), then LATER_MISTAKES.
 MISTAKES: tuple[Mistake, ...] = (
     Mistake("carry", "carried the unrounded (or rounded) h_t into the next step", _carry),
     Mistake("tie_rule", "rounded ±0.5 by another tie rule", _ties),
     Mistake("activation", "exact vs approximated sigmoid and tanh", _activation),
     Mistake("rounding_skipped", "did not round h_t", _no_rounding),
-    Mistake("output_gate_ignored", "h_t = tanh(c_t), without the output gate", _output_gate),
-    Mistake("forget_gate_one", "forget gate taken as 1", _forget_gate),
-    Mistake("other_state", "reported c_t instead of h_t (or h_t instead of c_t)", _other_state),
+)
+LATER_MISTAKES: tuple[Mistake, ...] = (
+    Mistake("convention", "a convention of the model read the other way", _knobs),
     Mistake("shifted", "the list shifted by one (h_{-1} included, or h_0 dropped)", _shifted),
     Mistake("sign_flipped", "the sign of one parameter flipped", _sign_flips),
     Mistake("inputs_reversed", "inputs read in reverse order", _reversed),
 )
 
 
+def catalogue(kind: ModelKind) -> tuple[Mistake, ...]:
+    """The whole catalogue for problems of one model kind, in the order feedback names mistakes."""
+    later = LATER_MISTAKES if kind.knobs else tuple(m for m in LATER_MISTAKES if m.name != "convention")
+    return (*MISTAKES, *kind.mistakes, *later)
+
+
 def variants_for(problem: Problem) -> list[tuple[Mistake, MistakeVariant]]:
     """Every mistake variant that applies to a sequence problem, in catalogue order."""
     if not isinstance(problem.answer, SequenceAnswer) or problem.model is None:
         return []
-    return [(mistake, variant) for mistake in MISTAKES for variant in mistake.variants(problem)]
+    return [
+        (mistake, variant)
+        for mistake in catalogue(kind_for(problem))
+        for variant in mistake.variants(problem)
+    ]
 
 
 def mistake_answers(
@@ -627,7 +582,7 @@ def diagnose_batch(
 
     def close(a: Array, b: Array, absolute: float) -> NDArray[np.bool_]:
         # `_close` per row, then every entry of the row
-        near = np.abs(a - b) <= np.maximum(absolute, rel_tol * np.abs(b))
+        near = within_tolerance(a, b, absolute, rel_tol)
         return np.asarray(near.reshape(count, -1).all(axis=1), dtype=np.bool_)
 
     for name in mistakes[0]:
@@ -663,8 +618,9 @@ def diagnose_batch(
     for row in explained:
         distinct.setdefault(sequences[row].tobytes(), row)
     together = trace_for(problem, sequences[list(distinct.values())])
+    fields = dataclasses.fields(together)
     traces = {
-        identity: Trace(**{f.name: getattr(together, f.name)[i : i + 1] for f in dataclasses.fields(Trace)})
+        identity: type(together)(**{f.name: getattr(together, f.name)[i : i + 1] for f in fields})
         for i, identity in enumerate(distinct)
     }
     for row in explained:

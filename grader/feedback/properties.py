@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.engine.keys import describe_key, trace_for
+from grader.engine.keys import describe_key, kind_for, trace_for
 from grader.spec.models import ChoiceAnswer, Problem
 
 __all__ = [
@@ -178,11 +178,11 @@ def verify_choices(problem: Problem, model_problem: Problem) -> ChoiceVerificati
     sequences = all_sequences(check.alphabet, check.max_length) if count <= MAX_SIMULATED_SEQUENCES else None
     assert sequences is not None, "the caller refuses enumerations above MAX_SIMULATED_SEQUENCES"
     assert model_problem.model is not None
+    kind = kind_for(model_problem)
+    chunks = [sequences[start : start + CHUNK, :, None] for start in range(0, len(sequences), CHUNK)]
+    # the state the next step sees (h_t), as reported
     states = np.concatenate(
-        [
-            trace_for(model_problem, sequences[start : start + CHUNK, :, None]).h
-            for start in range(0, len(sequences), CHUNK)
-        ]
+        [kind.reported(trace_for(model_problem, chunk), kind.carried, False) for chunk in chunks]
     )  # (B, T, n)
     flat_states = np.round(states.reshape(-1, states.shape[2]), 9) + 0.0
     _, state_ids = np.unique(flat_states, axis=0, return_inverse=True)

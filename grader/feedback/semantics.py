@@ -1,7 +1,10 @@
 """Neighbouring semantics: the readings of a problem's evaluation rules that an author or a student
 could plausibly have meant instead (exact vs saturating activations, carry, each tie rule).
 
-Both the key audit (`grade check`) and the mistake catalogue start from this one list, so a
+Each model kind adds its own conventions (`ModelKind.knobs`, e.g. z vs 1 − z in a GRU): a
+neighbour of those changes the model rather than the evaluation (`knob_neighbours`).
+
+Both the key audit (`grade check`) and the mistake catalogue start from these lists, so a
 neighbour the audit warns about is also a mistake the feedback can name.
 """
 
@@ -9,9 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.spec.models import TIE_RULES, Evaluation, ExactActivation, SaturatingActivation
+from grader.engine.kinds import Knob, kind_of
+from grader.spec.models import (
+    TIE_RULES,
+    Evaluation,
+    ExactActivation,
+    ModelSpec,
+    Problem,
+    SaturatingActivation,
+)
 
-__all__ = ["Neighbour", "neighbours", "TIE_WORDS", "describe_evaluation"]
+__all__ = ["Neighbour", "neighbours", "knob_neighbours", "TIE_WORDS", "describe_evaluation"]
 
 #: tie rule → how a sentence says it ("rounded ±0.5 … toward zero").
 TIE_WORDS: dict[str, str] = {
@@ -30,8 +41,11 @@ class Neighbour:
     name: str
     description: str
     evaluation: Evaluation
-    #: which rule it changes: "activation", "carry" or "ties"
+    #: which rule it changes: "activation", "carry", "ties", or "model" for a kind's knob
     rule: str
+    #: for a kind's knob: the model under the other reading, and the knob
+    model: ModelSpec | None = None
+    knob: Knob | None = None
 
 
 def _replace(evaluation: Evaluation, **changes: object) -> Evaluation:
@@ -93,6 +107,19 @@ def neighbours(evaluation: Evaluation) -> list[Neighbour]:
                 "ties",
             )
         )
+    return found
+
+
+def knob_neighbours(problem: Problem) -> list[Neighbour]:
+    """The problem's model under each of its kind's conventions read the other way, when that
+    gives another model."""
+    if problem.model is None:
+        return []
+    found = []
+    for knob in kind_of(problem.model).knobs:
+        other = knob.alternative(problem.model)
+        if other is not None:
+            found.append(Neighbour(knob.name, knob.description, problem.evaluation, "model", other, knob))
     return found
 
 

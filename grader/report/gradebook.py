@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import repeat
 
 from grader.compare.results import Report
-from grader.engine.keys import format_number
+from grader.report.numbers import format_number
 
 __all__ = [
     "FORMULA_TRIGGERS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from grader.compare.results import Report, Status
-from grader.engine.keys import format_number
+from grader.report.numbers import format_number
 
 __all__ = ["render_table"]
 

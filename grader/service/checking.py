@@ -22,7 +22,7 @@ from grader.compare.attempts import Made, fold_attempts, folded_result, late_sco
 from grader.compare.policy import Lateness, attempts_left, late_by, lateness, reveal_level
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key, compute_key, describe_key, key_to_json
+from grader.engine.keys import Key, answer_vector_size, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
 from grader.feedback.mistakes import mistake_answers
@@ -91,8 +91,7 @@ def _parsed(problem: Problem, raw: Any) -> Any:
         if isinstance(problem.answer, ChoiceAnswer):
             return list(parse_choices(raw, problem.answer))
         assert problem.model is not None
-        size = None if problem.model.scalar else problem.model.size
-        return np.asarray(parse_sequence(raw, vector_size=size)).tolist()
+        return np.asarray(parse_sequence(raw, vector_size=answer_vector_size(problem))).tolist()
     except InvalidAnswer:
         return None
 

@@ -19,6 +19,7 @@ from grader.spec.models import (
     ChoiceAnswer,
     CourseSettings,
     FieldValueError,
+    NestedSpecError,
     Problem,
     SequenceAnswer,
     course_content_hash,
@@ -101,6 +102,23 @@ def _located(error: Any) -> list[str | int]:
     return loc
 
 
+def _unnested(errors: Sequence[Any]) -> list[Any]:
+    """Errors with those of a block validated by a model chosen at run time (a model kind's)
+    spliced in at the block's location, each remembering that model and where its locations start."""
+    found: list[Any] = []
+    for error in errors:
+        nested = (error.get("ctx") or {}).get("error")
+        if error["type"] == "value_error" and isinstance(nested, NestedSpecError):
+            prefix = [*error["loc"], *nested.path]
+            for inner in _unnested(nested.errors):
+                start = inner.get("root_start", 0) + len(prefix)
+                root = inner.get("root", nested.root)
+                found.append({**inner, "loc": (*prefix, *inner["loc"]), "root": root, "root_start": start})
+        else:
+            found.append(error)
+    return found
+
+
 def _most_telling(errors: Sequence[Any], data: Any) -> Any:
     """The one error to report: in the first field that has errors, the deepest in the document
     (a union's members each report one, and the member that got furthest is the one the author
@@ -159,7 +177,7 @@ def _message(error: Any, root: type[BaseModel], path: Sequence[str | int]) -> st
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         name = str(path[-1]) if path else "?"
-        allowed = _allowed_keys(root, list(error["loc"]))
+        allowed = _allowed_keys(error.get("root", root), list(error["loc"])[error.get("root_start", 0) :])
         close = difflib.get_close_matches(name, allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close and close[0] != name else ""
         known = f"; expected one of {', '.join(allowed)}" if allowed else ""
@@ -271,7 +289,7 @@ def validate_document(
     try:
         return model.model_validate(data)
     except ValidationError as errors:
-        error = _most_telling(errors.errors(), data)
+        error = _most_telling(_unnested(errors.errors()), data)
         path = _field_path(data, _located(error))
         raise SpecError(
             _message(error, model, path),
@@ -316,7 +334,7 @@ def _check_expected(problem: Problem, path: Path, document: Document) -> None:
         return
     # late imports: the spec layer reaches the engine and the parser only for this cross-check
     from grader.compare.answers import compare_choices, compare_sequence
-    from grader.engine.keys import compute_key, describe_key
+    from grader.engine.keys import answer_symbol, answer_vector_size, compute_key, describe_key
     from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 
     def fail(message: str) -> SpecError:
@@ -333,15 +351,14 @@ def _check_expected(problem: Problem, path: Path, document: Document) -> None:
                 f"{describe_key(selected)}"
             )
         assert problem.model is not None and not isinstance(key, tuple)
-        vector_size = None if problem.model.scalar else problem.model.size
-        given = parse_sequence(problem.expected, vector_size=vector_size)
+        given = parse_sequence(problem.expected, vector_size=answer_vector_size(problem))
     except InvalidAnswer as error:
         raise fail(f"not a well-formed answer: {error.message}") from None
     comparison = compare_sequence(problem, key, given)
     if comparison.correct:
         return
     if comparison.length_matches:
-        name = problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
+        name = answer_symbol(problem)
         detail = "differ at " + ", ".join(f"{name}_{t}" for t in comparison.wrong_positions)
     else:
         detail = f"the key has {comparison.expected_length} values, `expected` {comparison.given_length}"

@@ -1,9 +1,11 @@
 """Validated, frozen models of a problem spec (the YAML a course author writes).
 
 Everything a problem can say is declared here, so a spec is checked once, up front, and the rest of
-the pipeline receives values it can trust. Shape rules that span several fields (a cell of size n
-with inputs of size d) are checked in `LstmModel`, which also records n, d and whether the author
-wrote the cell in scalar form.
+the pipeline receives values it can trust. The `model:` block is the exception: each model kind
+declares its own model in its module under `grader.engine` (a subclass of `ModelSpec`, which
+checks the shape rules that span several fields and records n, d and whether the author wrote the
+model in scalar form), and `Problem` validates the block with the kind that `cell:` or `network:`
+names.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializeAsAny,
+    ValidationError,
     model_validator,
 )
 
@@ -30,10 +34,14 @@ __all__ = [
     "REVEAL_LEVELS",
     "FieldValueError",
     "Number",
-    "Gate",
-    "Gates",
-    "Initial",
-    "LstmModel",
+    "Matrix",
+    "Vector",
+    "ModelSpec",
+    "SpecBlock",
+    "NestedSpecError",
+    "shape_of",
+    "describe_shape",
+    "check_rectangular",
     "SaturatingActivation",
     "ExactActivation",
     "Activation",
@@ -95,8 +103,24 @@ class FieldValueError(ValueError):
         super().__init__(message)
 
 
+class NestedSpecError(FieldValueError):
+    """A block validated by a model chosen at run time (a model kind's), with that model's errors.
+
+    The loader reports these errors as it reports the problem's own, below the block's path.
+    """
+
+    def __init__(self, path: tuple[str | int, ...], errors: list[Any], root: type[BaseModel]) -> None:
+        super().__init__(path, "invalid model")
+        self.errors = errors
+        self.root = root
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SpecBlock(_Spec):
+    """The base of a model kind's own blocks: frozen, unknown keys forbidden, like every block."""
 
 
 #: A finite number written as a number (not a string, not a boolean).
@@ -111,34 +135,36 @@ Identifier = Annotated[str, Field(strict=True, pattern=IDENTIFIER_PATTERN)]
 Flag = Annotated[bool, Field(strict=True)]
 
 
-class Gate(_Spec):
-    """W^{g,h}, W^{g,x} and b_g of one gate: scalars for a scalar cell, else n×n, n×d, n."""
+class ModelSpec(_Spec):
+    """The `model:` block of a problem; each model kind (`grader.engine.kinds`) subclasses it.
 
-    W_h: Number | Matrix
-    W_x: Number | Matrix
-    b: Number | Vector
+    A spec names its kind by `cell:` (recurrent kinds) or `network:` (the others); `Problem`
+    looks the name up in the registry and validates the block with that kind's own model.
+    """
+
+    @property
+    def kind_name(self) -> str:
+        """The registered name of this model's kind (the value of `cell:` or `network:`)."""
+        raise NotImplementedError
+
+    @property
+    def scalar(self) -> bool:
+        """True when the author wrote the model with scalars (answers are then plain numbers)."""
+        raise NotImplementedError
+
+    @property
+    def size(self) -> int:
+        """n, the number of values one step reports."""
+        raise NotImplementedError
+
+    @property
+    def input_size(self) -> int:
+        """d, the size of each x_t."""
+        raise NotImplementedError
 
 
-class Gates(_Spec):
-    """The four parameter sets of an LSTM: forget, input and output gates, and the cell input."""
-
-    forget: Gate
-    input: Gate
-    output: Gate
-    cell: Gate
-
-
-class Initial(_Spec):
-    """h_{-1} and c_{-1}: a scalar (broadcast to every unit) or one value per unit."""
-
-    h: Number | Vector = 0.0
-    c: Number | Vector = 0.0
-
-
-GATE_NAMES: tuple[str, ...] = ("forget", "input", "output", "cell")
-
-
-def _shape(value: float | list[Any]) -> tuple[int, ...]:
+def shape_of(value: float | list[Any]) -> tuple[int, ...]:
+    """() for a number, (k,) for a list of k numbers, (r, c) for a list of rows."""
     if isinstance(value, list):
         if value and isinstance(value[0], list):
             return (len(value), len(value[0]))
@@ -146,83 +172,8 @@ def _shape(value: float | list[Any]) -> tuple[int, ...]:
     return ()
 
 
-class LstmModel(_Spec):
-    """An LSTM cell as in the seed: f, i, o gates, memory c_t and visible state h_t."""
-
-    cell: Literal["lstm"]
-    gates: Gates
-    initial: Initial = Initial()
-
-    @model_validator(mode="after")
-    def _shapes_fit(self) -> LstmModel:
-        size = self.size
-        for name in GATE_NAMES:
-            gate: Gate = getattr(self.gates, name)
-            path: tuple[str | int, ...] = ("gates", name)
-            if self.scalar:
-                for key in ("W_h", "W_x", "b"):
-                    if isinstance(getattr(gate, key), list):
-                        raise FieldValueError(
-                            (*path, key),
-                            "this cell is scalar (forget.b is a number), so every parameter "
-                            "must be a number",
-                        )
-                continue
-            b_shape = _shape(gate.b)
-            if b_shape != (size,):
-                raise FieldValueError(
-                    (*path, "b"),
-                    f"expected a list of {size} numbers (the cell size, as forget.b); "
-                    f"got {_describe(gate.b)}",
-                )
-            if _shape(gate.W_h) != (size, size):
-                raise FieldValueError(
-                    (*path, "W_h"),
-                    f"expected a {size}×{size} matrix (n = {size}, the length of forget.b); "
-                    f"got {_describe(gate.W_h)}",
-                )
-            _check_rectangular(gate.W_h, (*path, "W_h"))
-            _check_rectangular(gate.W_x, (*path, "W_x"))
-            w_x_shape = _shape(gate.W_x)
-            if len(w_x_shape) != 2 or w_x_shape[0] != size:
-                raise FieldValueError(
-                    (*path, "W_x"), f"expected a {size}×d matrix (d: input size); got {_describe(gate.W_x)}"
-                )
-            if w_x_shape[1] != self.input_size:
-                raise FieldValueError(
-                    (*path, "W_x"),
-                    f"expected {self.input_size} columns like forget.W_x; got {w_x_shape[1]}",
-                )
-        for key in ("h", "c"):
-            value = getattr(self.initial, key)
-            if isinstance(value, list) and len(value) != size:
-                raise FieldValueError(
-                    ("initial", key), f"expected a number or a list of {size} numbers; got {len(value)}"
-                )
-        return self
-
-    @property
-    def scalar(self) -> bool:
-        """True when the author wrote the cell with scalars (answers are then plain numbers)."""
-        return not isinstance(self.gates.forget.b, list)
-
-    @property
-    def size(self) -> int:
-        """n, the number of units (1 for a scalar cell)."""
-        b = self.gates.forget.b
-        return len(b) if isinstance(b, list) else 1
-
-    @property
-    def input_size(self) -> int:
-        """d, the size of each x_t."""
-        w_x = self.gates.forget.W_x
-        if isinstance(w_x, list):
-            return len(w_x[0])
-        return 1
-
-
-def _describe(value: float | list[Any]) -> str:
-    shape = _shape(value)
+def describe_shape(value: float | list[Any]) -> str:
+    shape = shape_of(value)
     if not shape:
         return "a number"
     if len(shape) == 1:
@@ -230,7 +181,7 @@ def _describe(value: float | list[Any]) -> str:
     return f"a {shape[0]}×{shape[1]} matrix"
 
 
-def _check_rectangular(matrix: float | list[list[float]], path: tuple[str | int, ...]) -> None:
+def check_rectangular(matrix: float | list[list[float]], path: tuple[str | int, ...]) -> None:
     if not isinstance(matrix, list):
         return
     width = len(matrix[0])
@@ -306,10 +257,12 @@ class Tolerance(_Spec):
 
 
 class SequenceAnswer(_Spec):
-    """The answer is the sequence of h_t (or c_t), one entry per time step."""
+    """The answer is the sequence of one quantity of the model (h_t, c_t, …), one entry per step."""
 
     kind: Literal["sequence"]
-    of: Literal["h", "c"] = "h"
+    #: one of the quantities the model's kind reports per step (`grader.engine.kinds`); when not
+    #: given, the kind's first (h for the recurrent kinds)
+    of: Annotated[str, Field(strict=True, min_length=1)] = "h"
     compare: Tolerance | None = None
 
 
@@ -459,11 +412,19 @@ AUDIT_WARNINGS: dict[str, str] = {
 }
 
 
+def known_warnings() -> dict[str, str]:
+    """AUDIT_WARNINGS and the warnings of every model kind's own semantics knobs."""
+    from grader.engine.kinds import kind_warnings  # late: kinds import this module
+
+    return {**AUDIT_WARNINGS, **kind_warnings()}
+
+
 def _known_warning(value: str) -> str:
-    if value not in AUDIT_WARNINGS:
-        close = difflib.get_close_matches(value, list(AUDIT_WARNINGS), n=1)
+    warnings = known_warnings()
+    if value not in warnings:
+        close = difflib.get_close_matches(value, list(warnings), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        known = ", ".join(AUDIT_WARNINGS)
+        known = ", ".join(warnings)
         raise FieldValueError((), f"unknown warning id {value!r}{hint}; expected one of {known}")
     return value
 
@@ -496,6 +457,37 @@ class AuditSettings(_Spec):
         return self
 
 
+def _model_of_kind(value: Any) -> Any:
+    """Validate a `model:` mapping with the model of the kind its `cell:` or `network:` names."""
+    if not isinstance(value, dict):
+        return value  # None, a validated model, or a value the field itself rejects
+    from grader.engine.kinds import DISCRIMINATORS, kind_for_spec  # late: kinds import this module
+
+    named = [key for key in DISCRIMINATORS if key in value]
+    if not named:
+        raise FieldValueError((DISCRIMINATORS[0],), "required field is missing")
+    kind = kind_for_spec(named[0], value[named[0]])
+    try:
+        return kind.spec.model_validate(value)
+    except ValidationError as errors:
+        raise NestedSpecError((), errors.errors(), kind.spec) from None
+
+
+def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
+    """The answer, reporting the kind's default quantity when it names none; a named quantity
+    the kind does not report is an error."""
+    from grader.engine.kinds import kind_of  # late: kinds import this module
+
+    kind = kind_of(model)
+    quantities = kind.quantities
+    if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:
+        return answer.model_copy(update={"of": kind.default_quantity})
+    if answer.of not in quantities:
+        expected = ", ".join(repr(name) for name in quantities)
+        raise FieldValueError(("answer", "of"), f"expected one of {expected}; got {answer.of!r}")
+    return answer
+
+
 class Problem(_Spec):
     """One graded question, as written in `problems/<id>.yaml`."""
 
@@ -503,7 +495,8 @@ class Problem(_Spec):
     title: str
     points: PositiveNumber = 1.0
     statement: str
-    model: LstmModel | None = None
+    #: validated by the model of its kind; dumped with that model's fields
+    model: Annotated[SerializeAsAny[ModelSpec] | None, BeforeValidator(_model_of_kind)] = None
     inputs: Annotated[Inputs | None, BeforeValidator(_inputs_form)] = None
     evaluation: Evaluation = Evaluation()
     answer: Answer
@@ -529,6 +522,10 @@ class Problem(_Spec):
                     f"{self.scoring!r} is for choice problems; sequences take one of "
                     + ", ".join(sorted(_SEQUENCE_SCHEMES)),
                 )
+            answer = _quantity_of(self.model, self.answer)
+            if answer is not self.answer:
+                # frozen: the validated problem reports what its kind reports by default
+                object.__setattr__(self, "answer", answer)
             _check_inputs_fit(self.model, self.inputs)
             if not isinstance(self.inputs, list) and "{inputs}" not in self.statement:
                 raise FieldValueError(
@@ -584,7 +581,7 @@ def course_content_hash(problem: Problem, salt: str) -> str:
     return _digest({"problem": problem.content_hash, "salt": salt})
 
 
-def _check_inputs_fit(model: LstmModel, inputs: Inputs | None) -> None:
+def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
     sequences: list[tuple[tuple[str | int, ...], list[Any]]] = []
     if isinstance(inputs, list):
         sequences.append((("inputs",), inputs))
@@ -626,3 +623,4 @@ class CourseSettings(_Spec):
     order: list[Identifier] = []
     #: Mixed into every per-student variant seed; change it and every variant changes.
     salt: Annotated[str, Field(strict=True, min_length=1, pattern=_SALT_PATTERN.pattern)] = "grader"
+

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from grader.engine.keys import compute_key, compute_keys
-from grader.feedback.mistakes import MISTAKES, diagnose, matching_mistakes, mistake_answers
+from grader.engine.kinds import kind_named
+from grader.feedback.mistakes import catalogue, diagnose, matching_mistakes, mistake_answers
 from tests.feedback.conftest import seed_variant
 
 # (problem, inputs, the student's answer, the one variant that explains it); keys by hand:
@@ -64,7 +65,7 @@ def test_every_catalogue_entry_has_a_case():
         key = compute_key(spec)
         assert isinstance(key, np.ndarray)
         covered.update(m.mistake for m in diagnose(spec, key, np.array(given, dtype=float)))
-    assert covered == {mistake.name for mistake in MISTAKES}
+    assert covered == {mistake.name for mistake in catalogue(kind_named("lstm"))}
 
 
 @pytest.mark.parametrize(

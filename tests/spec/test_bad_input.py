@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import EXIT_USAGE
-from grader.spec.models import AUDIT_WARNINGS
+from grader.spec.models import known_warnings
 from tests.conftest import SEED_SPEC
 
 VECTOR_SPEC = """\
@@ -28,6 +28,36 @@ model:
   initial: {h: 0, c: [0, 0]}
 inputs: [[1, 0, 0], [0, 1, 0]]
 answer: {kind: sequence}
+"""
+
+RNN_SPEC = """\
+id: rnn
+title: RNN
+statement: Enter [h_0, h_1].
+model:
+  cell: rnn
+  W_h: [[1, 0], [0, 1]]
+  W_x: [[1, 0, 1], [0, 1, 0]]
+  b: [0, 0]
+  nonlinearity: tanh
+  initial: {h: [0, 0]}
+inputs: [[1, 0, 0], [0, 1, 0]]
+answer: {kind: sequence, of: h}
+"""
+
+GRU_SPEC = """\
+id: gru
+title: GRU
+statement: Enter [h_0, h_1].
+model:
+  cell: gru
+  gates:
+    update:    {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}
+    reset:     {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}
+    candidate: {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}
+  initial: {h: 0}
+inputs: [1, 0]
+answer: {kind: sequence, of: h}
 """
 
 CHOICE_SPEC = """\
@@ -57,11 +87,19 @@ def vector(old: str, new: str) -> str:
     return edit(VECTOR_SPEC, old, new)
 
 
+def rnn(old: str, new: str) -> str:
+    return edit(RNN_SPEC, old, new)
+
+
+def gru(old: str, new: str) -> str:
+    return edit(GRU_SPEC, old, new)
+
+
 ALLOWED_TOP = (
     "id, title, points, statement, model, inputs, evaluation, answer, expected, scoring, "
     "max_attempts, due, late, counts, reveal, audit"
 )
-WARNING_IDS = ", ".join(AUDIT_WARNINGS)
+WARNING_IDS = ", ".join(known_warnings())
 
 # name, spec text, line, field (None: no field), message
 CASES = [
@@ -167,7 +205,39 @@ CASES = [
      "expected one of 'saturating', 'exact'; got 'relu'"),
     ("unknown activation, short form", seed("{kind: saturating, at: 1}", "relu"), 14,
      "evaluation.activation", "expected one of 'saturating', 'exact'; got 'relu'"),
-    ("unknown cell", seed("cell: lstm", "cell: gru"), 5, "model.cell", "expected one of 'lstm'; got 'gru'"),
+    ("unknown cell", seed("cell: lstm", "cell: lstn"), 5, "model.cell",
+     "unknown model kind 'lstn'; did you mean 'lstm'?"),
+    # --- the rnn kind (lines refer to RNN_SPEC)
+    ("rnn: unknown nonlinearity", rnn("nonlinearity: tanh", "nonlinearity: softplus"), 9,
+     "model.nonlinearity",
+     "expected one of 'tanh', 'relu', 'sigmoid', 'identity'; got 'softplus'"),
+    ("rnn: W_h of the wrong shape", rnn("W_h: [[1, 0], [0, 1]]", "W_h: [[1, 0, 0], [0, 1, 0]]"), 6,
+     "model.W_h", "expected a 2×2 matrix (n = 2, the length of b); got a 2×3 matrix"),
+    ("rnn: W_x of the wrong width", rnn("W_x: [[1, 0, 1], [0, 1, 0]]", "W_x: [[1, 0], [0, 1]]"), 11,
+     "inputs[0]", "x_0 has 3 value(s), but W_x takes inputs of size 2"),
+    ("rnn: W_x of the wrong height", rnn("W_x: [[1, 0, 1], [0, 1, 0]]", "W_x: [[1, 0, 1]]"), 7,
+     "model.W_x", "expected a 2×d matrix (d: input size); got a 1×3 matrix"),
+    ("rnn: b of the wrong length", rnn("b: [0, 0]", "b: [0, 0, 0]"), 6,
+     "model.W_h", "expected a 3×3 matrix (n = 3, the length of b); got a 2×2 matrix"),
+    ("rnn: initial h of the wrong length", rnn("initial: {h: [0, 0]}", "initial: {h: [0, 0, 0]}"), 10,
+     "model.initial.h", "expected a number or a list of 2 numbers; got 3"),
+    ("rnn: a matrix in a scalar model", rnn("b: [0, 0]", "b: 0"), 6, "model.W_h",
+     "this model is scalar (b is a number), so every parameter must be a number"),
+    ("rnn: a typo in a parameter", rnn("W_x:", "Wx:"), 7, "model.Wx",
+     "unknown key 'Wx' (did you mean 'W_x'?); expected one of cell, W_h, W_x, b, nonlinearity, initial"),
+    ("rnn: an answer of c", rnn("of: h", "of: c"), 12, "answer.of", "expected one of 'h'; got 'c'"),
+    # --- the gru kind (lines refer to GRU_SPEC)
+    ("gru: a gate missing",
+     gru("    reset:     {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}\n", ""), 6,
+     "model.gates.reset", "required field is missing"),
+    ("gru: a typo in a gate name", gru("    update:", "    udpate:"), 7, "model.gates.udpate",
+     "unknown key 'udpate' (did you mean 'update'?); expected one of update, reset, candidate"),
+    ("gru: W_h of the wrong shape", gru("reset:     {W_h: [[1, 0], [0, 1]]", "reset:     {W_h: [[1, 0]]"), 8,
+     "model.gates.reset.W_h", "expected a 2×2 matrix (n = 2, the length of update.b); got a 1×2 matrix"),
+    ("gru: b of the wrong length",
+     gru("[[1], [0]], b: [0, 0]}\n  initial", "[[1], [0]], b: [0]}\n  initial"), 9, "model.gates.candidate.b",
+     "expected a list of 2 numbers (the state size, as update.b); got a list of 1"),
+    ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell", "required field is missing"),
     ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
      "expected one of 'rounded', 'exact'; got 'sometimes'"),
     ("unknown answer kind", seed("kind: sequence", "kind: sequense"), 17, "answer",

@@ -19,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from grader.auth import Caller
-from grader.engine.keys import format_number
 from grader.feedback.messages import without_worked_solution
+from grader.report.numbers import format_number
 from grader.service.checking import Checker
 from grader.service.deps import TOKEN_COOKIE, identify_token, request_checker, request_time, token_of
 from grader.service.errors import ServiceError

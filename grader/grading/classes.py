@@ -1,305 +1,51 @@
-"""Grading: one answer, one student, a whole class. The library functions the fronts call.
-
-`grade_answer` is the one place where a raw answer becomes a ProblemResult. A class is graded by
-`ClassGrader`, which streams submissions in chunks: each chunk's students are mapped to their
-variants in bulk (their seeds hashed ahead, in a worker process when `parallel`; keys of new
-variants computed in one engine pass), every attempt is folded into the gradebook (a plain
-result, or an `AttemptTally` when a student has several or timed attempts), and identical
-(problem, variant, answer) triples are graded once: a class of 100,000 typically types a few
-thousand distinct answers. A `SubmissionBlock` (common JSONL lines, kept as parsed) is folded
-column by column. Memory holds the gradebook and those caches, never the submissions themselves.
-"""
+"""Grading a class: `ClassGrader` streams submissions into a columnar gradebook; the functions
+that grade one submission, a list of them, or a directory of per-student files."""
 
 from __future__ import annotations
 
-import gc
-import math
-import pickle
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Union
 
 import numpy as np
-import orjson
 from numpy.typing import NDArray
 
-from grader.compare.answers import compare_choices, compare_sequence
+import grader.grading as package
 from grader.compare.attempts import AttemptTally, missing_result
 from grader.compare.policy import reveal_level
 from grader.compare.results import InputIssue, ProblemResult, Report, Status, StudentReport
-from grader.compare.scoring import score_fraction, status_of
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key, fixed_inputs
 from grader.engine.parallel import PickHasher
 from grader.errors import SubmissionError
-from grader.feedback.follow_through import FollowThrough, follow_through_batch
-from grader.feedback.messages import invalid_feedback, reveals, teach
-from grader.feedback.mistakes import Match, diagnose_batch, mistake_answers
-from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.feedback.mistakes import mistake_answers
+from grader.grading.answer import grade_answer, grade_answers, may_diagnose
+from grader.grading.chunks import Chunk, chunks, no_cyclic_gc
+from grader.grading.identities import answer_identity, answer_of
 from grader.report.gradebook import GradebookColumns
 from grader.spec.loader import ProblemSet
-from grader.spec.models import ChoiceAnswer, Problem
+from grader.spec.models import Problem
 from grader.submissions.files import read_submission_directory
 from grader.submissions.models import Attempt, Submission, SubmissionBlock
 
 __all__ = [
-    "ClassGrader",
     "AttemptColumns",
     "AttemptHistory",
-    "answer_identity",
-    "answer_of",
-    "grade_answer",
-    "grade_answers",
+    "Cell",
+    "ClassGrader",
     "grade_directory",
     "grade_submission",
     "grade_submissions",
-    "missing_result",
-    "parse_answer",
 ]
 
 Array = NDArray[np.float64]
 
-#: Submissions per chunk: enough to vectorize variant draws, small enough to stream.
-CHUNK_SIZE = 4096
-#: Chunks read ahead of the one being folded, so that the variant worker hashes meanwhile.
-LOOKAHEAD = 2
 #: A problem a line does not answer, and a line whose answers are folded the general way.
 _ABSENT: Any = object()
 _NO_ANSWERS: dict[str, Any] = {}
 #: Submission(...) and Attempt(...) without the named tuples' Python-level __new__
 _plain = tuple.__new__
-
-
-def grade_answer(
-    problem: Problem,
-    raw: Any,
-    key: Key,
-    *,
-    level: str | None = None,
-    inputs: Array | None = None,
-    mistakes: dict[str, Array] | None = None,
-) -> ProblemResult:
-    """Parse, compare and score one answer against `key`, with feedback at reveal `level`.
-
-    `level` defaults to the problem's base reveal level; `inputs` are the student's own inputs
-    (their variant), for feedback that re-runs the model on them; `mistakes` the catalogued
-    mistakes' answers for those inputs when computed for a class at once (else computed here).
-    """
-    read = _read(problem, raw, key)
-    if isinstance(read, ProblemResult):
-        return read
-    given, comparison = read
-    return _scored(problem, key, given, comparison, level, inputs, mistakes)
-
-
-def grade_answers(
-    problem: Problem,
-    answers: Sequence[tuple[Any, Key, Array | None, dict[str, Array] | None]],
-    *,
-    level: str | None = None,
-) -> list[ProblemResult]:
-    """`grade_answer` for many answers to one problem: (raw, key, inputs, mistakes) each.
-
-    The same results, faster: the follow-through and the diagnosis of every wrong answer of one
-    shape run together (`follow_through_batch`, `diagnose_batch`), one engine pass per step for
-    all of them rather than one per answer.
-    """
-    reads = [_read(problem, raw, key) for raw, key, _, _ in answers]
-    analyses: dict[int, FollowThrough] = {}
-    diagnoses: dict[int, tuple[Match, ...]] = {}
-    if problem.model is not None and not isinstance(problem.answer, ChoiceAnswer):
-        shown = level or problem.reveal.show
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for position, read in enumerate(reads):
-            if isinstance(read, ProblemResult):
-                continue
-            given, comparison = read
-            if comparison.correct or not comparison.length_matches:
-                continue
-            groups.setdefault(np.shape(given), []).append(position)
-        for positions in groups.values():
-            key_block = np.stack([np.asarray(answers[p][1], dtype=np.float64) for p in positions])
-            given_block = np.stack([np.asarray(reads[p][0], dtype=np.float64) for p in positions])  # type: ignore[index]
-            inputs_block = np.stack([_inputs(problem, answers[p][2]) for p in positions])
-            found = follow_through_batch(problem, key_block, given_block, inputs_block)
-            if found is not None:
-                analyses.update(zip(positions, found, strict=True))
-            rows = [answers[p][3] for p in positions]
-            if reveals(shown, "diagnosis") and all(row is not None for row in rows):
-                matches = diagnose_batch(problem, key_block, given_block, inputs_block, rows)  # type: ignore[arg-type]
-                diagnoses.update(zip(positions, matches, strict=True))
-    results = []
-    for position, (read, (_, key, inputs, mistakes)) in enumerate(zip(reads, answers, strict=True)):
-        if isinstance(read, ProblemResult):
-            results.append(read)
-            continue
-        given, comparison = read
-        results.append(
-            _scored(
-                problem, key, given, comparison, level, inputs, mistakes,
-                analyses.get(position), diagnoses.get(position),
-            )
-        )
-    return results
-
-
-def _inputs(problem: Problem, inputs: Array | None) -> Array:
-    return fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
-
-
-def parse_answer(problem: Problem, raw: Any) -> Any:
-    """How `problem` reads a raw answer: choice ids, or an array; raise InvalidAnswer if malformed."""
-    if isinstance(problem.answer, ChoiceAnswer):
-        return parse_choices(raw, problem.answer)
-    assert problem.model is not None
-    vector_size = None if problem.model.scalar else problem.model.size
-    return parse_sequence(raw, vector_size=vector_size)
-
-
-def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:
-    """(the parsed answer, its comparison with `key`), or the result of an unreadable answer."""
-    expected_length = None if isinstance(key, tuple) else len(key)
-    try:
-        given: Any = parse_answer(problem, raw)
-        if isinstance(problem.answer, ChoiceAnswer):
-            assert isinstance(key, tuple)
-            return given, compare_choices(problem.answer, given)
-        assert not isinstance(key, tuple)
-        return given, compare_sequence(problem, np.asarray(key), given)
-    except InvalidAnswer as error:
-        return ProblemResult(
-            problem=problem.id,
-            status=Status.INVALID,
-            score=0.0,
-            max_score=problem.points,
-            feedback=invalid_feedback(problem, error.message, expected_length),
-            max_attempts=problem.max_attempts,
-        )
-
-
-def _scored(
-    problem: Problem,
-    key: Key,
-    given: Any,
-    comparison: Any,
-    level: str | None,
-    inputs: Array | None,
-    mistakes: dict[str, Array] | None,
-    analysis: FollowThrough | None = None,
-    matches: tuple[Match, ...] | None = None,
-) -> ProblemResult:
-    lesson = teach(
-        problem, key, given, comparison, level, inputs, mistakes=mistakes, analysis=analysis, matches=matches
-    )
-    fraction = score_fraction(problem.scoring, lesson.comparison)
-    return ProblemResult(
-        problem=problem.id,
-        status=status_of(fraction),
-        score=round(fraction * problem.points, 6),
-        max_score=problem.points,
-        feedback=lesson.text,
-        attempts_used=1,
-        max_attempts=problem.max_attempts,
-    )
-
-
-def answer_identity(raw: Any) -> str | bytes:
-    """A hashable stand-in for a raw answer from which the answer comes back (`answer_of`).
-
-    Text is itself; JSON data (lists, numbers) its JSON as bytes, which never equals a text
-    answer: `1` and `1.0` get different identities, which only costs a second grading. Anything
-    JSON cannot hold as itself (a YAML date, which orjson would write as text; inf and nan, which
-    it writes as null) is its pickle after a NUL byte, which no JSON starts with.
-    """
-    if type(raw) is str:
-        return raw
-    try:
-        # copied to an exact-size bytes: orjson's own result keeps a 4 KiB buffer, which for a
-        # class's list answers was most of the gradebook's memory (docs/course-operations.md)
-        identity = memoryview(orjson.dumps(raw, option=orjson.OPT_PASSTHROUGH_DATETIME)).tobytes()
-    except TypeError:
-        return _PICKLED + pickle.dumps(raw)
-    if b"null" in identity and _has_non_finite(raw):
-        return _PICKLED + pickle.dumps(raw)
-    return identity
-
-
-def answer_of(identity: str | bytes) -> Any:
-    """The raw answer back from `answer_identity`."""
-    if isinstance(identity, str):
-        return identity
-    if identity.startswith(_PICKLED):
-        return pickle.loads(identity[len(_PICKLED) :])
-    return orjson.loads(identity)
-
-
-_PICKLED = b"\0"
-
-
-def _has_non_finite(value: Any) -> bool:
-    """True when a float in `value` (a list or mapping of them, at any depth) is inf or nan."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return True
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return False
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a gradebook grows.
-
-    The gradebook is millions of small acyclic objects that live until the report is written;
-    each automatic collection rescans all of them, a large share of a class-wide run's time
-    (docs/course-operations.md, "Speed"). Reference counting still frees everything as usual;
-    the previous state is restored.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _chunks(
-    items: Iterable[Submission | SubmissionError | SubmissionBlock],
-) -> Iterator[list[Submission | SubmissionError] | SubmissionBlock]:
-    """Items in chunks of up to CHUNK_SIZE, in order; a block is a chunk of its own."""
-    chunk: list[Submission | SubmissionError] = []
-    for item in items:
-        if type(item) is SubmissionBlock:
-            if chunk:
-                yield chunk
-                chunk = []
-            yield item
-            continue
-        chunk.append(item)  # type: ignore[arg-type]
-        if len(chunk) == CHUNK_SIZE:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-class _Chunk(NamedTuple):
-    """A chunk read and given rows, waiting to be folded (`ClassGrader._prepare`, `_finish`)."""
-
-    start: int  # the row of its first new student
-    new_students: list[str]
-    picks: Callable[[], list[NDArray[np.int64]]] | None
-    #: for a block: the first line of each new student, in row order (else None)
-    fresh: list[dict[str, Any]] | None
-    submissions: list[tuple[int, Submission]]
 
 
 class AttemptHistory(NamedTuple):
@@ -379,7 +125,7 @@ class ClassGrader:
         self._plain_results: list[list[dict[Hashable, ProblemResult]]] = [[{}] for _ in self._list]
         #: problem index → variant id → each catalogued mistake's answer for that variant's inputs
         self._mistakes: dict[int, dict[int, dict[str, Array]]] = {
-            index: {} for index, problem in enumerate(self._list) if _may_diagnose(problem)
+            index: {} for index, problem in enumerate(self._list) if may_diagnose(problem)
         }
         self._levels: dict[tuple[int, int], str] = {}
         self._final: dict[tuple[Any, ...], ProblemResult] = {}
@@ -393,11 +139,11 @@ class ClassGrader:
         read (to the worker process when `parallel`), and it is folded once the next one is read.
         """
         hasher = PickHasher(self.keys.salt, self.keys.pick_requests(), parallel=self.parallel)
-        with _no_cyclic_gc(), hasher:
-            waiting: deque[_Chunk] = deque()
-            for chunk in _chunks(items):
+        with no_cyclic_gc(), hasher:
+            waiting: deque[Chunk] = deque()
+            for chunk in chunks(items, package.CHUNK_SIZE):
                 waiting.append(self._prepare(chunk, hasher))
-                if len(waiting) > LOOKAHEAD:
+                if len(waiting) > package.LOOKAHEAD:
                     self._finish(waiting.popleft())
             while waiting:
                 self._finish(waiting.popleft())
@@ -410,7 +156,7 @@ class ClassGrader:
 
     def _prepare(
         self, chunk: list[Submission | SubmissionError] | SubmissionBlock, hasher: PickHasher
-    ) -> _Chunk:
+    ) -> Chunk:
         """Give the chunk's new students their rows and send them for hashing; fold nothing yet."""
         start = len(self._students)
         new_students: list[str] = []
@@ -460,7 +206,7 @@ class ClassGrader:
                     row = self._new_row(item.student, new_students)
                 submissions.append((row, item))
         picks = hasher.submit(new_students) if new_students else None
-        return _Chunk(start, new_students, picks, fresh, submissions)
+        return Chunk(start, new_students, picks, fresh, submissions)
 
     def _all_new(self, block: SubmissionBlock) -> bool:
         """True when the block's students are distinct, new, and answer only known problem ids."""
@@ -471,7 +217,7 @@ class ClassGrader:
             and all(map(self._ids.issuperset, block.answers))
         )
 
-    def _finish(self, chunk: _Chunk) -> None:
+    def _finish(self, chunk: Chunk) -> None:
         """Map the chunk's new students to their variants, then fold its attempts in."""
         new_students = chunk.new_students
         if new_students:
@@ -758,7 +504,7 @@ class ClassGrader:
         rows: the gradebook without building a StudentReport per student (what a CSV gradebook
         of a large class needs)."""
         maximum = sum(problem.points for problem in self._list)
-        with _no_cyclic_gc():
+        with no_cyclic_gc():
             columns = [self._column_scores(index) for index in range(len(self._list))]
         return GradebookColumns(list(self._students), columns, maximum)
 
@@ -801,7 +547,7 @@ class ClassGrader:
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""
-        with _no_cyclic_gc():
+        with no_cyclic_gc():
             students = [self._student(row) for row in range(len(self._students))]
         return Report.model_construct(
             problems=self.problems.ids,
@@ -809,15 +555,6 @@ class ClassGrader:
             errors=self.issues(),
             specs=self.problems.content_hashes,
         )
-
-
-def _may_diagnose(problem: Problem) -> bool:
-    """True when some reveal level of the problem shows the diagnosis of a sequence answer."""
-    if problem.model is None or isinstance(problem.answer, ChoiceAnswer):
-        return False
-    policy = problem.reveal
-    levels = [policy.show, policy.after_due, policy.after_last_attempt]
-    return any(level is not None and reveals(level, "diagnosis") for level in levels)
 
 
 def grade_submission(

@@ -1,0 +1,151 @@
+"""What the recurrent kinds after the LSTM share: a parameter set (W_h, W_x, b) of a model with n
+units and inputs of size d, checked for shape, and its entries as arrays and as named parameters.
+
+A model is scalar when its first `b` is a number (n = d = 1, answers are plain numbers); else
+every b has n entries, every W_h is n×n and every W_x n×d.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grader.engine.activations import Activations
+from grader.engine.kinds import Parameter
+from grader.spec.models import (
+    FieldValueError,
+    Matrix,
+    Number,
+    SpecBlock,
+    Vector,
+    check_rectangular,
+    describe_shape,
+    shape_of,
+)
+
+__all__ = [
+    "InitialState",
+    "NONLINEARITIES",
+    "ParameterSet",
+    "check_parameters",
+    "nonlinearity",
+    "parameter_entries",
+]
+
+Array = NDArray[np.float64]
+
+#: The nonlinearities a recurrent kind may name; sigmoid and tanh follow `evaluation.activation`.
+NONLINEARITIES: tuple[str, ...] = ("tanh", "relu", "sigmoid", "identity")
+
+
+class ParameterSet(SpecBlock):
+    """W_h, W_x and b: scalars for a scalar model, else n×n, n×d and n."""
+
+    W_h: Number | Matrix
+    W_x: Number | Matrix
+    b: Number | Vector
+
+
+class InitialState(SpecBlock):
+    """h_{-1}: a scalar (broadcast to every unit) or one value per unit."""
+
+    h: Number | Vector = 0.0
+
+
+def check_parameters(
+    parameters: ParameterSet,
+    path: tuple[str | int, ...],
+    size: int,
+    input_size: int,
+    scalar: bool,
+    reference: str,
+) -> None:
+    """Raise a located FieldValueError when a parameter set does not fit n = `size`, d = `input_size`
+    (`reference` names the b that fixed n, for the messages)."""
+    if scalar:
+        for key in ("W_h", "W_x", "b"):
+            if isinstance(getattr(parameters, key), list):
+                raise FieldValueError(
+                    (*path, key),
+                    f"this model is scalar ({reference} is a number), so every parameter must be a number",
+                )
+        return
+    if shape_of(parameters.b) != (size,):
+        raise FieldValueError(
+            (*path, "b"),
+            f"expected a list of {size} numbers (the state size, as {reference}); "
+            f"got {describe_shape(parameters.b)}",
+        )
+    check_rectangular(parameters.W_h, (*path, "W_h"))
+    if shape_of(parameters.W_h) != (size, size):
+        raise FieldValueError(
+            (*path, "W_h"),
+            f"expected a {size}×{size} matrix (n = {size}, the length of {reference}); "
+            f"got {describe_shape(parameters.W_h)}",
+        )
+    check_rectangular(parameters.W_x, (*path, "W_x"))
+    w_x_shape = shape_of(parameters.W_x)
+    if len(w_x_shape) != 2 or w_x_shape[0] != size:
+        raise FieldValueError(
+            (*path, "W_x"),
+            f"expected a {size}×d matrix (d: input size); got {describe_shape(parameters.W_x)}",
+        )
+    if w_x_shape[1] != input_size:
+        raise FieldValueError((*path, "W_x"), f"expected {input_size} columns; got {w_x_shape[1]}")
+
+
+def check_initial(initial: InitialState, size: int) -> None:
+    if isinstance(initial.h, list) and len(initial.h) != size:
+        raise FieldValueError(
+            ("initial", "h"), f"expected a number or a list of {size} numbers; got {len(initial.h)}"
+        )
+
+
+def input_size_of(parameters: ParameterSet) -> int:
+    """d, from W_x (1 for a scalar model)."""
+    return len(parameters.W_x[0]) if isinstance(parameters.W_x, list) and parameters.W_x else 1
+
+
+def arrays(parameters: ParameterSet, n: int, d: int) -> tuple[Array, Array, Array]:
+    """(W_h (n, n), W_x (n, d), b (n,)) as float64 arrays."""
+    return (
+        np.reshape(np.asarray(parameters.W_h, dtype=np.float64), (n, n)),
+        np.reshape(np.asarray(parameters.W_x, dtype=np.float64), (n, d)),
+        np.reshape(np.asarray(parameters.b, dtype=np.float64), (n,)),
+    )
+
+
+def initial_h(initial: InitialState, n: int) -> Array:
+    """h_{-1} as an (n,) array."""
+    h: Array = np.broadcast_to(np.asarray(initial.h, dtype=np.float64), (n,)).copy()
+    return h
+
+
+def parameter_entries(
+    parameters: ParameterSet, path: tuple[str, ...], scalar: bool, symbols: dict[str, str], prefix: str = ""
+) -> list[Parameter]:
+    """Every entry of a parameter set at `path` in the model, named `<prefix>W_h[i][j]` and so on."""
+    found = []
+    for key in ("W_h", "W_x", "b"):
+        array = np.atleast_1d(np.asarray(getattr(parameters, key), dtype=np.float64))
+        for index in np.ndindex(array.shape):
+            spec_index = () if scalar else tuple(int(i) for i in index)
+            suffix = "".join(f"[{i}]" for i in spec_index)
+            name = prefix + key + suffix
+            found.append(
+                Parameter(name, (*path, key, *spec_index), symbols[key] + suffix, float(array[index]))
+            )
+    return found
+
+
+def nonlinearity(name: str, activations: Activations) -> Any:
+    """The function `name` stands for; sigmoid and tanh exact or saturating as the evaluation says."""
+    functions = {
+        "tanh": activations.tanh,
+        "sigmoid": activations.sigmoid,
+        "relu": lambda z: np.maximum(z, 0.0) + 0.0,
+        "identity": lambda z: z,
+    }
+    return functions[name]

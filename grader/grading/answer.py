@@ -1,0 +1,165 @@
+"""Grading one answer: parse, compare, score, and feedback at a reveal level (`grade_answer`), for
+one answer or many to one problem at once (`grade_answers`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grader.compare.answers import compare_choices, compare_sequence
+from grader.compare.results import ProblemResult, Status
+from grader.compare.scoring import score_fraction, status_of
+from grader.engine.keys import Key, answer_vector_size, fixed_inputs
+from grader.feedback.follow_through import FollowThrough, follow_through_batch
+from grader.feedback.messages import invalid_feedback, reveals, teach
+from grader.feedback.mistakes import Match, diagnose_batch
+from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.spec.models import ChoiceAnswer, Problem
+
+__all__ = ["grade_answer", "grade_answers", "may_diagnose", "parse_answer"]
+
+Array = NDArray[np.float64]
+
+
+def grade_answer(
+    problem: Problem,
+    raw: Any,
+    key: Key,
+    *,
+    level: str | None = None,
+    inputs: Array | None = None,
+    mistakes: dict[str, Array] | None = None,
+) -> ProblemResult:
+    """Parse, compare and score one answer against `key`, with feedback at reveal `level`.
+
+    `level` defaults to the problem's base reveal level; `inputs` are the student's own inputs
+    (their variant), for feedback that re-runs the model on them; `mistakes` the catalogued
+    mistakes' answers for those inputs when computed for a class at once (else computed here).
+    """
+    read = _read(problem, raw, key)
+    if isinstance(read, ProblemResult):
+        return read
+    given, comparison = read
+    return _scored(problem, key, given, comparison, level, inputs, mistakes)
+
+
+def grade_answers(
+    problem: Problem,
+    answers: Sequence[tuple[Any, Key, Array | None, dict[str, Array] | None]],
+    *,
+    level: str | None = None,
+) -> list[ProblemResult]:
+    """`grade_answer` for many answers to one problem: (raw, key, inputs, mistakes) each.
+
+    The same results, faster: the follow-through and the diagnosis of every wrong answer of one
+    shape run together (`follow_through_batch`, `diagnose_batch`), one engine pass per step for
+    all of them rather than one per answer.
+    """
+    reads = [_read(problem, raw, key) for raw, key, _, _ in answers]
+    analyses: dict[int, FollowThrough] = {}
+    diagnoses: dict[int, tuple[Match, ...]] = {}
+    if problem.model is not None and not isinstance(problem.answer, ChoiceAnswer):
+        shown = level or problem.reveal.show
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for position, read in enumerate(reads):
+            if isinstance(read, ProblemResult):
+                continue
+            given, comparison = read
+            if comparison.correct or not comparison.length_matches:
+                continue
+            groups.setdefault(np.shape(given), []).append(position)
+        for positions in groups.values():
+            key_block = np.stack([np.asarray(answers[p][1], dtype=np.float64) for p in positions])
+            given_block = np.stack([np.asarray(reads[p][0], dtype=np.float64) for p in positions])  # type: ignore[index]
+            inputs_block = np.stack([_inputs(problem, answers[p][2]) for p in positions])
+            found = follow_through_batch(problem, key_block, given_block, inputs_block)
+            if found is not None:
+                analyses.update(zip(positions, found, strict=True))
+            rows = [answers[p][3] for p in positions]
+            if reveals(shown, "diagnosis") and all(row is not None for row in rows):
+                matches = diagnose_batch(problem, key_block, given_block, inputs_block, rows)  # type: ignore[arg-type]
+                diagnoses.update(zip(positions, matches, strict=True))
+    results = []
+    for position, (read, (_, key, inputs, mistakes)) in enumerate(zip(reads, answers, strict=True)):
+        if isinstance(read, ProblemResult):
+            results.append(read)
+            continue
+        given, comparison = read
+        results.append(
+            _scored(
+                problem, key, given, comparison, level, inputs, mistakes,
+                analyses.get(position), diagnoses.get(position),
+            )
+        )
+    return results
+
+
+def _inputs(problem: Problem, inputs: Array | None) -> Array:
+    return fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
+
+
+def parse_answer(problem: Problem, raw: Any) -> Any:
+    """How `problem` reads a raw answer: choice ids, or an array; raise InvalidAnswer if malformed."""
+    if isinstance(problem.answer, ChoiceAnswer):
+        return parse_choices(raw, problem.answer)
+    assert problem.model is not None
+    return parse_sequence(raw, vector_size=answer_vector_size(problem))
+
+
+def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:
+    """(the parsed answer, its comparison with `key`), or the result of an unreadable answer."""
+    expected_length = None if isinstance(key, tuple) else len(key)
+    try:
+        given: Any = parse_answer(problem, raw)
+        if isinstance(problem.answer, ChoiceAnswer):
+            assert isinstance(key, tuple)
+            return given, compare_choices(problem.answer, given)
+        assert not isinstance(key, tuple)
+        return given, compare_sequence(problem, np.asarray(key), given)
+    except InvalidAnswer as error:
+        return ProblemResult(
+            problem=problem.id,
+            status=Status.INVALID,
+            score=0.0,
+            max_score=problem.points,
+            feedback=invalid_feedback(problem, error.message, expected_length),
+            max_attempts=problem.max_attempts,
+        )
+
+
+def _scored(
+    problem: Problem,
+    key: Key,
+    given: Any,
+    comparison: Any,
+    level: str | None,
+    inputs: Array | None,
+    mistakes: dict[str, Array] | None,
+    analysis: FollowThrough | None = None,
+    matches: tuple[Match, ...] | None = None,
+) -> ProblemResult:
+    lesson = teach(
+        problem, key, given, comparison, level, inputs, mistakes=mistakes, analysis=analysis, matches=matches
+    )
+    fraction = score_fraction(problem.scoring, lesson.comparison)
+    return ProblemResult(
+        problem=problem.id,
+        status=status_of(fraction),
+        score=round(fraction * problem.points, 6),
+        max_score=problem.points,
+        feedback=lesson.text,
+        attempts_used=1,
+        max_attempts=problem.max_attempts,
+    )
+
+
+def may_diagnose(problem: Problem) -> bool:
+    """True when some reveal level of the problem shows the diagnosis of a sequence answer."""
+    if problem.model is None or isinstance(problem.answer, ChoiceAnswer):
+        return False
+    policy = problem.reveal
+    levels = [policy.show, policy.after_due, policy.after_last_attempt]
+    return any(level is not None and reveals(level, "diagnosis") for level in levels)
