@@ -86,8 +86,9 @@ def _top_parser() -> argparse.ArgumentParser:
         prog="grade",
         usage="grade SUBMISSIONS [options]\n       grade COMMAND [options]",
         description=(
-            "Grade quantitative homework (LSTM sequence problems and multiple choice) "
-            "against answers computed from each problem's YAML spec.\n\n"
+            "Grade quantitative homework (the computations of a neural-networks unit, each a model "
+            "kind (docs/model-kinds.md), and multiple choice) against answers computed from each "
+            "problem's YAML spec.\n\n"
             "commands (`grade COMMAND --help` shows each one's options and exit codes):\n"
             f"  grade {'SUBMISSIONS'.ljust(width)}  grade per-student files, or a JSONL / CSV / Open edX "
             "export (see `grade SUBMISSIONS --help`)\n"

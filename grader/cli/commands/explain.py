@@ -1,8 +1,9 @@
-"""Print the worked solution of a sequence problem: every gate, c_t and h_t at every step.
+"""Print the worked solution of a computed problem: every intermediate its model kind computes.
 
-PROBLEM is a spec file, or a problem id found under --problems. Per time step the table shows
-x_t, the h_{t-1} and c_{t-1} the step starts from, each gate's pre-activation z and value, c_t,
-and h_t before and after rounding. `--inputs "[0, 1, 1]"` works the problem for other inputs
+PROBLEM is a spec file, or a problem id found under --problems. The table is the kind's own: for
+an LSTM, per time step, x_t, the h_{t-1} and c_{t-1} the step starts from, each gate's
+pre-activation z and value, c_t, and h_t before and after rounding; an rnn or a gru shows its own
+gates and states the same way. `--inputs "[0, 1, 1]"` works the problem for other inputs
 (for per-student variants); `--format markdown` suits course pages, `--format json` tooling.
 """
 
