@@ -12,11 +12,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from grader.errors import GraderError
 from grader.service.models import ErrorBody
-from grader.storage import DatabaseUnavailable
+from grader.storage import DatabaseUnavailable, is_unavailable
+from grader.storage.engines import PoolTimeout
 
 __all__ = [
     "ERROR_CODES",
@@ -149,6 +151,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def _database(_request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         return error_response(_unavailable(exc))
+
+    # A driver's error raised outside Storage (the LTI tool's own tables, say) is the same outage
+    # Storage reports as DatabaseUnavailable: a 503 with Retry-After, not a bug's 500.
+    @app.exception_handler(DBAPIError)
+    async def _driver(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_unavailable(exc):
+            raise exc  # a statement that is wrong: InternalErrors logs it and answers 500
+        return error_response(_unavailable(DatabaseUnavailable(str(exc.orig or exc).splitlines()[0])))
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(_request: Request, exc: PoolTimeout) -> JSONResponse:
+        return error_response(_unavailable(DatabaseUnavailable(f"no free connection: {exc}")))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -25,9 +25,11 @@ from grader.storage.store import (
     RateLimited,
     Storage,
     StoredSubmission,
+    is_unavailable,
 )
 
 __all__ = [
+    "is_unavailable",
     "DEFAULT_DATABASE",
     "AlreadyDelivered",
     "AttemptsExhausted",

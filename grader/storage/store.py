@@ -31,6 +31,7 @@ from grader.storage.errors import DatabaseUnavailable
 from grader.storage.schema import attempt_counts, deliveries, lti_scores, rate_counts, regrades, submissions
 
 __all__ = [
+    "is_unavailable",
     "AlreadyDelivered",
     "AttemptsExhausted",
     "Delivered",
@@ -236,7 +237,7 @@ _UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
 _UNAVAILABLE_CODES = ("25006",)
 
 
-def _unavailable(error: DBAPIError) -> bool:
+def is_unavailable(error: DBAPIError) -> bool:
     """True when the error is the database being away, full or read-only (a 503, not a bug)."""
     if isinstance(error, OperationalError) or error.connection_invalidated:
         return True
@@ -343,7 +344,7 @@ class Storage:
         except PoolTimeout as error:
             raise no_free_connection(engine, error) from None
         except DBAPIError as error:
-            if not _unavailable(error):
+            if not is_unavailable(error):
                 raise
             raise DatabaseUnavailable(
                 f"database {masked(self.engine.url)} unavailable: {str(error.orig).strip().splitlines()[0]}"

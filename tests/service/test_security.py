@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from grader.errors import UsageError
 from grader.service import ServiceSettings, create_app
@@ -144,3 +146,26 @@ def test_a_bug_is_answered_500_with_the_security_headers(
     assert response.headers["x-content-type-options"] == "nosniff"
     assert directives(response.headers["content-security-policy"])["default-src"] == ["'self'"]
     assert "RuntimeError: a bug" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        # raised by code that talks to the database without Storage (the LTI tool's tables)
+        (OperationalError("SELECT 1", {}, Exception("database is locked")), 503, "database_unavailable"),
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), 500, "internal_error"),
+        (PoolTimeout("QueuePool limit of size 2 overflow 1 reached"), 503, "database_unavailable"),
+    ],
+    ids=["outage", "wrong-statement", "pool-timeout"],
+)
+def test_a_driver_error_outside_storage_is_an_outage_or_a_bug(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int, code: str
+) -> None:
+    def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(client.app.state.checker, "summaries", failing)  # type: ignore[attr-defined]
+    response = client.get("/api/problems")
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    assert ("Retry-After" in response.headers) is (status == 503)
+    assert response.headers["x-content-type-options"] == "nosniff"
