@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "variant": "grader.cli.commands.variant",
     "lti": "grader.cli.commands.lti",
     "schema": "grader.cli.commands.schema",
+    "new": "grader.cli.commands.new",
 }
 
 #: `grade SUBMISSIONS`, the one front without a verb.
