@@ -37,7 +37,7 @@ max_attempts: 3          # default: unlimited
 # escalate with `after_due:` and `after_last_attempt:` (`grade check` audits that it cannot give
 # the key away).
 reveal: {{show: diagnosis}}
-# scoring: all_or_nothing  # default; or per_entry (partial credit per entry)
+# scoring: all_or_nothing  # default; partial credit: per_element or follow_through
 """
 
 #: The numbers a generated starter fills its required parameters with, in turn: small, distinct,

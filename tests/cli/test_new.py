@@ -10,6 +10,7 @@ import pytest
 from grader.engine.kinds import kind_named, registered_kinds
 from grader.spec import starters
 from grader.spec.loader import load_problem
+from tests.conftest import ROOT
 
 KINDS = sorted(registered_kinds())
 
@@ -91,4 +92,12 @@ def test_an_unknown_kind_with_nothing_close_lists_the_kinds(grade, tmp_path):
     assert (
         run.err
         == "grade: error: unknown model kind 'transformer'; expected one of " + ", ".join(KINDS) + "\n"
+    )
+
+
+@pytest.mark.parametrize("kind", [name for name in KINDS if kind_named(name).starter is not None])
+def test_the_authoring_guide_shows_each_declared_starter(kind):
+    guide = (ROOT / "docs" / "problems.md").read_text(encoding="utf-8")
+    assert f"```yaml\n{kind_named(kind).starter}```" in guide, (
+        f"docs/problems.md: the worked spec of {kind} differs from its starter (grader/engine/{kind}.py)"
     )

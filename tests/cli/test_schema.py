@@ -91,3 +91,14 @@ def test_the_schema_rejects_what_the_models_reject(change, where):
     errors = list(validator().iter_errors(spec))
     assert errors
     assert ".".join(map(str, errors[0].absolute_path)).startswith(where)
+
+
+def test_the_authoring_guide_names_every_field_of_a_problem():
+    """docs/problems.md lists every field with its default; a field added to the models is added there."""
+    guide = (ROOT / "docs" / "problems.md").read_text(encoding="utf-8")
+    schema = json.loads(render_schema(kinds=[]))
+    blocks = [schema, *schema["$defs"].values()]
+    fields = {name for block in blocks for name in block.get("properties", {})}
+    assert fields
+    missing = sorted(name for name in fields if f"`{name}`" not in guide)
+    assert missing == []
