@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
 from grader.engine.kinds import ModelKind, UnknownKind, kind_named
 from grader.errors import UsageError
-from grader.spec.models import IDENTIFIER_PATTERN
+from grader.spec.models import IDENTIFIER_PATTERN, Answer, Problem
 
 __all__ = ["generated_part", "starter_text", "write_starter"]
 
@@ -80,34 +80,75 @@ def write_starter(kind_name: str, path: Path) -> str:
 
 
 def generated_part(kind: ModelKind) -> str:
-    """The kind-dependent part of a starter, generated from the kind's spec model."""
+    """The kind-dependent part of a starter, generated from the kind's spec model.
+
+    The inputs are three steps sized for the model; the answer is the first kind of answer
+    (other than a choice) with which the problem validates and its key computes.
+    """
     schema = kind.spec.model_json_schema()
     numbers = iter(_SAMPLE_NUMBERS * 100)
-    lines = [
+    model = _example(schema, schema.get("$defs", {}), iter(_SAMPLE_NUMBERS * 100))
+    head = [
         "statement: |",
         f"  Describe the {kind.name} model, its parameters and its inputs; say how to round and",
         "  what to enter.",
         f"# {_one_line(kind.spec.__doc__)}",
         "model:",
-    ]
-    lines += _block(schema, schema.get("$defs", {}), numbers, indent="  ")
-    lines += [
-        "inputs: [1, 0, -1]       # one x_t per step; per student: {random: {alphabet, length}}",
-        "                         # or {choose_from: [[...], ...]} (then write {inputs} in the statement)",
+        *_block(schema, schema.get("$defs", {}), numbers, indent="  "),
+        f"inputs: {_flow(_sample_inputs(kind, model))}  # one x_t per step",
+        "# per student instead: {random: {alphabet, length}} or {choose_from: [[...], ...]},",
+        "# with {inputs} in the statement where each student's inputs go",
         "evaluation:",
         "  activation: exact      # default exact; or {kind: saturating, at: 1}",
         "  rounding: {decimals: 2}  # default none; or {to: integer}; ties: away_from_zero (default),",
         "                         # toward_zero, even, up, down",
         "  carry: rounded         # default rounded: the next step sees the rounded value; or exact",
         "answer:",
-        "  kind: sequence",
-        f"  of: {kind.default_quantity}"
-        + (f"                  # one of {', '.join(kind.quantities)}" if len(kind.quantities) > 1 else ""),
+    ]
+    tail = [
         "  # compare: {abs_tol: 1e-6, rel_tol: 0}  # default: pass if |v - k| <= max(abs_tol, rel_tol·|k|)",
         "# expected: [...]        # optional: the key as you worked it out; `grade check` compares",
         "",
     ]
-    return "\n".join(lines)
+    candidates = ["\n".join([*head, *_answer_lines(kind, answer), *tail]) for answer in _answer_kinds()]
+    return next((text for text in candidates if _computes(text)), candidates[0])
+
+
+def _sample_inputs(kind: ModelKind, model: Any) -> list[Any]:
+    """Three steps, x = 1, 0, -1: numbers for a one-input model, else d-vectors."""
+    try:
+        validated = kind.spec.model_validate(model)
+        size, scalar = validated.input_size, validated.scalar
+    except Exception:  # a kind whose model this generator cannot fill: numbers, the common case
+        size, scalar = 1, True
+    return [value if scalar and size == 1 else [value] * size for value in (1, 0, -1)]
+
+
+def _answer_kinds() -> list[str]:
+    """The kinds of answer a spec may give, sequence first, choice left out."""
+    members = get_args(get_args(Answer)[0])
+    named = [get_args(member.model_fields["kind"].annotation)[0] for member in members]
+    return sorted((name for name in named if name != "choice"), key=lambda name: name != "sequence")
+
+
+def _answer_lines(kind: ModelKind, answer: str) -> list[str]:
+    lines = [f"  kind: {answer}"]
+    if answer == "sequence":
+        others = f"  # one of {', '.join(kind.quantities)}" if len(kind.quantities) > 1 else ""
+        lines.append(f"  of: {kind.default_quantity}{others}")
+    return lines
+
+
+def _computes(text: str) -> bool:
+    """True when a starter validates as a problem and the engine computes its key."""
+    from grader.engine.keys import compute_key  # late: the engine imports the spec layer
+
+    try:
+        problem = Problem.model_validate(yaml.safe_load("id: starter\ntitle: Starter\n" + text))
+        compute_key(problem)
+    except Exception:  # any failure means: try the next kind of answer
+        return False
+    return True
 
 
 def _one_line(text: str | None) -> str:
