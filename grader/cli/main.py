@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "stats": "grader.cli.commands.stats",
     "variant": "grader.cli.commands.variant",
     "lti": "grader.cli.commands.lti",
+    "schema": "grader.cli.commands.schema",
+    "new": "grader.cli.commands.new",
 }
 
 #: `grade SUBMISSIONS`, the one front without a verb.

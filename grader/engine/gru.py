@@ -313,8 +313,57 @@ def _biases_forgotten(problem: Problem) -> list[MistakeVariant]:
     return [MistakeVariant("biases_forgotten", engine_answers(changed), sentence, "leaving out the biases")]
 
 
+#: The kind's part of the starter spec `grade new gru` writes: a worked one-unit example.
+STARTER = r"""statement: |
+  A gated recurrent unit (GRU) with scalar input $x_t$ and state $h_t$ is updated by
+
+  $$z_t = \mathrm{sigmoid}(W^{z,h} h_{t-1} + W^{z,x} x_t + b_z),\quad
+    r_t = \mathrm{sigmoid}(W^{r,h} h_{t-1} + W^{r,x} x_t + b_r)$$
+  $$\tilde n_t = \tanh(W^{c,h} (r_t h_{t-1}) + W^{c,x} x_t + b_c),\qquad
+    h_t = z_t h_{t-1} + (1 - z_t) \tilde n_t$$
+
+  with $W^{z,h} = 0$, $W^{z,x} = 2$, $b_z = -1$; $W^{r,h} = 1$, $W^{r,x} = 0$, $b_r = 1$;
+  $W^{c,h} = 1$, $W^{c,x} = 1$, $b_c = 0$ and the initial state $h_{-1} = 0$. The input sequence
+  is $[x_0, x_1, x_2, x_3] = [1, 0, 1, -1]$.
+
+  Calculate $h_t$ at each time step and enter $[h_0, h_1, h_2, h_3]$. Round $h_t$ to two
+  decimals in every time step, and use the rounded value in the next step. Use the exact
+  sigmoid and tanh.
+model:
+  cell: gru
+  gates:                 # W_h, W_x, b of each gate: numbers for one unit, or matrices and vectors
+    update:    {W_h: 0, W_x: 2, b: -1}
+    reset:     {W_h: 1, W_x: 0, b: 1}
+    candidate: {W_h: 1, W_x: 1, b: 0}
+  initial: {h: 0}        # default: h_{-1} = 0
+inputs: [1, 0, 1, -1]    # x_0 … x_T: numbers, or d-vectors; per student: {random: {alphabet, length}}
+                         # or {choose_from: [[...], ...]} (then write {inputs} in the statement)
+evaluation:
+  activation: exact      # default exact; or {kind: saturating, at: 1}
+  rounding: {decimals: 2}  # default none; or {to: integer}; ties: away_from_zero (default),
+                         # toward_zero, even, up, down
+  carry: rounded         # default rounded: step t+1 sees the rounded h_t; or exact
+answer:
+  kind: sequence
+  of: h
+  # compare: {abs_tol: 1e-6, rel_tol: 0}  # default: pass if |v - k| <= max(abs_tol, rel_tol·|k|)
+expected: [0.2, 0.17, 0.34, -0.58]   # optional: the key as you worked it out; `grade check` compares
+# `grade check` tries the neighbouring rules and warns where the key changes; `--strict` (for a
+# course's CI) fails on a warning not accepted here with a reason.
+audit:
+  accept:
+    - id: semantics:activation_saturating
+      reason: The statement says to use the exact sigmoid and tanh.
+    - id: semantics:update_swapped
+      reason: >-
+        The statement writes h_t = z_t h_{t-1} + (1 - z_t) ñ_t; the other convention is diagnosed
+        by name.
+"""
+
+
 KIND = ModelKind(
     name="gru",
+    starter=STARTER,
     discriminator="cell",
     spec=GruModel,
     quantities={"h": Quantity("h", "the state h_t", _h_bound)},

@@ -152,6 +152,9 @@ class ModelKind:
     step: StepFunction | None = None
     #: memory (m,) before the first step, for `step`
     initial_memory: Callable[[Any], Array] = field(default=lambda model: np.zeros(0))
+    #: the kind's part of the starter spec `grade new` writes (statement, model, inputs,
+    #: evaluation, answer), a worked example; None: generated from `spec` (grader.spec.starters)
+    starter: str | None = None
 
     @property
     def default_quantity(self) -> str:

@@ -460,8 +460,55 @@ def _other_state(problem: Problem) -> list[MistakeVariant]:
     return [MistakeVariant("h_instead_of_c", answers, sentence, "reporting h_t instead of c_t")]
 
 
+#: The kind's part of the starter spec `grade new lstm` writes: a worked one-unit example.
+STARTER = r"""statement: |
+  An LSTM unit with scalar input $x_t$, memory $c_t$ and state $h_t$ is updated by
+
+  $$f_t = \mathrm{sigmoid}(W^{f,h} h_{t-1} + W^{f,x} x_t + b_f),\quad
+    i_t = \mathrm{sigmoid}(W^{i,h} h_{t-1} + W^{i,x} x_t + b_i),\quad
+    o_t = \mathrm{sigmoid}(W^{o,h} h_{t-1} + W^{o,x} x_t + b_o)$$
+  $$c_t = f_t\, c_{t-1} + i_t \tanh(W^{c,h} h_{t-1} + W^{c,x} x_t + b_c),\qquad h_t = o_t \tanh(c_t)$$
+
+  with $W^{f,h} = 0$, $W^{f,x} = 0$, $b_f = 1$; $W^{i,h} = 0$, $W^{i,x} = 1$, $b_i = 0$;
+  $W^{o,h} = 0$, $W^{o,x} = 1$, $b_o = 1$; $W^{c,h} = 1$, $W^{c,x} = 1$, $b_c = 0$ and the
+  initial state $h_{-1} = 0$, $c_{-1} = 0$. The input sequence is
+  $[x_0, x_1, x_2] = [1, 0, -1]$.
+
+  Calculate $h_t$ at each time step and enter $[h_0, h_1, h_2]$. Round $h_t$ to two decimals in
+  every time step, and use the rounded value in the next step ($c_t$ is carried unrounded). Use
+  the exact sigmoid and tanh.
+model:
+  cell: lstm
+  gates:                 # W_h, W_x, b of each gate: numbers for one unit, or matrices and vectors
+    forget: {W_h: 0, W_x: 0, b: 1}
+    input:  {W_h: 0, W_x: 1, b: 0}
+    output: {W_h: 0, W_x: 1, b: 1}
+    cell:   {W_h: 1, W_x: 1, b: 0}
+  initial: {h: 0, c: 0}  # default: h_{-1} = 0, c_{-1} = 0
+inputs: [1, 0, -1]       # x_0 … x_T: numbers, or d-vectors; per student: {random: {alphabet, length}}
+                         # or {choose_from: [[...], ...]} (then write {inputs} in the statement)
+evaluation:
+  activation: exact      # default exact; or {kind: saturating, at: 1} (the seed homework's rule)
+  rounding: {decimals: 2}  # default none; or {to: integer}; ties: away_from_zero (default),
+                         # toward_zero, even, up, down
+  carry: rounded         # default rounded: step t+1 sees the rounded h_t (c_t is never rounded); or exact
+answer:
+  kind: sequence
+  of: h                  # or c
+  # compare: {abs_tol: 1e-6, rel_tol: 0}  # default: pass if |v - k| <= max(abs_tol, rel_tol·|k|)
+expected: [0.45, 0.4, 0.15]   # optional: the key as you worked it out; `grade check` compares
+# `grade check` tries the neighbouring rules and warns where the key changes; `--strict` (for a
+# course's CI) fails on a warning not accepted here with a reason.
+audit:
+  accept:
+    - id: semantics:activation_saturating
+      reason: The statement says to use the exact sigmoid and tanh.
+"""
+
+
 KIND = ModelKind(
     name="lstm",
+    starter=STARTER,
     discriminator="cell",
     spec=LstmModel,
     quantities={

@@ -246,8 +246,52 @@ def _nonlinearity_forgotten(problem: Problem) -> list[MistakeVariant]:
     ]
 
 
+#: The kind's part of the starter spec `grade new rnn` writes: a worked one-unit example.
+STARTER = r"""statement: |
+  A recurrent unit with scalar input $x_t$ and state $h_t$ is updated by
+
+  $$h_t = \tanh(W_h h_{t-1} + W_x x_t + b)$$
+
+  with $W_h = 0.5$, $W_x = 1$, $b = -0.2$ and the initial state $h_{-1} = 0$. The input sequence
+  is $[x_0, x_1, x_2, x_3] = [1, 0, -1, 1]$.
+
+  Calculate $h_t$ at each time step and enter $[h_0, h_1, h_2, h_3]$. Round $h_t$ to two
+  decimals in every time step, and use the rounded value in the next step. Use the exact tanh.
+model:
+  cell: rnn
+  W_h: 0.5               # a number for one unit; an n×n matrix (a list of rows) for n units
+  W_x: 1                 # a number, or an n×d matrix for d-vector inputs
+  b: -0.2                # a number, or an n-vector
+  nonlinearity: tanh     # default tanh; or relu, sigmoid, identity
+  initial: {h: 0}        # default: h_{-1} = 0
+inputs: [1, 0, -1, 1]    # x_0 … x_T: numbers, or d-vectors; per student: {random: {alphabet, length}}
+                         # or {choose_from: [[...], ...]} (then write {inputs} in the statement)
+evaluation:
+  activation: exact      # default exact; or {kind: saturating, at: 1} (tanh clamped for |z| ≥ 1)
+  rounding: {decimals: 2}  # default none; or {to: integer}; ties: away_from_zero (default),
+                         # toward_zero, even, up, down
+  carry: rounded         # default rounded: step t+1 sees the rounded h_t; or exact
+answer:
+  kind: sequence
+  of: h
+  # compare: {abs_tol: 1e-6, rel_tol: 0}  # default: pass if |v - k| <= max(abs_tol, rel_tol·|k|)
+expected: [0.66, 0.13, -0.81, 0.38]   # optional: the key as you worked it out; `grade check` compares
+# `grade check` tries the neighbouring rules and warns where the key changes; `--strict` (for a
+# course's CI) fails on a warning not accepted here with a reason.
+audit:
+  accept:
+    - id: semantics:activation_saturating
+      reason: The statement says to use the exact tanh.
+    - id: semantics:carry_exact
+      reason: >-
+        The statement says to use the rounded h_t in the next step; the other reading is
+        diagnosed by name.
+"""
+
+
 KIND = ModelKind(
     name="rnn",
+    starter=STARTER,
     discriminator="cell",
     spec=RnnModel,
     quantities={"h": Quantity("h", "the state h_t", _h_bound)},

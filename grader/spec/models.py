@@ -213,7 +213,11 @@ class ExactActivation(_Spec):
 Activation = Annotated[
     Union[SaturatingActivation, ExactActivation],
     Field(discriminator="kind"),
-    BeforeValidator(_kind_short_form),
+    BeforeValidator(
+        _kind_short_form,
+        # the JSON Schema (`grade schema`) admits the short form too
+        json_schema_input_type=Union[Literal["saturating", "exact"], SaturatingActivation, ExactActivation],
+    ),
 ]
 
 
@@ -245,7 +249,10 @@ class Evaluation(_Spec):
     """How the canonical answer is computed: activations, rounding, and what the next step sees."""
 
     activation: Activation = ExactActivation(kind="exact")
-    rounding: Annotated[Rounding | None, BeforeValidator(_none_short_form)] = None
+    rounding: Annotated[
+        Rounding | None,
+        BeforeValidator(_none_short_form, json_schema_input_type=Union[Literal["none"], Rounding, None]),
+    ] = None
     carry: Literal["rounded", "exact"] = "rounded"
 
 
@@ -323,7 +330,8 @@ class ChoiceAnswer(_Spec):
 Answer = Annotated[
     Union[SequenceAnswer, ChoiceAnswer],
     Field(discriminator="kind"),
-    BeforeValidator(_kind_short_form),  # `answer: sequence` is short for `{kind: sequence}`
+    # `answer: sequence` is short for `{kind: sequence}`
+    BeforeValidator(_kind_short_form, json_schema_input_type=Union[str, SequenceAnswer, ChoiceAnswer]),
 ]
 
 
@@ -366,10 +374,13 @@ def _inputs_form(value: Any) -> Any:
     return value
 
 
+LateRule = Literal["reject", "accept", "penalty"]
+
+
 class LatePolicy(_Spec):
     """After `due`: reject the attempt, accept it, or deduct `per_day` of the score per day late."""
 
-    policy: Literal["reject", "accept", "penalty"] = "reject"
+    policy: LateRule = "reject"
     per_day: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 0.0
 
     @model_validator(mode="after")
@@ -504,9 +515,15 @@ class Problem(_Spec):
     scoring: ScoringScheme = "all_or_nothing"
     max_attempts: Annotated[int, Field(strict=True, ge=1)] | None = None
     due: AwareDatetime | None = None
-    late: Annotated[LatePolicy, BeforeValidator(_late_short_form)] = LatePolicy()
+    late: Annotated[
+        LatePolicy,
+        BeforeValidator(_late_short_form, json_schema_input_type=Union[LateRule, LatePolicy]),
+    ] = LatePolicy()
     counts: Literal["last", "best"] = "last"
-    reveal: Annotated[RevealPolicy, BeforeValidator(_reveal_short_form)] = RevealPolicy()
+    reveal: Annotated[
+        RevealPolicy,
+        BeforeValidator(_reveal_short_form, json_schema_input_type=Union[RevealLevel, RevealPolicy]),
+    ] = RevealPolicy()
     audit: AuditSettings = AuditSettings()
 
     @model_validator(mode="after")
