@@ -25,6 +25,7 @@ from grader.spec.models import (
 
 __all__ = [
     "Key",
+    "answer_size",
     "answer_symbol",
     "answer_vector_size",
     "compute_key",
@@ -62,7 +63,16 @@ def answer_vector_size(problem: Problem) -> int | None:
     """How a student's answer to a sequence problem is parsed: None, one number per step (a scalar
     model), or n, one n-vector per step; the one home of that rule (`parse_sequence(vector_size=…)`)."""
     assert problem.model is not None
-    return None if problem.model.scalar else problem.model.size
+    return None if problem.model.scalar else answer_size(problem)
+
+
+def answer_size(problem: Problem) -> int:
+    """n, the size of one reported value (one step's or one point's), as the model's kind says."""
+    assert problem.model is not None
+    kind = kind_for(problem)
+    if kind.quantity_size is None or not isinstance(problem.answer, SequenceAnswer):
+        return problem.model.size
+    return kind.quantity_size(problem.model, problem.answer.of)
 
 
 def inputs_array(model: ModelSpec, sequence: Sequence[Any] | Array) -> Array:

@@ -60,6 +60,7 @@ BUILT_IN: dict[str, str] = {
     "lstm": "grader.engine.lstm",
     "rnn": "grader.engine.rnn",
     "gru": "grader.engine.gru",
+    "feedforward": "grader.engine.feedforward_kind",
 }
 
 
@@ -152,6 +153,15 @@ class ModelKind:
     step: StepFunction | None = None
     #: memory (m,) before the first step, for `step`
     initial_memory: Callable[[Any], Array] = field(default=lambda model: np.zeros(0))
+    #: the inputs are steps in time (a sequence), not independent points: the mistakes about the
+    #: order of the list (shifted by one, read in reverse) apply
+    sequential: bool = True
+    #: (model, quantity) → n, the size of one reported value; None: every quantity has the
+    #: model's size
+    quantity_size: Callable[[Any, str], int] | None = None
+    #: (model, k) → the quantity `answer: {kind: outputs, layer: k}` reports, raising a located
+    #: FieldValueError when the model has no layer k; None: the kind has no layers
+    layer_quantity: Callable[[Any, int], str] | None = None
 
     @property
     def default_quantity(self) -> str:

@@ -465,10 +465,15 @@ LATER_MISTAKES: tuple[Mistake, ...] = (
     Mistake("inputs_reversed", "inputs read in reverse order", _reversed),
 )
 
+#: the mistakes about the order of a sequence, which independent input points do not have
+_ORDER_MISTAKES = frozenset({"shifted", "inputs_reversed"})
+
 
 def catalogue(kind: ModelKind) -> tuple[Mistake, ...]:
     """The whole catalogue for problems of one model kind, in the order feedback names mistakes."""
     later = LATER_MISTAKES if kind.knobs else tuple(m for m in LATER_MISTAKES if m.name != "convention")
+    if not kind.sequential:
+        later = tuple(m for m in later if m.name not in _ORDER_MISTAKES)
     return (*MISTAKES, *kind.mistakes, *later)
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "Evaluation",
     "Tolerance",
     "SequenceAnswer",
+    "OutputsAnswer",
     "Choice",
     "ChoiceCheck",
     "ChoiceAnswer",
@@ -266,6 +267,14 @@ class SequenceAnswer(_Spec):
     compare: Tolerance | None = None
 
 
+class OutputsAnswer(SequenceAnswer):
+    """A network's outputs, one value or vector per input point: the last layer's, or hidden
+    layer `layer`'s (1-based). Graded as a sequence whose steps are the points."""
+
+    kind: Literal["outputs"]  # type: ignore[assignment]
+    layer: Annotated[int, Field(strict=True, ge=1)] | None = None
+
+
 class Choice(_Spec):
     """One checkbox or radio button."""
 
@@ -321,7 +330,7 @@ class ChoiceAnswer(_Spec):
 
 
 Answer = Annotated[
-    Union[SequenceAnswer, ChoiceAnswer],
+    Union[SequenceAnswer, OutputsAnswer, ChoiceAnswer],
     Field(discriminator="kind"),
     BeforeValidator(_kind_short_form),  # `answer: sequence` is short for `{kind: sequence}`
 ]
@@ -480,6 +489,15 @@ def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
 
     kind = kind_of(model)
     quantities = kind.quantities
+    if isinstance(answer, OutputsAnswer):
+        # `layer: k` names the kind's quantity for hidden layer k; the kind checks that it exists
+        if answer.layer is None:
+            of = kind.default_quantity
+        elif kind.layer_quantity is None:
+            raise FieldValueError(("answer", "layer"), f"a {kind.name} model has no layers")
+        else:
+            of = kind.layer_quantity(model, answer.layer)
+        return answer if answer.of == of else answer.model_copy(update={"of": of})
     if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:
         return answer.model_copy(update={"of": kind.default_quantity})
     if answer.of not in quantities:

@@ -1,0 +1,254 @@
+"""The feedforward kind: `model: {network: feedforward, layers}`, graded per input point.
+
+Keys are checked against layers worked out by hand; the mistakes each against the one wrong
+answer only they explain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from grader.engine.keys import answer_vector_size, compute_key, compute_keys
+from grader.engine.variants import draw_variants
+from grader.feedback.audit import audit_problem
+from grader.feedback.explain import worked_solution
+from grader.feedback.mistakes import diagnose, variants_for
+from grader.grading import grade_answer
+from grader.spec.models import Problem
+
+# y = softmax_2(W_2 relu(W_1 a_0 + b_1) + b_2), the sample problem's network
+SOFTMAX = [
+    {"W": [[1, -1], [0.5, 1]], "b": [0, -0.5], "activation": "relu"},
+    {"W": [[1, 0], [0, 1], [-1, 1]], "b": [0, 0, 0.5], "activation": {"kind": "softmax", "beta": 2}},
+]
+
+
+def network_problem(
+    layers: list[dict[str, Any]],
+    inputs: Any,
+    evaluation: dict[str, Any] | None = None,
+    answer: dict[str, Any] | None = None,
+) -> Problem:
+    statement = "Enter the outputs for {inputs}." if isinstance(inputs, dict) else "Enter the outputs."
+    return Problem.model_validate(
+        {
+            "id": "network",
+            "title": "Network",
+            "statement": statement,
+            "model": {"network": "feedforward", "layers": layers},
+            "inputs": inputs,
+            "evaluation": evaluation or {},
+            "answer": answer or {"kind": "outputs"},
+        }
+    )
+
+
+def softmax(z: list[float], beta: float) -> list[float]:
+    e = np.exp(beta * np.asarray(z))
+    return list(e / e.sum())
+
+
+# name, layers, inputs, evaluation, answer, the key worked out by hand
+KEYS = [
+    # point (1, 0): a_1 = relu([1, 0.5 − 0.5]) = [1, 0], z_2 = [1, 0, −0.5];
+    # point (0, 1): a_1 = relu([−1, 1 − 0.5]) = [0, 0.5], z_2 = [0, 0.5, 1]
+    (
+        "softmax with beta",
+        SOFTMAX,
+        [[1, 0], [0, 1]],
+        None,
+        None,
+        [softmax([1, 0, -0.5], 2), softmax([0, 0.5, 1], 2)],
+    ),
+    (
+        "the hidden layer",
+        SOFTMAX,
+        [[1, 0], [0, 1]],
+        None,
+        {"kind": "outputs", "layer": 1},
+        [[1, 0], [0, 0.5]],
+    ),
+    (
+        "layer 2 of 2 is the output",
+        SOFTMAX,
+        [[1, 0]],
+        {"rounding": {"decimals": 2}},
+        {"kind": "outputs", "layer": 2},
+        [[0.84, 0.11, 0.04]],
+    ),
+    # a scalar network: y = 2·tanh(x) − 1 with tanh(1) = 0.7616 → 0.76, 2·0.76 − 1 = 0.52
+    (
+        "scalar, carry rounded",
+        [{"W": 1, "b": 0, "activation": "tanh"}, {"W": 2, "b": -1}],
+        [1, 0],
+        {"rounding": {"decimals": 2}},
+        None,
+        [0.52, -1],
+    ),
+    # with carry exact the output layer reads 0.76159…: 2·0.76159 − 1 = 0.5232 → 0.52 as well, but
+    # 3·tanh(1) = 2.2848 → 2.28 where 3·0.76 = 2.28; 7·tanh(1) = 5.3312 → 5.33 where 7·0.76 = 5.32
+    (
+        "scalar, carry exact",
+        [{"W": 1, "b": 0, "activation": "tanh"}, {"W": 7, "b": 0}],
+        [1],
+        {"rounding": {"decimals": 2}, "carry": "exact"},
+        None,
+        [5.33],
+    ),
+    (
+        "scalar, carry rounded reads the rounded a_1",
+        [{"W": 1, "b": 0, "activation": "tanh"}, {"W": 7, "b": 0}],
+        [1],
+        {"rounding": {"decimals": 2}},
+        None,
+        [5.32],
+    ),
+    # sigmoid(0) = 0.5 in each of two units, then 1·0.5 + 1·0.5 + 0 = 1
+    (
+        "two units into one",
+        [{"W": [[1], [2]], "b": [0, 0], "activation": "sigmoid"}, {"W": [[1, 1]], "b": [0]}],
+        [[0]],
+        None,
+        None,
+        [[1]],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("layers", "inputs", "evaluation", "answer", "key"), [c[1:] for c in KEYS], ids=[c[0] for c in KEYS]
+)
+def test_keys_are_the_hand_computed_layers(layers, inputs, evaluation, answer, key):
+    computed = compute_key(network_problem(layers, inputs, evaluation, answer))
+    np.testing.assert_allclose(np.asarray(computed), np.asarray(key, dtype=float), atol=1e-12)
+
+
+def test_an_answer_is_parsed_with_the_size_of_the_layer_it_asks_for():
+    assert answer_vector_size(network_problem(SOFTMAX, [[1, 0]])) == 3
+    assert answer_vector_size(network_problem(SOFTMAX, [[1, 0]], answer={"kind": "outputs", "layer": 1})) == 2
+    assert answer_vector_size(network_problem([{"W": 2, "b": 1}], [1, 2])) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"answer": {"kind": "outputs", "layer": 3}}, "expected a layer from 1 to 2; got 3"),
+        ({"answer": {"kind": "outputs", "layer": 0}}, "greater than or equal to 1"),
+        ({"model": {"cell": "rnn", "W_h": 1, "W_x": 1, "b": 0}, "inputs": [1]}, "a rnn model has no layers"),
+    ],
+)
+def test_a_layer_the_model_does_not_have_is_an_error(change, message):
+    data = {
+        "id": "network",
+        "title": "Network",
+        "statement": "s",
+        "model": {"network": "feedforward", "layers": SOFTMAX},
+        "inputs": [[1, 0]],
+        "answer": {"kind": "outputs", "layer": 1},
+        **change,
+    }
+    with pytest.raises(ValidationError, match=message):
+        Problem.model_validate(data)
+
+
+def test_variants_are_computed_for_every_student_in_one_batch():
+    problem = network_problem(
+        [{"W": 2, "b": 0, "activation": "relu"}, {"W": 1, "b": 1}],
+        {"random": {"alphabet": [-1, 0, 1, 2], "length": 3}},
+    )
+    students = [f"s{i}" for i in range(20)]
+    draw = draw_variants(problem, students, "salt")
+    batch = np.stack(draw.inputs)
+    keys = compute_keys(problem, batch)
+    for index, inputs in enumerate(draw.inputs):
+        points = np.asarray(inputs).reshape(-1)
+        np.testing.assert_allclose(keys[index], np.maximum(2 * points, 0) + 1)
+
+
+def test_choose_from_draws_a_list_of_points():
+    problem = network_problem(SOFTMAX, {"choose_from": [[[1, 0]], [[0, 1], [1, 0]]]})
+    draw = draw_variants(problem, [f"s{i}" for i in range(8)], "salt")
+    assert sorted(np.shape(inputs) for inputs in draw.inputs) == [(1, 2), (2, 2)]
+
+
+def test_the_worked_solution_shows_every_layer_of_every_point():
+    solution = worked_solution(network_problem(SOFTMAX, [[1, 0]], {"rounding": {"decimals": 2}}))
+    assert solution.columns() == [
+        "point", "a_0", "z_1", "relu(z_1)", "a_1 rounded", "z_2", "softmax(z_2)", "a_2 rounded",
+    ]  # fmt: skip
+    (row,) = solution.rows()
+    np.testing.assert_allclose(row[5], [1, 0, -0.5])
+    np.testing.assert_allclose(row[7], [0.84, 0.11, 0.04])
+
+
+def test_the_audit_warns_of_a_forgotten_beta_and_of_relu_on_the_output():
+    beta = audit_problem(network_problem(SOFTMAX, [[1, 0]], {"rounding": {"decimals": 2}}))
+    assert [change.id for change in beta.changes] == ["semantics:softmax_beta_forgotten"]
+    linear = [{"W": 1, "b": -1}]
+    relu = audit_problem(network_problem(linear, [0, 2]))
+    assert [change.id for change in relu.changes] == ["semantics:relu_on_output"]
+    # relu on the output changes nothing when every output is positive
+    assert audit_problem(network_problem(linear, [2, 3])).changes == ()
+
+
+# key of LINEAR for the points [1, 2]: a_1 = relu([2·1 + 1, 2·2 + 1]) = [3, 5], y = [3 + 3, 5 + 3]
+LINEAR = [{"W": 2, "b": 1, "activation": "relu"}, {"W": 1, "b": 3}]
+# name, layers, inputs, the wrong answer worked out by hand, the one mistake that explains it
+MISTAKES = [
+    # without biases: y = 2·1, 2·2 (a flipped b_1 gives [4, 6], a flipped b_2 [0, 2])
+    ("biases forgotten", LINEAR, [1, 2], [2, 4], "bias_forgotten"),
+    # W_1 = [[1, 2], [0, 1]] read as its transpose: a_1 = [1, 2] for the point (1, 0), y = 1 + 2
+    (
+        "W transposed",
+        [{"W": [[1, 2], [0, 1]], "b": [0, 0]}, {"W": [[1, 1]], "b": [0]}],
+        [[1, 0]],
+        [[3]],
+        "weights_transposed",
+    ),
+    # the softmax left out: y = z_2 = [1, 0, −0.5]
+    ("output activation forgotten", SOFTMAX, [[1, 0]], [[1, 0, -0.5]], "output_activation_forgotten"),
+    # relu left out on the hidden layer (key relu(−1) + 3 = 3): a_1 = 2·(−1) + 1 = −1, y = 2
+    ("hidden activation forgotten", LINEAR, [-1], [2], "hidden_activation_forgotten"),
+    # β = 1 for the point (1, 0): softmax_1([1, 0, −0.5])
+    ("softmax without beta", SOFTMAX, [[1, 0]], [softmax([1, 0, -0.5], 1)], "softmax_beta_forgotten"),
+]
+
+
+@pytest.mark.parametrize(
+    ("layers", "inputs", "given", "variant"), [c[1:] for c in MISTAKES], ids=[c[0] for c in MISTAKES]
+)
+def test_each_mistake_is_the_only_explanation(layers, inputs, given, variant):
+    problem = network_problem(layers, inputs)
+    key = compute_key(problem)
+    assert isinstance(key, np.ndarray)
+    matches = diagnose(problem, key, np.array(given, dtype=float))
+    assert [match.variant for match in matches] == [variant]
+    assert matches[0].sentence
+
+
+def test_the_order_of_the_points_is_no_mistake_of_a_network():
+    names = [variant.name for _, variant in variants_for(network_problem(LINEAR, [1, 2]))]
+    assert "inputs_reversed" not in names and not any("initial_state" in name for name in names)
+
+
+def test_a_symmetric_or_rectangular_w_is_never_transposed():
+    symmetric = [{"W": [[1, 2], [2, 1]], "b": [0, 0]}]
+    rectangular = [{"W": [[1, 2, 3], [4, 5, 6]], "b": [0, 0]}]
+    for layers, point in ((symmetric, [[1, 0]]), (rectangular, [[1, 0, 0]])):
+        names = [variant.name for _, variant in variants_for(network_problem(layers, point))]
+        assert "weights_transposed" not in names
+
+
+def test_an_answer_is_graded_per_point():
+    problem = network_problem(SOFTMAX, [[1, 0], [0, 1]], {"rounding": {"decimals": 2}})
+    key = compute_key(problem)
+    right = grade_answer(problem, "[[0.84, 0.11, 0.04], [0.09, 0.24, 0.67]]", key)
+    assert right.score == 1
+    wrong = grade_answer(problem, "[[0.84, 0.11, 0.04], [0.09, 0.24, 0.68]]", key, level="positions")
+    assert wrong.score == 0 and "y_1" in wrong.feedback
+    short = grade_answer(problem, "[[0.84, 0.11], [0.09, 0.24]]", key)
+    assert "each a list of 3" in short.feedback
