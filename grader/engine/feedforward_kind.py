@@ -6,27 +6,45 @@ a list of points, and `answer: {kind: outputs}` reports the last layer's output 
 (quantity `y`, entries y_0, y_1, … by point), `{kind: outputs, layer: k}` hidden layer k's
 (quantity `a^k`). Rounding applies to every reported a_k and `carry: rounded` feeds the rounded
 a_k to layer k + 1, as for the LSTM.
+
+With a `loss`, `answer: {kind: gradient, wrt: layers.k.W}` reports ∂L/∂W_k summed over the points
+(quantity `∂L/∂W_k`), graded as the rows of W_k; `wrt: layers.k.b` reports ∂L/∂b_k, a list of
+numbers. The backward pass runs on exact values; rounding applies to the gradient itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BeforeValidator, model_validator
 
-from grader.engine.feedforward import Layer, Loss, Network, Trace, check_loss, check_network, forward
+from grader.engine.feedforward import (
+    Layer,
+    Loss,
+    Network,
+    Trace,
+    check_loss,
+    check_network,
+    check_points,
+    forward,
+    gradients,
+)
+from grader.engine.keys import compute_keys, reported
 from grader.engine.kinds import Knob, ModelKind, Parameter, Quantity
+from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
     Evaluation,
     FieldValueError,
+    GradientAnswer,
     Matrix,
     ModelSpec,
     Number,
-    PositiveNumber,
+    OutputsAnswer,
     Problem,
     SpecBlock,
     Vector,
@@ -38,13 +56,16 @@ Array = NDArray[np.float64]
 
 #: the quantity of the last layer's outputs; hidden layer k reports `a^k`
 OUTPUT = "y"
+#: the prefix of a gradient quantity: `∂L/∂W_k`, `∂L/∂b_k`
+GRADIENT = "∂L/∂"
 
 
 class SoftmaxSpec(SpecBlock):
     """`activation: {kind: softmax, beta: B}`: softmax(β z), β the inverse temperature."""
 
     kind: Literal["softmax"]
-    beta: PositiveNumber = 1.0
+    #: checked to be positive with the layers (`check_network`), which names the layer
+    beta: Number = 1.0
 
 
 def _activation_short_form(value: Any) -> Any:
@@ -77,10 +98,17 @@ class LayerSpec(SpecBlock):
 
 
 class LossSpec(SpecBlock):
-    """`loss: {kind, target}` on the last layer's output (for gradient answers)."""
+    """`loss: {kind, target}` on the last layer's output, the same target for every point: a
+    vector for squared_error, a class index (0-based) for cross_entropy, ±1 for hinge."""
 
     kind: Literal["squared_error", "cross_entropy", "hinge"]
     target: Number | Vector
+
+    @model_validator(mode="after")
+    def _target_is_one_number(self) -> LossSpec:
+        if self.kind != "squared_error" and isinstance(self.target, list):
+            raise FieldValueError(("target",), f"expected a number for {self.kind}; got a list")
+        return self
 
 
 class FeedforwardModel(ModelSpec):
@@ -138,23 +166,54 @@ class FeedforwardModel(ModelSpec):
         return len(layer.b) if isinstance(layer.b, list) else 1
 
 
-def run_feedforward(model: FeedforwardModel, evaluation: Evaluation, inputs: Array) -> Trace:
-    """Every layer for a batch of B sets of points (B, P, n_0)."""
-    return forward(
-        model.network_value(),
-        np.asarray(inputs, dtype=np.float64),
+@dataclass(frozen=True)
+class NetworkTrace:
+    """The forward pass for B sets of points and, with a loss, every ∂L/∂W_k and ∂L/∂b_k."""
+
+    forward: Trace
+    #: ("W", k) → (B, n_k, n_{k-1}), ("b", k) → (B, n_k), k 1-based; after rounding
+    gradients: dict[tuple[str, int], Array]
+    #: the same before rounding
+    gradients_raw: dict[tuple[str, int], Array]
+
+
+def run_feedforward(model: FeedforwardModel, evaluation: Evaluation, inputs: Array) -> NetworkTrace:
+    """Every layer for a batch of B sets of points (B, P, n_0), and the gradients with a loss."""
+    network = model.network_value()
+    points = np.asarray(inputs, dtype=np.float64)
+    trace = forward(
+        network,
+        points,
         activation_mode=evaluation.activation,
         rounding=evaluation.rounding,
         carry=evaluation.carry,
     )
+    if network.loss is None:
+        return NetworkTrace(trace, {}, {})
+    raw = gradients(network, points)
+    rounding = evaluation.rounding
+    rounded = raw if rounding is None else gradients(network, points, rounding=rounding)
+    return NetworkTrace(trace, rounded, raw)
 
 
 # --- the kind's declarations for the registry ---------------------------------------------------
 
 
 def _layer_of(model: FeedforwardModel, quantity: str) -> int:
-    """The 1-based layer a quantity reports: `y` the last, `a^k` layer k."""
-    return len(model.layers) if quantity == OUTPUT else int(quantity.partition("^")[2])
+    """The 1-based layer a quantity reports: `y` the last, `a^k` layer k, `∂L/∂W_k` layer k."""
+    if quantity == OUTPUT:
+        return len(model.layers)
+    if quantity.startswith(GRADIENT):
+        return int(quantity.rpartition("_")[2])
+    return int(quantity.partition("^")[2])
+
+
+def _gradient_of(quantity: str) -> tuple[str, int] | None:
+    """("W", k) for `∂L/∂W_k`, ("b", k) for `∂L/∂b_k`; None for an output quantity."""
+    if not quantity.startswith(GRADIENT):
+        return None
+    parameter, _, layer = quantity[len(GRADIENT) :].partition("_")
+    return parameter, int(layer)
 
 
 def _bound_for(layer_index: int | None) -> Any:
@@ -177,6 +236,11 @@ class _Quantities(Mapping[str, Quantity]):
     def __getitem__(self, name: str) -> Quantity:
         if name == OUTPUT:
             return Quantity(OUTPUT, "the outputs y = a_L of each point", _bound_for(None))
+        if name.startswith(GRADIENT):
+            parameter, _, layer = name[len(GRADIENT) :].partition("_")
+            if parameter in ("W", "b") and layer.isdigit() and int(layer) >= 1:
+                return Quantity(name, f"the gradient of the loss with respect to {parameter}_{layer}")
+            raise KeyError(name)
         head, mark, tail = name.partition("^")
         if head == "a" and mark and tail.isdigit() and int(tail) >= 1:
             return Quantity(
@@ -191,33 +255,76 @@ class _Quantities(Mapping[str, Quantity]):
         return 1
 
 
-def _layer_quantity(model: FeedforwardModel, k: int) -> str:
-    if k > len(model.layers):
-        raise FieldValueError(("answer", "layer"), f"expected a layer from 1 to {len(model.layers)}; got {k}")
-    return OUTPUT if k == len(model.layers) else f"a^{k}"
+def _check_points(model: FeedforwardModel, points: list[Any]) -> None:
+    """A located error unless `inputs` is a list of points of the first layer's input size."""
+    check_points(points, model.input_size)
 
 
-def _reported(trace: Trace, quantity: str, raw: bool) -> Array:
-    values = trace.a_raw if raw else trace.a
+def _answer_quantity(model: FeedforwardModel, answer: OutputsAnswer | GradientAnswer) -> str:
+    """The quantity of `{kind: outputs, layer: k}` or `{kind: gradient, wrt: layers.k.W}`."""
+    count = len(model.layers)
+    if isinstance(answer, OutputsAnswer):
+        k = answer.layer or count
+        if k > count:
+            raise FieldValueError(("answer", "layer"), f"expected a layer from 1 to {count}; got {k}")
+        return OUTPUT if k == count else f"a^{k}"
+    _, layer, parameter = answer.wrt.split(".")
+    if not 1 <= int(layer) <= count:
+        raise FieldValueError(
+            ("answer", "wrt"),
+            f"expected a layer from 1 to {count} (layers.k.W or layers.k.b, k 1-based); got {answer.wrt!r}",
+        )
+    if model.loss is None:
+        raise FieldValueError(("answer", "kind"), "a gradient needs a `loss` in the model")
+    return f"{GRADIENT}{parameter}_{int(layer)}"
+
+
+def _quantity_size(model: FeedforwardModel, quantity: str) -> int | None:
+    """A gradient of W_k is graded row by row (n_{k-1} per row), of b_k as n_k numbers."""
+    gradient = _gradient_of(quantity)
+    if gradient is None:
+        return model.layer_size(_layer_of(model, quantity))
+    parameter, k = gradient
+    if parameter == "b":
+        return None
+    return model.layer_size(k - 1) if k > 1 else model.input_size
+
+
+def _reported(trace: NetworkTrace, quantity: str, raw: bool) -> Array:
+    gradient = _gradient_of(quantity)
+    if gradient is not None:
+        value = (trace.gradients_raw if raw else trace.gradients)[gradient]
+        # ∂L/∂b_k (B, n_k) is n_k "steps" of one number each
+        return value[..., None] if gradient[0] == "b" else value
+    values = trace.forward.a_raw if raw else trace.forward.a
     return values[-1] if quantity == OUTPUT else values[int(quantity.partition("^")[2]) - 1]
 
 
-def _explain(problem: Problem, trace: Trace) -> tuple[list[str], list[list[Any]]]:
-    """Per point: a_0, then z_k and a_k of every layer (before and after rounding when rounded)."""
+def _explain(problem: Problem, trace: NetworkTrace) -> tuple[list[str], list[list[Any]]]:
+    """Per point: a_0, then z_k and a_k of every layer (before and after rounding when rounded);
+    for a gradient answer, then the backward pass δ_k = ∂L/∂z_k from the last layer down."""
     model = _model(problem)
+    forward_pass = trace.forward
     rounded = problem.evaluation.rounding is not None
+    backward = isinstance(problem.answer, GradientAnswer)
     headers = ["point", "a_0"]
     for k, layer in enumerate(model.layers, start=1):
         headers.append(f"z_{k}")
         headers.extend([f"{layer.activation_name}(z_{k})", f"a_{k} rounded"] if rounded else [f"a_{k}"])
+    count = len(model.layers)
+    if backward:
+        headers.extend(f"δ_{k} = ∂L/∂z_{k}" for k in range(count, 0, -1))
     rows = []
-    for point in range(trace.inputs.shape[1]):
-        row: list[Any] = [point, trace.inputs[0, point]]
-        for k in range(len(model.layers)):
-            row.append(trace.z[k][0, point])
-            row.extend(
-                [trace.a_raw[k][0, point], trace.a[k][0, point]] if rounded else [trace.a[k][0, point]]
-            )
+    for point in range(forward_pass.inputs.shape[1]):
+        row: list[Any] = [point, forward_pass.inputs[0, point]]
+        for k in range(count):
+            row.append(forward_pass.z[k][0, point])
+            exact, shown = forward_pass.a_raw[k][0, point], forward_pass.a[k][0, point]
+            row.extend([exact, shown] if rounded else [shown])
+        if backward:
+            # one point's ∂L/∂b_k is its δ_k: the sum over points is the answer's b gradient
+            alone = gradients(model.network_value(), forward_pass.inputs[:1, point : point + 1])
+            row.extend(alone[("b", k)][0] for k in range(count, 0, -1))
         rows.append(row)
     return headers, rows
 
@@ -377,6 +484,64 @@ def _activation_forgotten(problem: Problem) -> list[MistakeVariant]:
     ]
 
 
+def _gradient_sign(problem: Problem) -> list[MistakeVariant]:
+    if not isinstance(problem.answer, GradientAnswer):
+        return []
+
+    def answers(inputs: Array, _: Any) -> Array:
+        return -compute_keys(problem, inputs)
+
+    def sentence(evidence: Evidence) -> str:
+        return (
+            "Your answer has the opposite sign of the gradient ∂L/∂θ: it is the direction in which "
+            f"the loss decreases fastest, −∂L/∂θ. It first matters at {_first(evidence)}."
+        )
+
+    return [MistakeVariant("gradient_sign", answers, sentence, "the gradient's sign flipped")]
+
+
+def _derivative_forgotten(problem: Problem) -> list[MistakeVariant]:
+    model = _model(problem)
+    if not isinstance(problem.answer, GradientAnswer) or all(
+        layer.activation_name == "identity" for layer in model.layers[:-1]
+    ):
+        return []
+    network = model.network_value()
+
+    def answers(inputs: Array, _: Any) -> Array:
+        points = np.asarray(inputs, dtype=np.float64)
+        exact = forward(network, points, carry="exact")
+        found: dict[tuple[str, int], Array] = {}
+        for point in range(points.shape[1]):
+            # the output layer's δ_L is right; below it, δ_{k-1} = W_kᵀ δ_k without f'(z_{k-1})
+            delta = gradients(network, points[:, point : point + 1])[("b", len(network.layers))]
+            for k in range(len(network.layers), 0, -1):
+                seen = exact.seen[k - 1][:, point]
+                for key, value in ((("W", k), delta[:, :, None] * seen[:, None, :]), (("b", k), delta)):
+                    found[key] = found.get(key, 0.0) + value
+                delta = delta @ network.layers[k - 1].W
+        rounding = problem.evaluation.rounding
+        if rounding is not None:
+            found = {
+                key: round_with_ties(value, rounding.places, rounding.ties) for key, value in found.items()
+            }
+        trace = NetworkTrace(exact, found, found)
+        return reported(problem, trace)
+
+    def sentence(evidence: Evidence) -> str:
+        return (
+            "Your answer is what backpropagation gives without the hidden layers' activation "
+            "derivatives: δ_{k-1} = (W_kᵀ δ_k) ⊙ f'(z_{k-1}), and you left out f'(z_{k-1}). "
+            f"It first matters at {_first(evidence)}."
+        )
+
+    return [
+        MistakeVariant(
+            "activation_derivative_forgotten", answers, sentence, "leaving out f'(z) in the backward pass"
+        )
+    ]
+
+
 KIND = ModelKind(
     name="feedforward",
     discriminator="network",
@@ -418,7 +583,12 @@ KIND = ModelKind(
             _output_activation_forgotten,
         ),
         Mistake("hidden_activation_forgotten", "a_k = z_k in the hidden layers", _activation_forgotten),
+        Mistake("gradient_sign", "−∂L/∂θ for ∂L/∂θ", _gradient_sign),
+        Mistake(
+            "activation_derivative_forgotten", "f'(z) left out of the backward pass", _derivative_forgotten
+        ),
     ),
-    quantity_size=lambda model, quantity: model.layer_size(_layer_of(model, quantity)),
-    layer_quantity=_layer_quantity,
+    quantity_size=_quantity_size,
+    answer_quantity=_answer_quantity,
+    check_inputs=_check_points,
 )

@@ -156,12 +156,16 @@ class ModelKind:
     #: the inputs are steps in time (a sequence), not independent points: the mistakes about the
     #: order of the list (shifted by one, read in reverse) apply
     sequential: bool = True
-    #: (model, quantity) → n, the size of one reported value; None: every quantity has the
-    #: model's size
-    quantity_size: Callable[[Any, str], int] | None = None
-    #: (model, k) → the quantity `answer: {kind: outputs, layer: k}` reports, raising a located
-    #: FieldValueError when the model has no layer k; None: the kind has no layers
-    layer_quantity: Callable[[Any, int], str] | None = None
+    #: (model, quantity) → n, the size of one reported value, or None when the quantity is a
+    #: list of plain numbers; not given: every quantity has the model's size
+    quantity_size: Callable[[Any, str], int | None] | None = None
+    #: (model, answer) → the quantity an `outputs` answer (its `layer`) or a `gradient` answer
+    #: (its `wrt`) reports, raising a located FieldValueError when the model has no such thing;
+    #: None: the kind has neither layers nor gradients
+    answer_quantity: Callable[[Any, Any], str] | None = None
+    #: (model, one list of inputs) → None, or a FieldValueError whose path starts at `inputs`;
+    #: None: the inputs are a sequence of x_t checked against the model's input size d
+    check_inputs: Callable[[Any, list[Any]], None] | None = None
 
     @property
     def default_quantity(self) -> str:

@@ -143,8 +143,9 @@ def invalid_feedback(problem: Problem, message: str, expected_length: int | None
     symbol = symbol_of(problem)
     count = f"{expected_length} numbers" if expected_length else "numbers"
     shape = ""
-    if problem.model is not None and not problem.model.scalar:
-        shape = f", each a list of {answer_size(problem)}"
+    size = None if problem.model is None or problem.model.scalar else answer_size(problem)
+    if size is not None:
+        shape = f", each a list of {size}"
     first_last = f"[{symbol}_0, …, {symbol}_{expected_length - 1}]" if expected_length else ""
     return (
         f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "

@@ -50,6 +50,7 @@ __all__ = [
     "Tolerance",
     "SequenceAnswer",
     "OutputsAnswer",
+    "GradientAnswer",
     "Choice",
     "ChoiceCheck",
     "ChoiceAnswer",
@@ -275,6 +276,14 @@ class OutputsAnswer(SequenceAnswer):
     layer: Annotated[int, Field(strict=True, ge=1)] | None = None
 
 
+class GradientAnswer(SequenceAnswer):
+    """∂loss/∂ one parameter of a network with a loss, summed over the input points, in the
+    parameter's shape: `wrt: layers.k.W` (a matrix, graded row by row) or `layers.k.b`."""
+
+    kind: Literal["gradient"]  # type: ignore[assignment]
+    wrt: Annotated[str, Field(strict=True, pattern=r"^layers\.[0-9]+\.(W|b)$")]
+
+
 class Choice(_Spec):
     """One checkbox or radio button."""
 
@@ -330,7 +339,7 @@ class ChoiceAnswer(_Spec):
 
 
 Answer = Annotated[
-    Union[SequenceAnswer, OutputsAnswer, ChoiceAnswer],
+    Union[SequenceAnswer, OutputsAnswer, GradientAnswer, ChoiceAnswer],
     Field(discriminator="kind"),
     BeforeValidator(_kind_short_form),  # `answer: sequence` is short for `{kind: sequence}`
 ]
@@ -489,14 +498,16 @@ def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
 
     kind = kind_of(model)
     quantities = kind.quantities
-    if isinstance(answer, OutputsAnswer):
-        # `layer: k` names the kind's quantity for hidden layer k; the kind checks that it exists
-        if answer.layer is None:
+    if isinstance(answer, (OutputsAnswer, GradientAnswer)):
+        # `layer: k` and `wrt:` name one of the kind's quantities; the kind checks that it exists
+        if isinstance(answer, OutputsAnswer) and answer.layer is None:
             of = kind.default_quantity
-        elif kind.layer_quantity is None:
-            raise FieldValueError(("answer", "layer"), f"a {kind.name} model has no layers")
+        elif kind.answer_quantity is None:
+            field = "layer" if isinstance(answer, OutputsAnswer) else "kind"
+            what = "layers" if isinstance(answer, OutputsAnswer) else "gradients"
+            raise FieldValueError(("answer", field), f"a {kind.name} model has no {what}")
         else:
-            of = kind.layer_quantity(model, answer.layer)
+            of = kind.answer_quantity(model, answer)
         return answer if answer.of == of else answer.model_copy(update={"of": of})
     if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:
         return answer.model_copy(update={"of": kind.default_quantity})
@@ -614,6 +625,16 @@ def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
                 ("inputs", "random"),
                 f"random inputs are numbers, but this cell takes {model.input_size}-vectors",
             )
+        return
+    from grader.engine.kinds import kind_of  # late: kinds import this module
+
+    check = kind_of(model).check_inputs
+    if check is not None:
+        for path, sequence in sequences:
+            try:
+                check(model, sequence)
+            except FieldValueError as error:
+                raise FieldValueError((*path, *error.path[1:]), error.message) from None
         return
     d = model.input_size
     for path, sequence in sequences:

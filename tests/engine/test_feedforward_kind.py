@@ -252,3 +252,153 @@ def test_an_answer_is_graded_per_point():
     assert wrong.score == 0 and "y_1" in wrong.feedback
     short = grade_answer(problem, "[[0.84, 0.11], [0.09, 0.24]]", key)
     assert "each a list of 3" in short.feedback
+
+
+# --- gradients --------------------------------------------------------------------------------
+
+TWO_LAYERS = [
+    {"W": [[0.5, -0.5], [1, 0.3]], "b": [0.1, -0.5], "activation": "tanh"},
+    {"W": [[1, -1], [0.2, 0.7]], "b": [0, 0.4], "activation": "sigmoid"},
+]
+SOFTMAX_OUT = [
+    TWO_LAYERS[0],
+    {"W": [[1, -1], [0.2, 0.7]], "b": [0, 0.4], "activation": {"kind": "softmax", "beta": 1.5}},
+]
+HINGE_OUT = [TWO_LAYERS[0], {"W": [[1, -1]], "b": [0.2]}]
+POINTS = [[1, 2], [-0.5, 0.3], [0.2, -1]]
+
+
+def gradient_problem(
+    layers: list[dict[str, Any]], loss: dict[str, Any], wrt: str, inputs: Any = POINTS
+) -> Problem:
+    return Problem.model_validate(
+        {
+            "id": "gradient",
+            "title": "Gradient",
+            "statement": "Enter the gradient for {inputs}." if isinstance(inputs, dict) else "Enter it.",
+            "model": {"network": "feedforward", "layers": layers, "loss": loss},
+            "inputs": inputs,
+            "answer": {"kind": "gradient", "wrt": wrt},
+        }
+    )
+
+
+def loss_of(layers: list[dict[str, Any]], loss: dict[str, Any], points: list[list[float]]) -> float:
+    """The loss summed over the points, computed directly (no engine): the finite differences' f."""
+    total = 0.0
+    for point in points:
+        a = np.asarray(point, dtype=float)
+        for layer in layers:
+            z = np.asarray(layer["W"], dtype=float) @ a + np.asarray(layer["b"], dtype=float)
+            activation = layer.get("activation", "identity")
+            if isinstance(activation, dict):
+                e = np.exp(activation["beta"] * (z - z.max()))
+                a = e / e.sum()
+            else:
+                functions = {
+                    "tanh": np.tanh,
+                    "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+                    "identity": lambda v: v,
+                }
+                a = functions[activation](z)
+        if loss["kind"] == "squared_error":
+            total += 0.5 * float(np.sum((a - np.asarray(loss["target"])) ** 2))
+        elif loss["kind"] == "cross_entropy":
+            total += -float(np.log(a[loss["target"]]))
+        else:
+            total += max(0.0, 1 - loss["target"] * float(a[0]))
+    return total
+
+
+def central_difference(layers: list[dict[str, Any]], loss: dict[str, Any], wrt: str) -> np.ndarray:
+    _, k, parameter = wrt.split(".")
+    base = np.asarray(layers[int(k) - 1][parameter], dtype=float)
+    found = np.zeros_like(base)
+    step = 1e-6
+    for index in np.ndindex(base.shape):
+        values = []
+        for sign in (1, -1):
+            changed = [dict(layer) for layer in layers]
+            moved = base.copy()
+            moved[index] += sign * step
+            changed[int(k) - 1][parameter] = moved.tolist()
+            values.append(loss_of(changed, loss, POINTS))
+        found[index] = (values[0] - values[1]) / (2 * step)
+    return found
+
+
+GRADIENTS = [
+    ("squared error", TWO_LAYERS, {"kind": "squared_error", "target": [1, 0]}),
+    ("cross-entropy on softmax with beta", SOFTMAX_OUT, {"kind": "cross_entropy", "target": 1}),
+    ("hinge", HINGE_OUT, {"kind": "hinge", "target": 1}),
+]
+
+
+@pytest.mark.parametrize("wrt", ["layers.1.W", "layers.1.b", "layers.2.W", "layers.2.b"])
+@pytest.mark.parametrize(("layers", "loss"), [c[1:] for c in GRADIENTS], ids=[c[0] for c in GRADIENTS])
+def test_a_gradient_key_is_the_central_finite_difference(layers, loss, wrt):
+    key = compute_key(gradient_problem(layers, loss, wrt))
+    np.testing.assert_allclose(np.asarray(key), central_difference(layers, loss, wrt), atol=1e-6)
+
+
+def test_a_gradient_is_parsed_in_the_shape_of_its_parameter():
+    # ∂L/∂W_1 row by row (two inputs per row), ∂L/∂b_2 as plain numbers
+    problem = gradient_problem(TWO_LAYERS, GRADIENTS[0][2], "layers.1.W")
+    assert answer_vector_size(problem) == 2 and np.shape(compute_key(problem)) == (2, 2)
+    bias = gradient_problem(TWO_LAYERS, GRADIENTS[0][2], "layers.2.b")
+    assert answer_vector_size(bias) is None and np.shape(compute_key(bias)) == (2,)
+
+
+def test_the_sample_backprop_gradient_is_the_hand_computed_one():
+    # the hand computation of problems/network/backprop.yaml, written in its statement's terms
+    layers = [{"W": [[0.5, -0.5], [1, 0]], "b": [0, -0.5], "activation": "relu"}, {"W": [[1, -1]], "b": [0]}]
+    problem = gradient_problem(
+        layers, {"kind": "squared_error", "target": [1]}, "layers.1.W", [[1, 2], [2, 0]]
+    )
+    # point (1, 2): a_1 = [0, 0.5], y = −0.5, δ_2 = −1.5, δ_1 = [−1.5, 1.5] ⊙ [0, 1] = [0, 1.5]
+    # point (2, 0): a_1 = [1, 1.5], y = −0.5, δ_2 = −1.5, δ_1 = [−1.5, 1.5]
+    # ∂L/∂W_1 = [0, 1.5]ᵀ [1, 2] + [−1.5, 1.5]ᵀ [2, 0] = [[−3, 0], [4.5, 3]]
+    np.testing.assert_allclose(np.asarray(compute_key(problem)), [[-3, 0], [4.5, 3]])
+    solution = worked_solution(problem)
+    assert solution.columns()[-2:] == ["δ_2 = ∂L/∂z_2", "δ_1 = ∂L/∂z_1"]
+    np.testing.assert_allclose(solution.rows()[0][-1], [0, 1.5])
+
+
+def test_gradients_of_every_variant_are_computed_in_one_batch():
+    layers = [{"W": 2, "b": 0, "activation": "tanh"}, {"W": 1.5, "b": 0.5}]
+    loss = {"kind": "squared_error", "target": 1}
+    problem = gradient_problem(
+        layers, loss, "layers.1.W", {"random": {"alphabet": [-1, 0, 1, 2], "length": 2}}
+    )
+    draw = draw_variants(problem, [f"s{i}" for i in range(12)], "salt")
+    keys = compute_keys(problem, np.stack(draw.inputs))
+    for index, inputs in enumerate(draw.inputs):
+        points = np.asarray(inputs).reshape(-1)
+        # ∂L/∂W_1 = Σ (y − 1)·1.5·(1 − tanh²(2x))·x, with y = 1.5 tanh(2x) + 0.5
+        a = np.tanh(2 * points)
+        expected = np.sum((1.5 * a + 0.5 - 1) * 1.5 * (1 - a * a) * points)
+        np.testing.assert_allclose(keys[index], [expected], atol=1e-12)
+
+
+# the backprop sample's network: ∂L/∂W_1 = [[−3, 0], [4.5, 3]]
+BACKPROP = [{"W": [[0.5, -0.5], [1, 0]], "b": [0, -0.5], "activation": "relu"}, {"W": [[1, -1]], "b": [0]}]
+GRADIENT_MISTAKES = [
+    ("the gradient's sign", [[3, 0], [-4.5, -3]], "gradient_sign"),
+    # δ_1 without relu'(z_1): point (1, 2) gives [−1.5, 1.5]ᵀ [1, 2] = [[−1.5, −3], [1.5, 3]],
+    # point (2, 0) as before
+    ("a missing activation derivative", [[-4.5, -3], [4.5, 3]], "activation_derivative_forgotten"),
+]
+
+
+@pytest.mark.parametrize(
+    ("given", "variant"), [c[1:] for c in GRADIENT_MISTAKES], ids=[c[0] for c in GRADIENT_MISTAKES]
+)
+def test_each_gradient_mistake_is_the_only_explanation(given, variant):
+    problem = gradient_problem(
+        BACKPROP, {"kind": "squared_error", "target": [1]}, "layers.1.W", [[1, 2], [2, 0]]
+    )
+    key = compute_key(problem)
+    assert isinstance(key, np.ndarray)
+    matches = diagnose(problem, key, np.array(given, dtype=float))
+    assert [match.variant for match in matches] == [variant]
+    assert matches[0].sentence
