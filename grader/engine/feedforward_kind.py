@@ -8,8 +8,9 @@ a list of points, and `answer: {kind: outputs}` reports the last layer's output 
 a_k to layer k + 1, as for the LSTM.
 
 With a `loss`, `answer: {kind: gradient, wrt: layers.k.W}` reports ∂L/∂W_k summed over the points
-(quantity `∂L/∂W_k`), graded as the rows of W_k; `wrt: layers.k.b` reports ∂L/∂b_k, a list of
-numbers. The backward pass runs on exact values; rounding applies to the gradient itself.
+(quantity `(∂L/∂W_k)`), graded as the rows of W_k, named (∂L/∂W_k)_0, (∂L/∂W_k)_1, …;
+`wrt: layers.k.b` reports ∂L/∂b_k, a list of numbers. The backward pass runs on exact values;
+rounding applies to the gradient itself.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ Array = NDArray[np.float64]
 
 #: the quantity of the last layer's outputs; hidden layer k reports `a^k`
 OUTPUT = "y"
-#: the prefix of a gradient quantity: `∂L/∂W_k`, `∂L/∂b_k`
-GRADIENT = "∂L/∂"
+#: the prefix of a gradient quantity: `(∂L/∂W_k)`, `(∂L/∂b_k)`, in parentheses so that its rows
+#: read `(∂L/∂W_1)_0` in feedback
+GRADIENT = "(∂L/∂"
 
 
 class SoftmaxSpec(SpecBlock):
@@ -204,7 +206,7 @@ def _layer_of(model: FeedforwardModel, quantity: str) -> int:
     if quantity == OUTPUT:
         return len(model.layers)
     if quantity.startswith(GRADIENT):
-        return int(quantity.rpartition("_")[2])
+        return int(quantity.rstrip(")").rpartition("_")[2])
     return int(quantity.partition("^")[2])
 
 
@@ -212,7 +214,7 @@ def _gradient_of(quantity: str) -> tuple[str, int] | None:
     """("W", k) for `∂L/∂W_k`, ("b", k) for `∂L/∂b_k`; None for an output quantity."""
     if not quantity.startswith(GRADIENT):
         return None
-    parameter, _, layer = quantity[len(GRADIENT) :].partition("_")
+    parameter, _, layer = quantity[len(GRADIENT) :].rstrip(")").partition("_")
     return parameter, int(layer)
 
 
@@ -238,7 +240,8 @@ class _Quantities(Mapping[str, Quantity]):
             return Quantity(OUTPUT, "the outputs y = a_L of each point", _bound_for(None))
         if name.startswith(GRADIENT):
             parameter, _, layer = name[len(GRADIENT) :].partition("_")
-            if parameter in ("W", "b") and layer.isdigit() and int(layer) >= 1:
+            layer, closed = layer[:-1], layer.endswith(")")
+            if closed and parameter in ("W", "b") and layer.isdigit() and int(layer) >= 1:
                 return Quantity(name, f"the gradient of the loss with respect to {parameter}_{layer}")
             raise KeyError(name)
         head, mark, tail = name.partition("^")
@@ -276,7 +279,7 @@ def _answer_quantity(model: FeedforwardModel, answer: OutputsAnswer | GradientAn
         )
     if model.loss is None:
         raise FieldValueError(("answer", "kind"), "a gradient needs a `loss` in the model")
-    return f"{GRADIENT}{parameter}_{int(layer)}"
+    return f"{GRADIENT}{parameter}_{int(layer)})"
 
 
 def _quantity_size(model: FeedforwardModel, quantity: str) -> int | None:

@@ -134,7 +134,7 @@ class ModelKind:
     #: the first is what an answer reports when it does not say
     quantities: Mapping[str, Quantity]
     #: (model, evaluation, inputs (B, T, d)) → a trace of every intermediate (a dataclass of arrays
-    #: whose first axis is the batch)
+    #: whose first axis is the batch, or of tuples, dicts and dataclasses of such arrays)
     run: Callable[[Any, Evaluation, Array], Any]
     #: (trace, quantity, before rounding?) → (B, T, n)
     reported: Callable[[Any, str, bool], Array]

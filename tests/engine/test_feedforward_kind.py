@@ -6,19 +6,26 @@ answer only they explain.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from grader.auth import issue_student_token
 from grader.engine.keys import answer_vector_size, compute_key, compute_keys
 from grader.engine.variants import draw_variants
 from grader.feedback.audit import audit_problem
 from grader.feedback.explain import worked_solution
 from grader.feedback.mistakes import diagnose, variants_for
 from grader.grading import grade_answer
+from grader.service import ServiceSettings, create_app
+from grader.spec.loader import load_problems
 from grader.spec.models import Problem
+from grader.storage import open_storage
+from tests.conftest import ROOT
 
 # y = softmax_2(W_2 relu(W_1 a_0 + b_1) + b_2), the sample problem's network
 SOFTMAX = [
@@ -402,3 +409,72 @@ def test_each_gradient_mistake_is_the_only_explanation(given, variant):
     matches = diagnose(problem, key, np.array(given, dtype=float))
     assert [match.variant for match in matches] == [variant]
     assert matches[0].sentence
+
+
+# --- the shipped samples: problems/network, submissions/network -------------------------------
+
+SAMPLES = ROOT / "problems" / "network"
+SAMPLE_SUBMISSIONS = ROOT / "submissions" / "network"
+NOW = ("--now", "2023-03-20T12:00:00+00:00")
+
+
+def test_the_network_samples_pass_their_own_strict_check(grade, golden, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    run = grade("check", "--strict", "problems/network")
+    assert run.code == 0, run.err
+    golden("check_network.txt", run.out)
+
+
+def test_the_network_sample_keys_are_the_engines(grade, golden, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    run = grade("key", "problems/network")
+    assert run.code == 0, run.err
+    golden("key_network.txt", run.out)
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("table", "grade_network.txt"), ("json", "grade_network.json")])
+def test_the_network_sample_submissions_grade_to_the_golden_reports(grade, golden, fmt, name):
+    run = grade(SAMPLE_SUBMISSIONS, "--problems", SAMPLES, "--format", fmt, *NOW)
+    assert run.code == 0, run.err
+    golden(name, run.out)
+
+
+@pytest.mark.parametrize("problem", ["feedforward-softmax", "backprop"])
+def test_each_network_sample_has_a_worked_solution(grade, golden, problem):
+    run = grade("explain", SAMPLES / f"{problem}.yaml")
+    assert run.code == 0, run.err
+    golden(f"explain_network_{problem}.txt", run.out)
+
+
+def test_the_service_grades_the_network_samples(tmp_path):
+    settings = ServiceSettings(
+        problems=load_problems(SAMPLES),
+        storage=open_storage(f"sqlite:///{tmp_path / 'grader.db'}"),
+        secret="test-secret-0123456789abcdef",
+        staff_token="test-staff-token-0123456789",
+        clock=lambda: datetime(2023, 3, 1, 12, 0, tzinfo=timezone.utc),
+    )
+    token = issue_student_token(
+        "test-secret-0123456789abcdef",
+        "alice",
+        now=datetime(2023, 3, 1, 12, 0, tzinfo=timezone.utc),
+        valid_for=timedelta(days=1),
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+
+        def submit(problem: str, answer: object) -> dict[str, Any]:
+            url = f"/api/problems/{problem}/submissions"
+            response = client.post(url, json={"answer": answer}, headers=headers)
+            assert response.status_code in (200, 201), response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+        right = submit("feedforward-softmax", "[[0.84, 0.11, 0.04], [0.09, 0.24, 0.67]]")
+        assert (right["status"], right["score"]) == ("correct", 1.0)
+        plain = submit("feedforward-softmax", [[0.63, 0.23, 0.14], [0.19, 0.31, 0.51]])
+        assert plain["status"] == "incorrect" and "plain softmax" in plain["feedback"]
+        sign = submit("backprop", "3 0; -4.5 -3")
+        assert sign["status"] == "incorrect" and "opposite sign" in sign["feedback"]
+        assert submit("backprop", [[-3, 0], [4.5, 3]])["status"] == "correct"
+    settings.storage.close()
