@@ -478,3 +478,17 @@ def test_the_service_grades_the_network_samples(tmp_path):
         assert sign["status"] == "incorrect" and "opposite sign" in sign["feedback"]
         assert submit("backprop", [[-3, 0], [4.5, 3]])["status"] == "correct"
     settings.storage.close()
+
+
+def test_softmax_alone_is_short_for_beta_one():
+    layers = [{"W": [[1, 0], [0, 1]], "b": [0, 0], "activation": "softmax"}]
+    np.testing.assert_allclose(
+        np.asarray(compute_key(network_problem(layers, [[1, 0]]))), [softmax([1, 0], 1)]
+    )
+
+
+def test_a_hidden_layer_answer_names_its_points_by_the_layer():
+    problem = network_problem(SOFTMAX, [[1, 0], [0, 1]], answer={"kind": "outputs", "layer": 1})
+    key = compute_key(problem)  # [[1, 0], [0, 0.5]]
+    wrong = grade_answer(problem, "1 0; 0 0.7", key, level="positions")
+    assert wrong.score == 0 and "a^1_1 is wrong" in wrong.feedback
