@@ -25,6 +25,7 @@ from grader.spec.models import (
 
 __all__ = [
     "Key",
+    "answer_size",
     "answer_symbol",
     "answer_vector_size",
     "compute_key",
@@ -62,7 +63,17 @@ def answer_vector_size(problem: Problem) -> int | None:
     """How a student's answer to a sequence problem is parsed: None, one number per step (a scalar
     model), or n, one n-vector per step; the one home of that rule (`parse_sequence(vector_size=…)`)."""
     assert problem.model is not None
-    return None if problem.model.scalar else problem.model.size
+    return None if problem.model.scalar else answer_size(problem)
+
+
+def answer_size(problem: Problem) -> int | None:
+    """n, the size of one reported value (one step's, one point's or one row's), as the model's
+    kind says; None when the answer is a list of plain numbers."""
+    assert problem.model is not None
+    kind = kind_for(problem)
+    if kind.quantity_size is None or not isinstance(problem.answer, SequenceAnswer):
+        return problem.model.size
+    return kind.quantity_size(problem.model, problem.answer.of)
 
 
 def inputs_array(model: ModelSpec, sequence: Sequence[Any] | Array) -> Array:
@@ -109,7 +120,7 @@ def reported(problem: Problem, trace: Any, *, raw: bool = False, squeeze: bool =
     False: always (B, T, n)); the values before rounding when `raw`."""
     assert isinstance(problem.answer, SequenceAnswer) and problem.model is not None
     values = kind_for(problem).reported(trace, problem.answer.of, raw)
-    return values[..., 0] if squeeze and problem.model.scalar else values
+    return values[..., 0] if squeeze and answer_vector_size(problem) is None else values
 
 
 def compute_keys(problem: Problem, inputs: Array, evaluation: Evaluation | None = None) -> Array:

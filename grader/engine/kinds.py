@@ -60,6 +60,7 @@ BUILT_IN: dict[str, str] = {
     "lstm": "grader.engine.lstm",
     "rnn": "grader.engine.rnn",
     "gru": "grader.engine.gru",
+    "feedforward": "grader.engine.feedforward_kind",
 }
 
 
@@ -133,7 +134,7 @@ class ModelKind:
     #: the first is what an answer reports when it does not say
     quantities: Mapping[str, Quantity]
     #: (model, evaluation, inputs (B, T, d)) → a trace of every intermediate (a dataclass of arrays
-    #: whose first axis is the batch)
+    #: whose first axis is the batch, or of tuples, dicts and dataclasses of such arrays)
     run: Callable[[Any, Evaluation, Array], Any]
     #: (trace, quantity, before rounding?) → (B, T, n)
     reported: Callable[[Any, str, bool], Array]
@@ -155,6 +156,19 @@ class ModelKind:
     #: the kind's part of the starter spec `grade new` writes (statement, model, inputs,
     #: evaluation, answer), a worked example; None: generated from `spec` (grader.spec.starters)
     starter: str | None = None
+    #: the inputs are steps in time (a sequence), not independent points: the mistakes about the
+    #: order of the list (shifted by one, read in reverse) apply
+    sequential: bool = True
+    #: (model, quantity) → n, the size of one reported value, or None when the quantity is a
+    #: list of plain numbers; not given: every quantity has the model's size
+    quantity_size: Callable[[Any, str], int | None] | None = None
+    #: (model, answer) → the quantity an `outputs` answer (its `layer`) or a `gradient` answer
+    #: (its `wrt`) reports, raising a located FieldValueError when the model has no such thing;
+    #: None: the kind has neither layers nor gradients
+    answer_quantity: Callable[[Any, Any], str] | None = None
+    #: (model, one list of inputs) → None, or a FieldValueError whose path starts at `inputs`;
+    #: None: the inputs are a sequence of x_t checked against the model's input size d
+    check_inputs: Callable[[Any, list[Any]], None] | None = None
 
     @property
     def default_quantity(self) -> str:

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from grader.compare.answers import tolerance_for, within_tolerance
 from grader.compare.policy import levels_before_last_attempt, reveals
-from grader.engine.keys import inputs_array, kind_for, reported, trace_for
+from grader.engine.keys import answer_size, answer_vector_size, inputs_array, kind_for, reported, trace_for
 from grader.feedback.semantics import Neighbour, knob_neighbours, neighbours
 from grader.spec.models import (
     REVEAL_LEVELS,
@@ -190,8 +190,7 @@ def _near_boundary(values: Array, places: int) -> NDArray[np.bool_]:
 
 
 def _squeeze(problem: Problem, values: Array) -> Array:
-    assert problem.model is not None
-    return values[..., 0] if problem.model.scalar else values
+    return values[..., 0] if answer_vector_size(problem) is None else values
 
 
 def _boundary_semantics(problem: Problem) -> list[tuple[str, str, Evaluation]]:
@@ -232,14 +231,15 @@ def values_per_entry(problem: Problem) -> tuple[int, str] | None:
     bound, where = bounded
     grid = 10**rounding.places
     per_unit = 2 * int(np.floor(bound * grid + 0.5)) + 1
-    count = per_unit**model.size
+    size = answer_size(problem) or 1
+    count = per_unit**size
     target = "an integer" if rounding.places == 0 else f"{rounding.places} decimals"
     reason = f"{where}, rounded to {target}"
     if per_unit <= 5 and rounding.places == 0:
         values = ", ".join(str(v) for v in range(-(per_unit // 2), per_unit // 2 + 1))
         reason += f": {{{values}}}"
-    if model.size > 1:
-        reason += f", for each of {model.size} units"
+    if size > 1:
+        reason += f", for each of {size} units"
     return count, reason
 
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
 from grader.compare.entries import step_names
 from grader.compare.policy import reveals
-from grader.engine.keys import Key, answer_symbol
+from grader.engine.keys import Key, answer_size, answer_symbol
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
@@ -143,8 +143,9 @@ def invalid_feedback(problem: Problem, message: str, expected_length: int | None
     symbol = symbol_of(problem)
     count = f"{expected_length} numbers" if expected_length else "numbers"
     shape = ""
-    if problem.model is not None and not problem.model.scalar:
-        shape = f", each a list of {problem.model.size}"
+    size = None if problem.model is None or problem.model.scalar else answer_size(problem)
+    if size is not None:
+        shape = f", each a list of {size}"
     first_last = f"[{symbol}_0, …, {symbol}_{expected_length - 1}]" if expected_length else ""
     return (
         f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "

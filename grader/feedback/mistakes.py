@@ -465,10 +465,15 @@ LATER_MISTAKES: tuple[Mistake, ...] = (
     Mistake("inputs_reversed", "inputs read in reverse order", _reversed),
 )
 
+#: the mistakes about the order of a sequence, which independent input points do not have
+_ORDER_MISTAKES = frozenset({"shifted", "inputs_reversed"})
+
 
 def catalogue(kind: ModelKind) -> tuple[Mistake, ...]:
     """The whole catalogue for problems of one model kind, in the order feedback names mistakes."""
     later = LATER_MISTAKES if kind.knobs else tuple(m for m in LATER_MISTAKES if m.name != "convention")
+    if not kind.sequential:
+        later = tuple(m for m in later if m.name not in _ORDER_MISTAKES)
     return (*MISTAKES, *kind.mistakes, *later)
 
 
@@ -554,6 +559,18 @@ def diagnose(
     return tuple(matches)
 
 
+def _batch_row(value: Any, i: int) -> Any:
+    """Row i of a trace, kept as a batch of one: a dataclass, tuple or dict of batched arrays."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return type(value)(**{f.name: _batch_row(getattr(value, f.name), i) for f in fields})
+    if isinstance(value, tuple):
+        return tuple(_batch_row(part, i) for part in value)
+    if isinstance(value, dict):
+        return {key: _batch_row(part, i) for key, part in value.items()}
+    return value[i : i + 1]
+
+
 def diagnose_batch(
     problem: Problem,
     keys: Array,
@@ -618,11 +635,7 @@ def diagnose_batch(
     for row in explained:
         distinct.setdefault(sequences[row].tobytes(), row)
     together = trace_for(problem, sequences[list(distinct.values())])
-    fields = dataclasses.fields(together)
-    traces = {
-        identity: type(together)(**{f.name: getattr(together, f.name)[i : i + 1] for f in fields})
-        for i, identity in enumerate(distinct)
-    }
+    traces = {identity: _batch_row(together, i) for i, identity in enumerate(distinct)}
     for row in explained:
         sequence = sequences[row]
         trace = traces[sequence.tobytes()]

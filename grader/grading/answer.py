@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from grader.compare.answers import compare_choices, compare_sequence
 from grader.compare.results import ProblemResult, Status
 from grader.compare.scoring import score_fraction, status_of
-from grader.engine.keys import Key, answer_vector_size, fixed_inputs
+from grader.engine.keys import Key, answer_symbol, answer_vector_size, fixed_inputs
 from grader.feedback.follow_through import FollowThrough, follow_through_batch
 from grader.feedback.messages import invalid_feedback, reveals, teach
 from grader.feedback.mistakes import Match, diagnose_batch
@@ -106,7 +106,7 @@ def parse_answer(problem: Problem, raw: Any) -> Any:
     if isinstance(problem.answer, ChoiceAnswer):
         return parse_choices(raw, problem.answer)
     assert problem.model is not None
-    return parse_sequence(raw, vector_size=answer_vector_size(problem))
+    return parse_sequence(raw, vector_size=answer_vector_size(problem), symbol=answer_symbol(problem))
 
 
 def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:

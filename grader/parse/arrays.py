@@ -278,8 +278,9 @@ def read_structure(raw: Any, *, rows: bool) -> Any:
     return _from_data(raw)
 
 
-def parse_sequence(raw: Any, *, vector_size: int | None = None) -> Array:
-    """A student's array: shape (T,) for a scalar cell, (T, n) when `vector_size` is n."""
+def parse_sequence(raw: Any, *, vector_size: int | None = None, symbol: str = "h") -> Array:
+    """A student's array: shape (T,) for a scalar cell, (T, n) when `vector_size` is n; `symbol`
+    names what each entry is in the messages (`h` for h_t)."""
     # a vector cell's steps may be typed as rows without inner brackets (`1 0; 0 1`); one unit's
     # `1; -1` stays a list of numbers, as it always read
     data = read_structure(raw, rows=vector_size is not None and vector_size > 1)
@@ -306,7 +307,7 @@ def parse_sequence(raw: Any, *, vector_size: int | None = None) -> Array:
             )
         if len(item) != vector_size:
             raise InvalidAnswer(
-                f"entry {index} has {len(item)} numbers; each h_t here has {vector_size}"
+                f"entry {index} has {len(item)} numbers; each {symbol}_t here has {vector_size}"
             )
         rows.append(item)
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), vector_size)

@@ -49,6 +49,8 @@ __all__ = [
     "Evaluation",
     "Tolerance",
     "SequenceAnswer",
+    "OutputsAnswer",
+    "GradientAnswer",
     "Choice",
     "ChoiceCheck",
     "ChoiceAnswer",
@@ -273,6 +275,22 @@ class SequenceAnswer(_Spec):
     compare: Tolerance | None = None
 
 
+class OutputsAnswer(SequenceAnswer):
+    """A network's outputs, one value or vector per input point: the last layer's, or hidden
+    layer `layer`'s (1-based). Graded as a sequence whose steps are the points."""
+
+    kind: Literal["outputs"]  # type: ignore[assignment]
+    layer: Annotated[int, Field(strict=True, ge=1)] | None = None
+
+
+class GradientAnswer(SequenceAnswer):
+    """∂loss/∂ one parameter of a network with a loss, summed over the input points, in the
+    parameter's shape: `wrt: layers.k.W` (a matrix, graded row by row) or `layers.k.b`."""
+
+    kind: Literal["gradient"]  # type: ignore[assignment]
+    wrt: Annotated[str, Field(strict=True, pattern=r"^layers\.[0-9]+\.(W|b)$")]
+
+
 class Choice(_Spec):
     """One checkbox or radio button."""
 
@@ -328,10 +346,13 @@ class ChoiceAnswer(_Spec):
 
 
 Answer = Annotated[
-    Union[SequenceAnswer, ChoiceAnswer],
+    Union[SequenceAnswer, OutputsAnswer, GradientAnswer, ChoiceAnswer],
     Field(discriminator="kind"),
     # `answer: sequence` is short for `{kind: sequence}`
-    BeforeValidator(_kind_short_form, json_schema_input_type=Union[str, SequenceAnswer, ChoiceAnswer]),
+    BeforeValidator(
+        _kind_short_form,
+        json_schema_input_type=Union[str, SequenceAnswer, OutputsAnswer, GradientAnswer, ChoiceAnswer],
+    ),
 ]
 
 
@@ -491,6 +512,17 @@ def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
 
     kind = kind_of(model)
     quantities = kind.quantities
+    if isinstance(answer, (OutputsAnswer, GradientAnswer)):
+        # `layer: k` and `wrt:` name one of the kind's quantities; the kind checks that it exists
+        if isinstance(answer, OutputsAnswer) and answer.layer is None:
+            of = kind.default_quantity
+        elif kind.answer_quantity is None:
+            field = "layer" if isinstance(answer, OutputsAnswer) else "kind"
+            what = "layers" if isinstance(answer, OutputsAnswer) else "gradients"
+            raise FieldValueError(("answer", field), f"a {kind.name} model has no {what}")
+        else:
+            of = kind.answer_quantity(model, answer)
+        return answer if answer.of == of else answer.model_copy(update={"of": of})
     if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:
         return answer.model_copy(update={"of": kind.default_quantity})
     if answer.of not in quantities:
@@ -613,6 +645,16 @@ def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
                 ("inputs", "random"),
                 f"random inputs are numbers, but this cell takes {model.input_size}-vectors",
             )
+        return
+    from grader.engine.kinds import kind_of  # late: kinds import this module
+
+    check = kind_of(model).check_inputs
+    if check is not None:
+        for path, sequence in sequences:
+            try:
+                check(model, sequence)
+            except FieldValueError as error:
+                raise FieldValueError((*path, *error.path[1:]), error.message) from None
         return
     d = model.input_size
     for path, sequence in sequences:

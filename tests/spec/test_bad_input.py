@@ -60,6 +60,20 @@ inputs: [1, 0]
 answer: {kind: sequence, of: h}
 """
 
+NETWORK_SPEC = """\
+id: network
+title: Network
+statement: Enter the gradient.
+model:
+  network: feedforward
+  layers:
+    - {W: [[1, 0], [0, 1]], b: [0, 0], activation: relu}
+    - {W: [[1, 1], [1, -1]], b: [0, 0], activation: {kind: softmax, beta: 2}}
+  loss: {kind: cross_entropy, target: 1}
+inputs: [[1, 0], [0, 1]]
+answer: {kind: gradient, wrt: layers.1.W}
+"""
+
 CHOICE_SPEC = """\
 id: info
 title: Info
@@ -93,6 +107,10 @@ def rnn(old: str, new: str) -> str:
 
 def gru(old: str, new: str) -> str:
     return edit(GRU_SPEC, old, new)
+
+
+def network(old: str, new: str) -> str:
+    return edit(NETWORK_SPEC, old, new)
 
 
 ALLOWED_TOP = (
@@ -141,7 +159,7 @@ CASES = [
      "expected a list of inputs, or a mapping with `random:` or `choose_from:`; got keys a"),
     ("answer short form is fine, but not a bare word",
      seed("answer:\n  kind: sequence\n  of: h\n", "answer: sum\n"), 17, "answer",
-     "expected one of 'sequence', 'choice'; got 'sum'"),
+     "expected one of 'sequence', 'outputs', 'gradient', 'choice'; got 'sum'"),
     ("nothing where text belongs", seed("title: States", "title:"), 2, "title",
      "expected text; got nothing"),
     ("typo in a sequence answer", seed("  of: h", "  off: h"), 19, "answer.off",
@@ -237,11 +255,48 @@ CASES = [
     ("gru: b of the wrong length",
      gru("[[1], [0]], b: [0, 0]}\n  initial", "[[1], [0]], b: [0]}\n  initial"), 9, "model.gates.candidate.b",
      "expected a list of 2 numbers (the state size, as update.b); got a list of 1"),
+    # --- the feedforward kind (lines refer to NETWORK_SPEC)
+    ("network: W does not fit the layer before",
+     network("{W: [[1, 1], [1, -1]]", "{W: [[1, 1, 0], [1, -1, 0]]"), 8, "model.layers[1].W",
+     "expected 2 columns, one per output of the layer before (it has 2 units); got 3"),
+    ("network: b does not fit W", network("b: [0, 0], activation: relu", "b: [0, 0, 0], activation: relu"), 7,
+     "model.layers[0].b", "expected a number or a list of 2 (one per row of W); got 3"),
+    ("network: softmax beta zero", network("beta: 2", "beta: 0"), 8, "model.layers[1].activation.beta",
+     "expected a positive number (the inverse temperature); got 0"),
+    ("network: softmax beta negative", network("beta: 2", "beta: -1"), 8, "model.layers[1].activation.beta",
+     "expected a positive number (the inverse temperature); got -1"),
+    ("network: cross-entropy target out of range", network("target: 1}", "target: 2}"), 9,
+     "model.loss.target",
+     "expected a class index from 0 to 1 (0-based; the output has 2 classes); got 2"),
+    ("network: cross-entropy on a sigmoid output",
+     network("activation: {kind: softmax, beta: 2}", "activation: sigmoid"), 9, "model.loss.kind",
+     "cross_entropy needs a softmax output layer; the last layer's activation is sigmoid"),
+    ("network: hinge on two outputs", network("kind: cross_entropy, target: 1", "kind: hinge, target: 1"), 9,
+     "model.loss.kind", "hinge takes one output; the last layer has 2"),
+    ("network: wrt a missing layer", network("wrt: layers.1.W", "wrt: layers.3.W"), 11, "answer.wrt",
+     "expected a layer from 1 to 2 (layers.k.W or layers.k.b, k 1-based); got 'layers.3.W'"),
+    ("network: outputs of a missing layer",
+     network("{kind: gradient, wrt: layers.1.W}", "{kind: outputs, layer: 3}"), 11, "answer.layer",
+     "expected a layer from 1 to 2; got 3"),
+    ("network: a gradient without a loss", network("  loss: {kind: cross_entropy, target: 1}\n", ""), 10,
+     "answer.kind", "a gradient needs a `loss` in the model"),
+    ("network: no layers",
+     network("  layers:\n    - {W: [[1, 0], [0, 1]], b: [0, 0], activation: relu}\n"
+             "    - {W: [[1, 1], [1, -1]], b: [0, 0], activation: {kind: softmax, beta: 2}}\n",
+             "  layers: []\n"),
+     6, "model.layers", "expected at least one layer; got none"),
+    ("network: a point of the wrong size", network("inputs: [[1, 0], [0, 1]]", "inputs: [[1, 0], [0, 1, 1]]"),
+     10, "inputs[1]", "expected 2 numbers (the columns of the first layer's W); got 3"),
+    ("network: one point, not a list of points", network("inputs: [[1, 0], [0, 1]]", "inputs: [1, 0]"), 10,
+     "inputs[0]", "expected 2 numbers (the columns of the first layer's W); got 1"),
+    ("network: a typo in the kind", network("network: feedforward", "network: feedfoward"), 5,
+     "model.network",
+     "unknown model kind 'feedfoward'; did you mean 'feedforward'?"),
     ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell", "required field is missing"),
     ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
      "expected one of 'rounded', 'exact'; got 'sometimes'"),
     ("unknown answer kind", seed("kind: sequence", "kind: sequense"), 17, "answer",
-     "expected one of 'sequence', 'choice'; got 'sequense'"),
+     "expected one of 'sequence', 'outputs', 'gradient', 'choice'; got 'sequense'"),
     ("answer without kind", seed("  kind: sequence\n", ""), 17, "answer", "missing the `kind` key"),
     ("both rounding targets", seed("to: integer", "to: integer, decimals: 2"), 15, "evaluation.rounding",
      "give exactly one of `to: integer` or `decimals: k`"),

@@ -3,8 +3,10 @@
 PROBLEM is a spec file, or a problem id found under --problems. The table is the kind's own: for
 an LSTM, per time step, x_t, the h_{t-1} and c_{t-1} the step starts from, each gate's
 pre-activation z and value, c_t, and h_t before and after rounding; an rnn or a gru shows its own
-gates and states the same way. `--inputs "[0, 1, 1]"` works the problem for other inputs
-(for per-student variants); `--format markdown` suits course pages, `--format json` tooling.
+gates and states the same way; a feedforward network a_0, z_k and a_k of every layer per input
+point, and the backward pass δ_k for a gradient. `--inputs "[0, 1, 1]"` works the problem for
+other inputs (a network's: a list of points, e.g. "[[1, 0], [0, 1]]"), for per-student variants;
+`--format markdown` suits course pages, `--format json` tooling.
 """
 
 from __future__ import annotations
