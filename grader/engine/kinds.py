@@ -60,6 +60,7 @@ BUILT_IN: dict[str, str] = {
     "lstm": "grader.engine.lstm",
     "rnn": "grader.engine.rnn",
     "gru": "grader.engine.gru",
+    "convolution": "grader.engine.convolution_kind",
 }
 
 
@@ -152,6 +153,14 @@ class ModelKind:
     step: StepFunction | None = None
     #: memory (m,) before the first step, for `step`
     initial_memory: Callable[[Any], Array] = field(default=lambda model: np.zeros(0))
+    #: the `answer.kind` a problem of this kind takes
+    answer_kind: str = "sequence"
+    #: (model, the problem's `inputs`) → None, or a located FieldValueError; None: every x_t must
+    #: fit the model's `input_size`
+    check_inputs: Callable[[Any, Any], None] | None = None
+    #: (problem) → the width of each entry of the answer (None: numbers); None: the model's size
+    #: when it is not scalar
+    answer_width: Callable[[Problem], int | None] | None = None
 
     @property
     def default_quantity(self) -> str:

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
 from grader.compare.entries import step_names
 from grader.compare.policy import reveals
-from grader.engine.keys import Key, answer_symbol
+from grader.engine.keys import Key, answer_symbol, answer_vector_size
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
@@ -142,9 +142,8 @@ def invalid_feedback(problem: Problem, message: str, expected_length: int | None
         return f"Could not read your answer: {message}. Enter {how} {ids}. This used no attempt."
     symbol = symbol_of(problem)
     count = f"{expected_length} numbers" if expected_length else "numbers"
-    shape = ""
-    if problem.model is not None and not problem.model.scalar:
-        shape = f", each a list of {problem.model.size}"
+    width = None if problem.model is None else answer_vector_size(problem)
+    shape = "" if width is None else f", each a list of {width}"
     first_last = f"[{symbol}_0, …, {symbol}_{expected_length - 1}]" if expected_length else ""
     return (
         f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "

@@ -259,7 +259,9 @@ class Tolerance(_Spec):
 class SequenceAnswer(_Spec):
     """The answer is the sequence of one quantity of the model (h_t, c_t, …), one entry per step."""
 
-    kind: Literal["sequence"]
+    #: `outputs` for the kinds whose answer is a network's output rather than a sequence of
+    #: states (`ModelKind.answer_kind`); read the same way
+    kind: Literal["sequence", "outputs"]
     #: one of the quantities the model's kind reports per step (`grader.engine.kinds`); when not
     #: given, the kind's first (h for the recurrent kinds)
     of: Annotated[str, Field(strict=True, min_length=1)] = "h"
@@ -479,6 +481,10 @@ def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
     from grader.engine.kinds import kind_of  # late: kinds import this module
 
     kind = kind_of(model)
+    if answer.kind != kind.answer_kind:
+        raise FieldValueError(
+            ("answer", "kind"), f"a {kind.name} model's answer is {kind.answer_kind!r}; got {answer.kind!r}"
+        )
     quantities = kind.quantities
     if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:
         return answer.model_copy(update={"of": kind.default_quantity})
@@ -582,6 +588,12 @@ def course_content_hash(problem: Problem, salt: str) -> str:
 
 
 def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
+    from grader.engine.kinds import kind_of  # late: kinds import this module
+
+    check = kind_of(model).check_inputs
+    if check is not None:
+        check(model, inputs)
+        return
     sequences: list[tuple[tuple[str | int, ...], list[Any]]] = []
     if isinstance(inputs, list):
         sequences.append((("inputs",), inputs))
