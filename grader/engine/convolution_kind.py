@@ -199,7 +199,8 @@ def _check_one(model: ConvolutionModel, signal: Any, path: tuple[str | int, ...]
             pool=model.pooling,
         )
     except FieldValueError as error:
-        located = path if error.path == ("inputs",) else error.path
+        # the numerics name the model's own fields; the problem's are below `model`
+        located = path if error.path == ("inputs",) else ("model", *error.path)
         raise FieldValueError(located, error.message) from None
 
 
