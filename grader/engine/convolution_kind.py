@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from grader.engine.convolution import FeatureMap, Pool, check_feature_map, feature_map, output_size
+from grader.engine.convolution import Pool, check_feature_map, feature_map, output_size
 from grader.engine.kinds import Knob, ModelKind, Parameter, Quantity
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
@@ -125,10 +125,16 @@ class ConvolutionModel(ModelSpec):
 
 @dataclass(frozen=True)
 class ConvolutionTrace:
-    """The feature maps of a batch of B signals (B, n) or images (B, h, w)."""
+    """Every stage for a batch of B signals (B, n) or images (B, h, w); every field batch-first,
+    so that one row of a batch is a trace of its own."""
 
     x: Array
-    map: FeatureMap
+    padded: Array
+    pre_activation: Array  # the map before the activation, bias included
+    activated_raw: Array  # after the activation, unrounded
+    activated: Array  # after the activation, as reported
+    raw: Array  # the answer before rounding: after pooling when pooling, else activated_raw
+    output: Array  # the answer as reported
 
 
 def _as_signals(model: ConvolutionModel, inputs: Array) -> Array:
@@ -153,16 +159,20 @@ def run_convolution(model: ConvolutionModel, evaluation: Evaluation, inputs: Arr
         rounding=evaluation.rounding,
         carry=evaluation.carry,
     )
-    return ConvolutionTrace(x=x, map=computed)
+    return ConvolutionTrace(
+        x=x,
+        padded=computed.padded,
+        pre_activation=computed.pre_activation,
+        activated_raw=computed.activated_raw,
+        activated=computed.activated,
+        raw=computed.activated_raw if computed.pooled is None else computed.pooled,
+        output=computed.output,
+    )
 
 
 def _reported(trace: ConvolutionTrace, quantity: str, raw: bool) -> Array:
     """(B, T, n): a 1-D map (B, L) as (B, L, 1), a 2-D map as its rows."""
-    computed = trace.map
-    if raw:
-        values = computed.activated_raw if computed.pooled is None else computed.pooled
-    else:
-        values = computed.output
+    values = trace.raw if raw else trace.output
     return values[..., None] if values.ndim == 2 else values
 
 
@@ -227,7 +237,7 @@ def _explain(problem: Problem, trace: ConvolutionTrace) -> tuple[list[str], list
     then per pooled entry its window of the activated map and its max or average."""
     model = problem.model
     assert isinstance(model, ConvolutionModel)
-    computed = trace.map
+    computed = trace
     rounded = problem.evaluation.rounding is not None
     name = model.activation
     headers = ["entry", "window", "z = b + Σ K·window", f"{name}(z)"]
@@ -235,12 +245,14 @@ def _explain(problem: Problem, trace: ConvolutionTrace) -> tuple[list[str], list
         headers.append("rounded")
     blank = [""] * (len(headers) - 2)
     rows: list[list[Any]] = []
-    for label, values in (("padded input", computed.padded[0]), ("kernel as applied", computed.kernel)):
+    kernel = np.asarray(model.kernel, dtype=np.float64)
+    kernel = np.flip(kernel) if model.flip else kernel
+    for label, values in (("padded input", computed.padded[0]), ("kernel as applied", kernel)):
         if values.ndim == 1:
             rows.append([label, values.tolist(), *blank])
         else:  # an image or a matrix kernel, one row of it per line
             rows.extend([f"{label} row {i}", row.tolist(), *blank] for i, row in enumerate(values))
-    shape = computed.kernel.shape
+    shape = kernel.shape
     for index in np.ndindex(*computed.pre_activation.shape[1:]):
         window = computed.padded[0][
             tuple(slice(i * model.stride, i * model.stride + k) for i, k in zip(index, shape, strict=True))
@@ -251,11 +263,11 @@ def _explain(problem: Problem, trace: ConvolutionTrace) -> tuple[list[str], list
             row.append(computed.activated[0][index])
         rows.append(row)
     pool = model.pooling
-    if pool is not None and computed.pooled is not None:
+    if pool is not None:
         seen = computed.activated[0] if problem.evaluation.carry == "rounded" else computed.activated_raw[0]
-        for index in np.ndindex(*computed.pooled.shape[1:]):
+        for index in np.ndindex(*computed.raw.shape[1:]):
             window = seen[tuple(slice(i * pool.step, i * pool.step + pool.size) for i in index)]
-            row = [f"{pool.kind} pool {_position(index)}", window.tolist(), "", computed.pooled[0][index]]
+            row = [f"{pool.kind} pool {_position(index)}", window.tolist(), "", computed.raw[0][index]]
             if rounded:
                 row.append(computed.output[0][index])
             rows.append(row)

@@ -3,6 +3,7 @@ checked against hand-computed maps and numpy's own correlate, and its convention
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from grader.feedback.explain import worked_solution
 from grader.feedback.mistakes import diagnose
 from grader.grading import grade_answer
 from grader.spec.models import Problem
+from tests.conftest import ROOT
 
 
 def conv_problem(model: dict[str, Any], inputs: Any, evaluation: dict[str, Any] | None = None) -> Problem:
@@ -208,3 +210,40 @@ def test_each_mistake_is_the_only_explanation(model, inputs, given, variant):
     matches = diagnose(problem, key, np.array(given, dtype=float))
     assert [match.variant for match in matches] == [variant]
     assert matches[0].sentence
+
+
+# --- the shipped samples: problems/convolution with its course settings, submissions/convolution
+
+SAMPLES = ROOT / "problems" / "convolution"
+SAMPLE_SUBMISSIONS = ROOT / "submissions" / "convolution"
+NOW = ("--now", "2023-03-20T12:00:00+00:00")
+
+
+def test_the_samples_pass_their_own_strict_check(grade, golden, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    run = grade("check", "--strict", "problems/convolution")
+    assert run.code == 0, run.err
+    golden("check_convolution.txt", run.out)
+
+
+def test_the_sample_keys_are_the_hand_worked_maps(grade):
+    run = grade("key", SAMPLES, "--format", "json")
+    assert run.code == 0, run.err
+    # conv-1d: relu(1 + x̃_i − x̃_{i+2}) = 0 0 1 0 0 4 4 3, max of pairs; conv-2d: worked in its statement
+    assert json.loads(run.out) == {"conv-1d": [0, 1, 4, 4], "conv-2d": [[4, 3], [4, 7]]}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("table", "grade_convolution.txt"), ("json", "grade_convolution.json")]
+)
+def test_the_sample_submissions_grade_to_the_golden_reports(grade, golden, fmt, name):
+    run = grade(SAMPLE_SUBMISSIONS, "--problems", SAMPLES, "--format", fmt, *NOW)
+    assert run.code == 0, run.err
+    golden(name, run.out)
+
+
+@pytest.mark.parametrize("problem", ["conv-1d", "conv-2d"])
+def test_each_sample_has_a_worked_solution(grade, golden, problem):
+    run = grade("explain", SAMPLES / f"{problem}.yaml")
+    assert run.code == 0, run.err
+    golden(f"explain_{problem}.txt", run.out)
