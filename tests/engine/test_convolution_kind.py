@@ -11,6 +11,7 @@ import pytest
 
 from grader.engine.keys import compute_key, compute_keys
 from grader.engine.variants import draw_variants
+from grader.errors import EXIT_USAGE
 from grader.feedback.audit import audit_problem
 from grader.feedback.explain import worked_solution
 from grader.feedback.mistakes import diagnose
@@ -247,3 +248,27 @@ def test_each_sample_has_a_worked_solution(grade, golden, problem):
     run = grade("explain", SAMPLES / f"{problem}.yaml")
     assert run.code == 0, run.err
     golden(f"explain_{problem}.txt", run.out)
+
+
+def test_explain_works_a_sample_for_other_inputs_and_names_bad_ones(grade):
+    # on [[1, 2, 3], [3, 4, 5], [0, 0, 0]]: z = −1 + x_00 − x_01 + 2 x_11 → [[6, 8], [−2, −2]];
+    # relu, then the one 2×2 max: 8
+    run = grade("explain", SAMPLES / "conv-2d.yaml", "--inputs", "1 2 3; 3 4 5; 0 0 0")
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[-1] == "answer [y_0, …, y_0] = [[8]]"
+    wrong = grade("explain", SAMPLES / "conv-2d.yaml", "--inputs", "[1, 2, 3, 4]")
+    assert wrong.code == EXIT_USAGE
+    assert wrong.err == (
+        "grade: error: --inputs: a matrix kernel takes an image (a list of rows); got a list of numbers\n"
+    )
+    short = grade("explain", SAMPLES / "conv-1d.yaml", "--inputs", "[1]")
+    assert short.code == EXIT_USAGE
+    assert "the pool (2 wide) is larger than the feature map (1)" in short.err
+
+
+def test_explain_as_json_names_the_rows_of_the_table(grade):
+    run = grade("explain", SAMPLES / "conv-1d.yaml", "--format", "json")
+    assert run.code == 0, run.err
+    steps = json.loads(run.out)["steps"]
+    assert steps[0]["entry"] == "padded input" and steps[0]["window"] == [0, 3, 1, 4, 1, 5, 9, 2, 6, 0]
+    assert steps[-1] == {"entry": "max pool 3", "window": [4, 3], "z = b + Σ K·window": "", "relu(z)": 4}
