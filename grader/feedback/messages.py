@@ -59,10 +59,13 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
         return "Correct."
     if not comparison.length_matches:
         last = comparison.expected_length - 1
-        return (
-            f"Expected {comparison.expected_length} values [{symbol}_0, …, {symbol}_{last}], "
-            f"one per time step; you gave {comparison.given_length}."
-        )
+        listed = f"[{symbol}_0, …, {symbol}_{last}]"
+        if problem.answer.kind == "sequence":
+            what = f"values {listed}, one per time step"
+        else:  # a network's outputs: a map's entries, or its rows
+            width = answer_vector_size(problem)
+            what = f"values {listed}" if width is None else f"rows {listed} of {width} values each"
+        return f"Expected {comparison.expected_length} {what}; you gave {comparison.given_length}."
     if not reveals(level, "count"):
         return "Not correct."
     wrong = comparison.wrong_positions

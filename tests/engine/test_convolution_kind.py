@@ -272,3 +272,14 @@ def test_explain_as_json_names_the_rows_of_the_table(grade):
     steps = json.loads(run.out)["steps"]
     assert steps[0]["entry"] == "padded input" and steps[0]["window"] == [0, 3, 1, 4, 1, 5, 9, 2, 6, 0]
     assert steps[-1] == {"entry": "max pool 3", "window": [4, 3], "z = b + Σ K·window": "", "relu(z)": 4}
+
+
+def test_a_map_of_the_wrong_size_is_described_as_a_map():
+    one = conv_problem({"kernel": [1, 0, -1]}, [1, 2, 3, 4])
+    two = conv_problem({"kernel": [[1, 0], [0, -1]]}, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    assert (
+        grade_answer(one, "-2", compute_key(one)).feedback == "Expected 2 values [y_0, …, y_1]; you gave 1."
+    )
+    assert grade_answer(two, "[[-4, -4]]", compute_key(two)).feedback == (
+        "Expected 2 rows [y_0, …, y_1] of 2 values each; you gave 1."
+    )
