@@ -8,7 +8,7 @@ Rounding applies to the reported map; with `carry: rounded` pooling sees the rou
 
 `KIND` declares the kind for the registry (`grader.engine.kinds`), with the flip of the kernel as
 a convention the audit tries and its own mistakes: the bias forgotten, the activation forgotten,
-max and average pooling swapped.
+max and average pooling swapped, the padding forgotten, pooling with stride 1.
 """
 
 from __future__ import annotations
@@ -353,6 +353,49 @@ def _pooling_swapped(problem: Problem) -> list[MistakeVariant]:
     ]
 
 
+def _fits(problem: Problem, model: ConvolutionModel) -> bool:
+    """True when `model` can make a map of the problem's inputs (a mistake's model may not)."""
+    try:
+        check_inputs(model, problem.inputs)
+    except FieldValueError:
+        return False
+    return True
+
+
+def _padding_forgotten(problem: Problem) -> list[MistakeVariant]:
+    model = _model(problem)
+    unpadded = model.model_copy(update={"padding": 0})
+    if model.padding == 0 or not _fits(problem, unpadded):
+        return []
+
+    def sentence(evidence: Evidence) -> str:
+        zeros = "one zero" if model.padding == 1 else f"{model.padding} zeros"
+        return (
+            f"Your answer is what you get without the padding; this problem adds {zeros} on every "
+            "side of the input before sliding the kernel, which makes the map larger."
+        )
+
+    changed = with_model(problem, unpadded)
+    return [MistakeVariant("padding_forgotten", engine_answers(changed), sentence, "leaving out the padding")]
+
+
+def _pool_stride_one(problem: Problem) -> list[MistakeVariant]:
+    model = _model(problem)
+    if model.pool is None or (model.pooling is not None and model.pooling.step == 1):
+        return []
+    step = model.pooling.step if model.pooling is not None else 1
+
+    def sentence(evidence: Evidence) -> str:
+        return (
+            "Your answer is what you get moving the pooling window one entry at a time; this "
+            f"problem moves it {step} entries (the pool's stride), so there are fewer windows."
+        )
+
+    pool = model.pool.model_copy(update={"stride": 1})
+    changed = with_model(problem, model.model_copy(update={"pool": pool}))
+    return [MistakeVariant("pool_stride_one", engine_answers(changed), sentence, "pooling with stride 1")]
+
+
 KIND = ModelKind(
     name="convolution",
     discriminator="network",
@@ -380,6 +423,8 @@ KIND = ModelKind(
         Mistake("bias_forgotten", "the bias b left out", _bias_forgotten),
         Mistake("activation_forgotten", "the activation left out", _activation_forgotten),
         Mistake("pooling_swapped", "max and average pooling swapped", _pooling_swapped),
+        Mistake("padding_forgotten", "the padding left out", _padding_forgotten),
+        Mistake("pool_stride_one", "pooling windows moved one entry at a time", _pool_stride_one),
     ),
     answer_kind="outputs",
     check_inputs=check_inputs,

@@ -201,6 +201,21 @@ MISTAKES = [
 ]
 
 
+# mistakes that give a map of another size: a 1-D answer of that length is diagnosed by name
+MISTAKES += [
+    # padded [0, 1, 2, 3, 0] under [1, 1]: key [1, 3, 5, 3]; unpadded [1, 2, 3]: [3, 5]
+    ("padding forgotten", {"kernel": [1, 1], "padding": 1}, [1, 2, 3], [3, 5], "padding_forgotten"),
+    # map [1, 5, 2, 4]: pooled 2 apart [5, 4]; 1 apart [5, 5, 4]
+    (
+        "pooling stride 1",
+        {"kernel": [1], "pool": {"kind": "max", "size": 2}},
+        [1, 5, 2, 4],
+        [5, 5, 4],
+        "pool_stride_one",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("model", "inputs", "given", "variant"), [c[1:] for c in MISTAKES], ids=[c[0] for c in MISTAKES]
 )
@@ -282,4 +297,14 @@ def test_a_map_of_the_wrong_size_is_described_as_a_map():
     )
     assert grade_answer(two, "[[-4, -4]]", compute_key(two)).feedback == (
         "Expected 2 rows [y_0, …, y_1] of 2 values each; you gave 1."
+    )
+
+
+def test_a_map_of_the_wrong_size_from_a_named_mistake_says_which():
+    problem = conv_problem({"kernel": [1, 1], "padding": 1}, [1, 2, 3])
+    feedback = grade_answer(problem, "3, 5", compute_key(problem)).feedback
+    assert feedback == (
+        "Expected 4 values [y_0, …, y_3]; you gave 2. Your answer is what you get without the padding; "
+        "this problem adds one zero on every side of the input before sliding the kernel, which makes "
+        "the map larger."
     )
