@@ -483,7 +483,9 @@ def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
     kind = kind_of(model)
     if answer.kind != kind.answer_kind:
         raise FieldValueError(
-            ("answer", "kind"), f"a {kind.name} model's answer is {kind.answer_kind!r}; got {answer.kind!r}"
+            ("answer", "kind"),
+            f"a `{kind.discriminator}: {kind.name}` model's answer is {kind.answer_kind!r}; "
+            f"got {answer.kind!r}",
         )
     quantities = kind.quantities
     if "of" not in answer.model_fields_set and answer.of != kind.default_quantity:

@@ -102,7 +102,7 @@ def test_answers_are_graded_as_a_list_or_a_list_of_rows():
 
 
 def test_an_outputs_answer_belongs_to_a_network_and_a_sequence_to_a_cell():
-    with pytest.raises(ValueError, match="answer is 'outputs'; got 'sequence'"):
+    with pytest.raises(ValueError, match="convolution` model's answer is 'outputs'; got 'sequence'"):
         Problem.model_validate(
             {
                 "id": "c",
