@@ -147,6 +147,8 @@ def invalid_feedback(problem: Problem, message: str, expected_length: int | None
     count = f"{expected_length} numbers" if expected_length else "numbers"
     width = None if problem.model is None else answer_vector_size(problem)
     shape = "" if width is None else f", each a list of {width}"
+    if width is not None and problem.answer.kind != "sequence" and expected_length:
+        count, shape = f"{expected_length} rows", f" of {width} numbers each"  # a 2-D map
     first_last = f"[{symbol}_0, …, {symbol}_{expected_length - 1}]" if expected_length else ""
     return (
         f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "

@@ -98,7 +98,11 @@ def test_answers_are_graded_as_a_list_or_a_list_of_rows():
     assert grade_answer(two, "[[-4, -4], [-4, -4]]", compute_key(two)).score == 1.0
     assert grade_answer(two, "-4 -4; -4 -4", compute_key(two)).score == 1.0
     wrong = grade_answer(two, "[-4, -4, -4, -4]", compute_key(two))
-    assert wrong.score == 0.0 and "each a list of 2" in wrong.feedback
+    assert wrong.score == 0.0 and wrong.feedback == (
+        "Could not read your answer: expected a list of 2-vectors like [[0, 0], [0, 0]]; entry 0 is "
+        "not a list of numbers. Enter 2 rows of 2 numbers each [y_0, …, y_1], separated by commas. "
+        "This used no attempt."
+    )
 
 
 def test_an_outputs_answer_belongs_to_a_network_and_a_sequence_to_a_cell():
