@@ -39,6 +39,7 @@ from grader.engine.kinds import Knob, ModelKind, Parameter, Quantity
 from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
+    ChooseFromInputs,
     Evaluation,
     FieldValueError,
     GradientAnswer,
@@ -47,6 +48,7 @@ from grader.spec.models import (
     Number,
     OutputsAnswer,
     Problem,
+    RandomInputs,
     SpecBlock,
     Vector,
 )
@@ -258,9 +260,24 @@ class _Quantities(Mapping[str, Quantity]):
         return 1
 
 
-def _check_points(model: FeedforwardModel, points: list[Any]) -> None:
-    """A located error unless `inputs` is a list of points of the first layer's input size."""
-    check_points(points, model.input_size)
+def _check_points(model: FeedforwardModel, inputs: Any) -> None:
+    """A located error unless the problem's `inputs` are points of the first layer's input size:
+    one list of them, each list of `choose_from`, or `random` numbers for a one-input network."""
+    if isinstance(inputs, ChooseFromInputs):
+        for index, points in enumerate(inputs.choose_from):
+            try:
+                check_points(points, model.input_size)
+            except FieldValueError as error:
+                path = ("inputs", "choose_from", index, *error.path[1:])
+                raise FieldValueError(path, error.message) from None
+    elif isinstance(inputs, RandomInputs):
+        if model.input_size != 1:
+            raise FieldValueError(
+                ("inputs", "random"),
+                f"random inputs are numbers, but this network reads points of {model.input_size}",
+            )
+    elif inputs is not None:
+        check_points(inputs, model.input_size)
 
 
 def _answer_quantity(model: FeedforwardModel, answer: OutputsAnswer | GradientAnswer) -> str:
@@ -593,5 +610,6 @@ KIND = ModelKind(
     ),
     quantity_size=_quantity_size,
     answer_quantity=_answer_quantity,
+    answer_kinds=("outputs", "gradient"),
     check_inputs=_check_points,
 )

@@ -63,6 +63,9 @@ def answer_vector_size(problem: Problem) -> int | None:
     """How a student's answer to a sequence problem is parsed: None, one number per step (a scalar
     model), or n, one n-vector per step; the one home of that rule (`parse_sequence(vector_size=…)`)."""
     assert problem.model is not None
+    width = kind_for(problem).answer_width
+    if width is not None:
+        return width(problem)
     return None if problem.model.scalar else answer_size(problem)
 
 
@@ -77,8 +80,9 @@ def answer_size(problem: Problem) -> int | None:
 
 
 def inputs_array(model: ModelSpec, sequence: Sequence[Any] | Array) -> Array:
-    """One input sequence as an array of shape (T, d)."""
-    return np.asarray(sequence, dtype=np.float64).reshape(len(sequence), model.input_size)
+    """One input sequence as an array of shape (T, d) (an image's rows, for a convolution)."""
+    values = np.asarray(sequence, dtype=np.float64)
+    return values.reshape(len(sequence), values.size // max(len(sequence), 1))
 
 
 def fixed_inputs(problem: Problem) -> Array:
@@ -101,9 +105,10 @@ def trace_for(
     if batch.ndim == 2:
         batch = batch[None]
     trace = kind.run(model or problem.model, evaluation or problem.evaluation, batch)
-    finite = np.ones(batch.shape[:2], dtype=np.bool_)
-    for quantity in kind.quantities:
-        finite &= np.isfinite(kind.reported(trace, quantity, False)).all(axis=2)
+    # (B, entries of the answer): a convolution's map need not have one entry per input
+    finite = np.logical_and.reduce(
+        [np.isfinite(kind.reported(trace, quantity, False)).all(axis=2) for quantity in kind.quantities]
+    )
     if not finite.all():
         step = int(np.argwhere(~finite)[0][1])
         named = " or ".join(f"{quantity}_{step}" for quantity in kind.quantities)

@@ -61,6 +61,7 @@ BUILT_IN: dict[str, str] = {
     "rnn": "grader.engine.rnn",
     "gru": "grader.engine.gru",
     "feedforward": "grader.engine.feedforward_kind",
+    "convolution": "grader.engine.convolution_kind",
 }
 
 
@@ -166,9 +167,15 @@ class ModelKind:
     #: (its `wrt`) reports, raising a located FieldValueError when the model has no such thing;
     #: None: the kind has neither layers nor gradients
     answer_quantity: Callable[[Any, Any], str] | None = None
-    #: (model, one list of inputs) → None, or a FieldValueError whose path starts at `inputs`;
-    #: None: the inputs are a sequence of x_t checked against the model's input size d
-    check_inputs: Callable[[Any, list[Any]], None] | None = None
+    #: the `answer.kind`s a problem of this kind may take
+    answer_kinds: tuple[str, ...] = ("sequence",)
+    #: (model, the problem's `inputs` as given: a list, choose_from or random) → None, or a
+    #: located FieldValueError whose path starts at `inputs`; None: every x_t must fit the model's
+    #: `input_size`
+    check_inputs: Callable[[Any, Any], None] | None = None
+    #: (problem) → the width of each entry of the answer (None: numbers); None: the model's size
+    #: when it is not scalar (or the kind's `quantity_size`)
+    answer_width: Callable[[Problem], int | None] | None = None
 
     @property
     def default_quantity(self) -> str:

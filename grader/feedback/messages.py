@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
 from grader.compare.entries import step_names
 from grader.compare.policy import reveals
-from grader.engine.keys import Key, answer_size, answer_symbol
+from grader.engine.keys import Key, answer_symbol, answer_vector_size, kind_for
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
@@ -59,10 +59,13 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
         return "Correct."
     if not comparison.length_matches:
         last = comparison.expected_length - 1
-        return (
-            f"Expected {comparison.expected_length} values [{symbol}_0, …, {symbol}_{last}], "
-            f"one per time step; you gave {comparison.given_length}."
-        )
+        listed = f"[{symbol}_0, …, {symbol}_{last}]"
+        if problem.answer.kind == "sequence":
+            what = f"values {listed}, one per time step"
+        else:  # a network's outputs: a map's entries, or its rows
+            width = answer_vector_size(problem)
+            what = f"values {listed}" if width is None else f"rows {listed} of {width} values each"
+        return f"Expected {comparison.expected_length} {what}; you gave {comparison.given_length}."
     if not reveals(level, "count"):
         return "Not correct."
     wrong = comparison.wrong_positions
@@ -142,10 +145,10 @@ def invalid_feedback(problem: Problem, message: str, expected_length: int | None
         return f"Could not read your answer: {message}. Enter {how} {ids}. This used no attempt."
     symbol = symbol_of(problem)
     count = f"{expected_length} numbers" if expected_length else "numbers"
-    shape = ""
-    size = None if problem.model is None or problem.model.scalar else answer_size(problem)
-    if size is not None:
-        shape = f", each a list of {size}"
+    width = None if problem.model is None else answer_vector_size(problem)
+    shape = "" if width is None else f", each a list of {width}"
+    if width is not None and kind_for(problem).answer_width is not None and expected_length:
+        count, shape = f"{expected_length} rows", f" of {width} numbers each"  # a 2-D feature map
     first_last = f"[{symbol}_0, …, {symbol}_{expected_length - 1}]" if expected_length else ""
     return (
         f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "

@@ -407,6 +407,9 @@ def _initial(problem: Problem, trace: Trace) -> Array:
 
 
 def _shifted(problem: Problem) -> list[MistakeVariant]:
+    if "sequence" not in kind_for(problem).answer_kinds:
+        return []  # an answer with no steps (a network's outputs) cannot be shifted by one
+
     def starts_at_initial(_: Array, trace: Trace) -> Array:
         reported = _reported(problem, trace)
         return np.concatenate([_initial(problem, trace), reported[:, :-1]], axis=1)

@@ -17,7 +17,10 @@ def format_number(value: float) -> str:
 
 
 def format_value(value: Any) -> str:
-    """A number (or a vector of them) in a worked solution, to 6 digits: 1, -0.5, 0.761594, [1, 0]."""
+    """A number (or a vector of them) in a worked solution, to 6 digits: 1, -0.5, 0.761594, [1, 0];
+    a label (a row's name) as it is."""
+    if isinstance(value, str):
+        return value
     array = np.asarray(value, dtype=np.float64)
     if array.ndim == 0 or array.size == 1:
         number = float(array.reshape(-1)[0]) + 0.0
@@ -34,7 +37,10 @@ def json_number(value: Any) -> int | float:
 
 
 def json_value(value: Any) -> Any:
-    """A number, or a flat list of them for an array of several, as JSON data (-0.0 written as 0)."""
+    """A number, or a flat list of them for an array of several, as JSON data (-0.0 written as 0);
+    a label (a row's name) as it is."""
+    if isinstance(value, str):
+        return value
     array = np.asarray(value, dtype=np.float64)
     if array.size == 1:
         return json_number(float(array.reshape(-1)[0]) + 0.0)

@@ -72,7 +72,7 @@ class ProblemView(_Model):
     statement: str
     student: str
     inputs: list[Any] | None
-    answer_kind: Literal["sequence", "choice"]
+    answer_kind: Literal["sequence", "outputs", "gradient", "choice"]
     multiple: bool
     choices: list[ChoiceView] | None
     due: datetime | None

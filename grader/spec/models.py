@@ -511,6 +511,12 @@ def _quantity_of(model: ModelSpec, answer: SequenceAnswer) -> SequenceAnswer:
     from grader.engine.kinds import kind_of  # late: kinds import this module
 
     kind = kind_of(model)
+    if answer.kind not in kind.answer_kinds:
+        expected = " or ".join(repr(name) for name in kind.answer_kinds)
+        raise FieldValueError(
+            ("answer", "kind"),
+            f"a `{kind.discriminator}: {kind.name}` model's answer is {expected}; got {answer.kind!r}",
+        )
     quantities = kind.quantities
     if isinstance(answer, (OutputsAnswer, GradientAnswer)):
         # `layer: k` and `wrt:` name one of the kind's quantities; the kind checks that it exists
@@ -631,6 +637,12 @@ def course_content_hash(problem: Problem, salt: str) -> str:
 
 
 def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
+    from grader.engine.kinds import kind_of  # late: kinds import this module
+
+    check = kind_of(model).check_inputs
+    if check is not None:
+        check(model, inputs)
+        return
     sequences: list[tuple[tuple[str | int, ...], list[Any]]] = []
     if isinstance(inputs, list):
         sequences.append((("inputs",), inputs))
@@ -645,16 +657,6 @@ def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
                 ("inputs", "random"),
                 f"random inputs are numbers, but this cell takes {model.input_size}-vectors",
             )
-        return
-    from grader.engine.kinds import kind_of  # late: kinds import this module
-
-    check = kind_of(model).check_inputs
-    if check is not None:
-        for path, sequence in sequences:
-            try:
-                check(model, sequence)
-            except FieldValueError as error:
-                raise FieldValueError((*path, *error.path[1:]), error.message) from None
         return
     d = model.input_size
     for path, sequence in sequences:

@@ -145,7 +145,10 @@ def test_an_answer_is_parsed_with_the_size_of_the_layer_it_asks_for():
     [
         ({"answer": {"kind": "outputs", "layer": 3}}, "expected a layer from 1 to 2; got 3"),
         ({"answer": {"kind": "outputs", "layer": 0}}, "greater than or equal to 1"),
-        ({"model": {"cell": "rnn", "W_h": 1, "W_x": 1, "b": 0}, "inputs": [1]}, "a rnn model has no layers"),
+        (
+            {"model": {"cell": "rnn", "W_h": 1, "W_x": 1, "b": 0}, "inputs": [1]},
+            "a `cell: rnn` model's answer is 'sequence'; got 'outputs'",
+        ),
     ],
 )
 def test_a_layer_the_model_does_not_have_is_an_error(change, message):

@@ -97,6 +97,42 @@ def seed(old: str, new: str) -> str:
     return edit(SEED_SPEC, old, new)
 
 
+CONV_1D_SPEC = """\
+id: conv-1d
+title: Convolution
+statement: Enter the feature map.
+model:
+  network: convolution
+  kernel: [1, 0, -1]
+  padding: 0
+  stride: 1
+  pool: {kind: max, size: 2}
+inputs: [1, 2, 3, 4, 5]
+answer: {kind: outputs}
+"""
+
+CONV_2D_SPEC = """\
+id: conv-2d
+title: Convolution
+statement: Enter the feature map.
+model:
+  network: convolution
+  kernel: [[1, 0], [0, -1]]
+inputs:
+  - [1, 2, 3]
+  - [4, 5, 6]
+answer: {kind: outputs}
+"""
+
+
+def conv1(old: str, new: str) -> str:
+    return edit(CONV_1D_SPEC, old, new)
+
+
+def conv2(old: str, new: str) -> str:
+    return edit(CONV_2D_SPEC, old, new)
+
+
 def vector(old: str, new: str) -> str:
     return edit(VECTOR_SPEC, old, new)
 
@@ -292,6 +328,40 @@ CASES = [
     ("network: a typo in the kind", network("network: feedforward", "network: feedfoward"), 5,
      "model.network",
      "unknown model kind 'feedfoward'; did you mean 'feedforward'?"),
+    # --- the convolution kind (lines refer to CONV_1D_SPEC and CONV_2D_SPEC)
+    ("conv: a kernel larger than the padded input", conv1("inputs: [1, 2, 3, 4, 5]", "inputs: [1, 2]"), 6,
+     "model.kernel", "the kernel (3) is larger than the padded input (2 with padding 0)"),
+    ("conv: a 2-D kernel larger than the image", conv2("[[1, 0], [0, -1]]", "[[1, 0], [0, -1], [1, 1]]"), 6,
+     "model.kernel", "the kernel (3×2) is larger than the padded input (2×3 with padding 0)"),
+    ("conv: a stride of 0", conv1("stride: 1", "stride: 0"), 8, "model.stride",
+     "expected a stride of at least 1; got 0"),
+    ("conv: a pool size of 0", conv1("size: 2", "size: 0"), 9, "model.pool.size",
+     "expected a pool size of at least 1; got 0"),
+    ("conv: a pool larger than the map", conv1("size: 2", "size: 4"), 9, "model.pool.size",
+     "the pool (4 wide) is larger than the feature map (3)"),
+    ("conv: negative padding", conv1("padding: 0", "padding: -1"), 7, "model.padding",
+     "expected 0 or more zeros on every side; got -1"),
+    ("conv: an image for a vector kernel", conv1("inputs: [1, 2, 3, 4, 5]", "inputs: [[1, 2, 3], [4, 5, 6]]"),
+     10, "inputs", "a vector kernel takes a signal (a list of numbers); got a list of rows"),
+    ("conv: a signal for a matrix kernel",
+     conv2("inputs:\n  - [1, 2, 3]\n  - [4, 5, 6]\n", "inputs: [1, 2, 3]\n"), 7, "inputs",
+     "a matrix kernel takes an image (a list of rows); got a list of numbers"),
+    ("conv: a kernel of three axes", conv2("[[1, 0], [0, -1]]", "[[[1]]]"), 6, "model.kernel[0][0]",
+     "expected a number; got a list"),
+    ("conv: random signals shorter than the kernel",
+     edit(conv1("inputs: [1, 2, 3, 4, 5]", "inputs: {random: {alphabet: [0, 1], length: 2}}"),
+          "feature map.", "feature map for {inputs}."), 6,
+     "model.kernel", "the kernel (3) is larger than the padded input (2 with padding 0)"),
+    ("conv: choices of two shapes",
+     edit(conv1("inputs: [1, 2, 3, 4, 5]", "inputs: {choose_from: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6]]}"),
+          "feature map.", "feature map for {inputs}."), 10,
+     "inputs.choose_from", "every choice needs the same shape"),
+    ("conv: a sequence answer", conv1("kind: outputs", "kind: sequence"), 11, "answer.kind",
+     "a `network: convolution` model's answer is 'outputs'; got 'sequence'"),
+    ("rnn: an outputs answer", rnn("kind: sequence", "kind: outputs"), 12, "answer.kind",
+     "a `cell: rnn` model's answer is 'sequence'; got 'outputs'"),
+    ("conv: a typo in the network", conv1("network: convolution", "network: convolutoin"), 5, "model.network",
+     "unknown model kind 'convolutoin'; did you mean 'convolution'?"),
     ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell", "required field is missing"),
     ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
      "expected one of 'rounded', 'exact'; got 'sometimes'"),

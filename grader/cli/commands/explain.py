@@ -63,16 +63,28 @@ def _find(name: str, problems_dir: Path) -> Problem:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from grader.engine.keys import inputs_array
+    from grader.engine.keys import inputs_array, kind_for
     from grader.feedback.explain import render_solution, worked_solution
     from grader.parse import InvalidAnswer, parse_sequence
-    from grader.spec.models import SequenceAnswer
+    from grader.parse.arrays import read_structure
+    from grader.spec.models import FieldValueError, SequenceAnswer
 
     problem = _find(args.problem, args.problems)
     if not isinstance(problem.answer, SequenceAnswer) or problem.model is None:
         raise UsageError(f"{problem.id} is a choice problem; `grade explain` works sequence problems")
     inputs = None
-    if args.inputs is not None:
+    check = kind_for(problem).check_inputs
+    if args.inputs is not None and check is not None:
+        # a kind that checks its own inputs (a convolution's signal or image) reads them as given
+        try:
+            given = read_structure(args.inputs, rows=True)
+            check(problem.model, given)
+        except InvalidAnswer as error:
+            raise UsageError(f"--inputs: {error.message}") from None
+        except FieldValueError as error:
+            raise UsageError(f"--inputs: {error.message}") from None
+        inputs = inputs_array(problem.model, given)
+    elif args.inputs is not None:
         vector_size = None if problem.model.input_size == 1 else problem.model.input_size
         try:
             parsed = parse_sequence(args.inputs, vector_size=vector_size)
