@@ -25,7 +25,7 @@ from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, answer_vector_size, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
-from grader.feedback.mistakes import mistake_answers
+from grader.feedback.mistakes import MistakeTable, mistake_answers
 from grader.grading import answer_identity, answer_of, grade_answer
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.parse.errors import MAX_ANSWER_CHARS
@@ -229,7 +229,13 @@ class Checker:
         problem = self.problems[problem_id]
         sequence = np.frombuffer(inputs, dtype=np.float64).reshape(shape)
         rows = mistake_answers(problem, sequence[None])
-        return {name: answers[0] for name, answers in rows.items()}
+        row = {name: answers[0] for name, answers in rows.items()}
+        fixed = self._fixed.get(problem_id)
+        key = fixed if fixed is not None else self._variant_keys(problem_id, inputs, shape)
+        if isinstance(key, tuple):
+            return row
+        # stacked once, so diagnosing each new answer is one comparison with every mistake at once
+        return MistakeTable(problem, row, np.asarray(key, dtype=np.float64))
 
     def mistakes(self, problem: Problem, inputs: Any) -> dict[str, Any] | None:
         """The catalogued mistakes' answers for these inputs (None for choice problems)."""
