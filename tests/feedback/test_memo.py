@@ -68,3 +68,20 @@ def test_a_mistake_table_of_another_key_is_not_used():
     table = MistakeTable(problem, row, key + 1)
     given = next(iter(row.values()))
     assert matching_mistakes(problem, table, key, given) == matching_mistakes(problem, row, key, given)
+
+
+def _refuse(*_: object, **__: object) -> None:
+    raise AssertionError("follow-through computed where nothing reads it")
+
+
+@pytest.mark.parametrize("level", ["verdict", "count", "positions"])
+def test_no_follow_through_below_diagnosis_unless_the_scoring_reads_it(monkeypatch, level):
+    problem = seed_variant("seed")
+    key = compute_key(problem, fixed_inputs(problem))
+    slip = [1, -1, 1, -1, 1]  # one slip at h_2, carried forward (see test_follow_through)
+    expected = grade_answer(problem, slip, key, level=level)
+    monkeypatch.setattr("grader.feedback.messages.follow_through", _refuse)
+    assert grade_answer(problem, slip, key, level=level) == expected
+    scored_by_it = seed_variant("seed", scoring="follow_through")
+    with pytest.raises(AssertionError, match="nothing reads it"):
+        grade_answer(scored_by_it, slip, key, level=level)
