@@ -9,6 +9,7 @@ its latency is counted from that due time, so a server that falls behind shows i
     python benchmarks/load.py                             # 5000 submissions at 500/s, SQLite
     python benchmarks/load.py --rate 0 --concurrency 32   # closed loop: as fast as it goes
     python benchmarks/load.py --answers distinct          # no two answers alike (no result cache)
+    python benchmarks/load.py --answers distinct --in-process 300   # CPU per new answer, no HTTP
     python benchmarks/load.py --url http://127.0.0.1:8000 --secret "$GRADER_SECRET"   # a running server
 
 Answers (`--answers repeated`, alias `pool`, the default) are drawn from every sequence of -1, 0
@@ -174,6 +175,46 @@ async def run_load(
     return latencies, statuses, elapsed
 
 
+def in_process(kind: str, problem_id: str, count: int) -> None:
+    """CPU per answer of the grading core and of `Checker.submit` (with a SQLite file), in this
+    process: the server's work per submission without HTTP, less disturbed by a busy machine.
+    The best of 5 rounds of `count` answers each, every answer new to the checker's caches."""
+    from grader.grading import grade_answer
+    from grader.service.checking import Checker
+    from grader.spec.loader import load_problems
+    from grader.storage import open_storage
+
+    texts = answers(kind, count * 10 + 50)
+    now = datetime.now(timezone.utc)
+    with tempfile.TemporaryDirectory() as scratch:
+        checker = Checker(load_problems(ROOT / "problems"), open_storage(str(Path(scratch) / "cpu.db")))
+        problem = checker.problem(problem_id)
+        key, inputs = checker.key(problem, "cpu"), checker.variant(problem, "cpu").inputs
+        mistakes = checker.mistakes(problem, inputs)
+        for index, text in enumerate(texts[:50]):  # warm: imports, the memos of the inputs
+            checker.submit(problem.id, f"warm-{index}", text, now=now)
+        students = itertools.count()
+
+        def grade(text: str) -> object:
+            level = problem.reveal.show
+            return grade_answer(problem, text, key, level=level, inputs=inputs, mistakes=mistakes)
+
+        def submit(text: str) -> object:
+            return checker.submit(problem.id, f"cpu-{next(students)}", text, now=now)
+
+        for name, work, start in (("grade_answer", grade, 50), ("Checker.submit", submit, 50 + 5 * count)):
+            rounds = []
+            for round_ in range(5):
+                began = time.process_time()
+                for text in texts[start + round_ * count : start + (round_ + 1) * count]:
+                    work(text)
+                rounds.append((time.process_time() - began) / count * 1000)
+            print(
+                f"{name + ':':16}{min(rounds):.3f} ms CPU per {kind} answer (best of 5 x {count};"
+                f" median {statistics.median(rounds):.3f} ms), {problem.id}, level {problem.reveal.show}"
+            )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -201,7 +242,17 @@ def main() -> None:
     parser.add_argument("--url", help="load a server already running here instead of starting one")
     parser.add_argument("--secret", help="with --url: the server's GRADER_SECRET")
     parser.add_argument("--target-p99-ms", type=float, default=25.0)
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="no server: CPU per answer of grade_answer and Checker.submit in this process, N answers"
+        " a round",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        in_process(args.answers, args.problem, args.in_process)
+        return
 
     secret = args.secret or secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
