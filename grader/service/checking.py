@@ -186,6 +186,15 @@ class Checker:
         # Fixed keys once at start. Per-student keys are computed per request from the student's
         # variant (pure functions): KeyBook's variant cache is not shared across request threads.
         self._fixed = KeyBook.build(problems).fixed
+        # Inputs every student of a problem shares, once: grading needs only them, not the
+        # statement a variant renders around them.
+        self._shared_inputs: dict[str, Any] = {}
+        for problem in problems:
+            if problem.id in self._fixed:
+                inputs = self.variant(problem, "").inputs
+                if inputs is not None:
+                    inputs.setflags(write=False)  # shared by every request to the problem
+                self._shared_inputs[problem.id] = inputs
         # Answers of the catalogued mistakes depend on the problem and the inputs only, not on what
         # a student typed: computed once per (problem, inputs) here, so diagnosing a wrong answer
         # runs no engine pass per request (one per catalogued mistake otherwise).
@@ -389,7 +398,10 @@ class Checker:
         if self.limits.rate is not None and student in self._limited_until:
             self._check_still_limited(student, moment)
         key = self.key(problem, student)
-        inputs = self.variant(problem, student).inputs
+        if problem.id in self._shared_inputs:
+            inputs = self._shared_inputs[problem.id]
+        else:
+            inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
             new = new_submission(
