@@ -9,12 +9,15 @@ its latency is counted from that due time, so a server that falls behind shows i
     python benchmarks/load.py                             # 5000 submissions at 500/s, SQLite
     python benchmarks/load.py --rate 0 --concurrency 32   # closed loop: as fast as it goes
     python benchmarks/load.py --answers distinct          # no two answers alike (no result cache)
+    python benchmarks/load.py --answers distinct --in-process 300   # CPU per new answer, no HTTP
     python benchmarks/load.py --url http://127.0.0.1:8000 --secret "$GRADER_SECRET"   # a running server
 
-Answers (`--answers pool`, the default) are drawn from every sequence of -1, 0 and 1 of the right
-length (243, one of them correct) plus unreadable ones, as a class types them; `distinct` makes
-every answer a new one. Prints requests/s, latency percentiles, the server's CPU per request, the
-status mix, and whether p99 met the target.
+Answers (`--answers repeated`, alias `pool`, the default) are drawn from every sequence of -1, 0
+and 1 of the right length (243, one of them correct) plus unreadable ones, as a class types them,
+so most are graded from the result cache; `distinct` makes every answer a new one (random reals,
+and near misses with one real entry), as answers to the real-valued kinds are, so every one is
+graded. Prints requests/s, latency percentiles, the server's CPU per request, the status mix, and
+whether p99 met the target.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import re
 import secrets
 import statistics
@@ -47,9 +51,24 @@ _LISTENING = re.compile(r"Uvicorn running on (http://\S+)")
 _UNREADABLE = ["[1, -1, zero, 1, -1]", "", "1 -1 0 1", "[[1]]"]
 
 
-def answers(kind: str, count: int) -> list[str]:
+def answers(kind: str, count: int, length: int = 5) -> list[str]:
     if kind == "distinct":
-        return [f"[1, -1, 0, {index / count:.9f}, -1]" for index in range(count)]
+        # new answers as real-valued kinds get them: random wrong sequences of reals, and
+        # near-misses (the pool's integers with one entry a new real number); no two alike
+        chooser = random.Random(14)
+        texts: list[str] = []
+        seen: set[str] = set()
+        while len(texts) < count:
+            values = [chooser.choice((-1, 0, 1)) for _ in range(length)]
+            if len(texts) % 2:
+                values = [round(chooser.uniform(-1, 1), 6) for _ in range(length)]
+            else:
+                values[chooser.randrange(length)] = round(chooser.uniform(-1, 1), 6)
+            text = "[" + ", ".join(map(str, values)) + "]"
+            if text not in seen:
+                seen.add(text)
+                texts.append(text)
+        return texts
     pool = ["[" + ", ".join(map(str, values)) + "]" for values in itertools.product((-1, 0, 1), repeat=5)]
     pool += _UNREADABLE
     return [pool[(index * 7919) % len(pool)] for index in range(count)]
@@ -108,10 +127,10 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def request_bytes(host: str, token: str, answer: str) -> bytes:
+def request_bytes(host: str, token: str, answer: str, problem: str = PROBLEM) -> bytes:
     body = json.dumps({"answer": answer}).encode()
     head = (
-        f"POST /api/problems/{PROBLEM}/submissions HTTP/1.1\r\nHost: {host}\r\n"
+        f"POST /api/problems/{problem}/submissions HTTP/1.1\r\nHost: {host}\r\n"
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     )
@@ -156,6 +175,46 @@ async def run_load(
     return latencies, statuses, elapsed
 
 
+def in_process(kind: str, problem_id: str, count: int) -> None:
+    """CPU per answer of the grading core and of `Checker.submit` (with a SQLite file), in this
+    process: the server's work per submission without HTTP, less disturbed by a busy machine.
+    The best of 5 rounds of `count` answers each, every answer new to the checker's caches."""
+    from grader.grading import grade_answer
+    from grader.service.checking import Checker
+    from grader.spec.loader import load_problems
+    from grader.storage import open_storage
+
+    texts = answers(kind, count * 10 + 50)
+    now = datetime.now(timezone.utc)
+    with tempfile.TemporaryDirectory() as scratch:
+        checker = Checker(load_problems(ROOT / "problems"), open_storage(str(Path(scratch) / "cpu.db")))
+        problem = checker.problem(problem_id)
+        key, inputs = checker.key(problem, "cpu"), checker.variant(problem, "cpu").inputs
+        mistakes = checker.mistakes(problem, inputs)
+        for index, text in enumerate(texts[:50]):  # warm: imports, the memos of the inputs
+            checker.submit(problem.id, f"warm-{index}", text, now=now)
+        students = itertools.count()
+
+        def grade(text: str) -> object:
+            level = problem.reveal.show
+            return grade_answer(problem, text, key, level=level, inputs=inputs, mistakes=mistakes)
+
+        def submit(text: str) -> object:
+            return checker.submit(problem.id, f"cpu-{next(students)}", text, now=now)
+
+        for name, work, start in (("grade_answer", grade, 50), ("Checker.submit", submit, 50 + 5 * count)):
+            rounds = []
+            for round_ in range(5):
+                began = time.process_time()
+                for text in texts[start + round_ * count : start + (round_ + 1) * count]:
+                    work(text)
+                rounds.append((time.process_time() - began) / count * 1000)
+            print(
+                f"{name + ':':16}{min(rounds):.3f} ms CPU per {kind} answer (best of 5 x {count};"
+                f" median {statistics.median(rounds):.3f} ms), {problem.id}, level {problem.reveal.show}"
+            )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -170,13 +229,30 @@ def main() -> None:
         "--rate", type=float, default=500.0, help="submissions per second; 0: as fast as possible"
     )
     parser.add_argument("--concurrency", type=int, default=32, help="connections (default 32)")
-    parser.add_argument("--answers", choices=("pool", "distinct"), default="pool")
+    parser.add_argument(
+        "--answers",
+        choices=("repeated", "pool", "distinct"),
+        default="repeated",
+        help="repeated (alias pool; the default): a class's few answers, mostly cached; distinct:"
+        " every answer new",
+    )
+    parser.add_argument("--problem", default=PROBLEM, help=f"problem to submit to (default {PROBLEM})")
     parser.add_argument("--db", help="database for the server (default: a fresh SQLite file)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--url", help="load a server already running here instead of starting one")
     parser.add_argument("--secret", help="with --url: the server's GRADER_SECRET")
     parser.add_argument("--target-p99-ms", type=float, default=25.0)
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="no server: CPU per answer of grade_answer and Checker.submit in this process, N answers"
+        " a round",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        in_process(args.answers, args.problem, args.in_process)
+        return
 
     secret = args.secret or secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
@@ -186,16 +262,24 @@ def main() -> None:
         issue_student_token(secret, f"load-{i}", now=now, valid_for=timedelta(hours=2))
         for i in range(students)
     ]
-    texts = answers(args.answers, args.requests)
+    drawn = answers(args.answers, args.requests + 200)
+    texts = drawn[: args.requests]
+    # the warm-up sends answers of the same mix; distinct ones none the measured run sends
+    warm_texts = drawn[args.requests :] if args.answers == "distinct" else drawn[:200]
     warm_tokens = [
         issue_student_token(secret, f"warm-{i}", now=now, valid_for=timedelta(hours=1)) for i in range(70)
     ]
 
     def load(url: str, pid: int | None) -> tuple[list[float], Counter[int], float, float | None]:
         host = urlsplit(url).netloc
-        requests = [request_bytes(host, tokens[i % students], texts[i]) for i in range(args.requests)]
+        requests = [
+            request_bytes(host, tokens[i % students], texts[i], args.problem) for i in range(args.requests)
+        ]
         # warm up (imports, connections, the first gradings) as students the measured run does not use
-        warm = [request_bytes(host, warm_tokens[i % 70], texts[i]) for i in range(min(200, args.requests))]
+        warm = [
+            request_bytes(host, warm_tokens[i % 70], warm_texts[i], args.problem)
+            for i in range(min(200, args.requests))
+        ]
         asyncio.run(run_load(url, warm, 0, args.concurrency))
         before = None if pid is None else cpu_seconds(pid)
         latencies, statuses, elapsed = asyncio.run(run_load(url, requests, args.rate, args.concurrency))

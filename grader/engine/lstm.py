@@ -20,6 +20,7 @@ mistakes (the output gate ignored, the forget gate taken as 1, c reported for h 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -189,7 +190,27 @@ class Parameters:
 
 
 def parameters_of(model: LstmModel) -> Parameters:
-    """The model's parameters as float64 arrays of fixed shapes."""
+    """The model's parameters as float64 arrays of fixed shapes, read-only: shared by every call
+    with an equal model."""
+    try:
+        # the id first: a model equal to a cached one but not it (two problems of one cell) is
+        # then told apart without comparing every field
+        return _shared_parameters(id(model), model)
+    except TypeError:  # a model built with lists in it is not hashable
+        return _parameters_from(model)
+
+
+# Follow-through runs one step per answer entry, each asking for the parameters: building them
+# from the spec's fields costs more than the step itself.
+@lru_cache(maxsize=256)
+def _shared_parameters(identity: int, model: LstmModel) -> Parameters:
+    params = _parameters_from(model)
+    for array in (params.W_h, params.W_x, params.b, params.h0, params.c0):
+        array.setflags(write=False)
+    return params
+
+
+def _parameters_from(model: LstmModel) -> Parameters:
     n, d = model.size, model.input_size
     gates = [getattr(model.gates, name) for name in GATE_NAMES]
     return Parameters(

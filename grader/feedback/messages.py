@@ -201,6 +201,7 @@ def teach(
     mistakes: dict[str, Array] | None = None,
     analysis: FollowThrough | None = None,
     matches: tuple[Match, ...] | None = None,
+    analyse: bool = True,
 ) -> Lesson:
     """Feedback for one well-formed answer at reveal `level` (default: the problem's base level).
 
@@ -211,7 +212,8 @@ def teach(
     their row of `mistakes.mistake_answers`, when a class was computed in one batch; `analysis`
     and `matches` this answer's `follow_through` and `diagnose` when the caller computed them
     for many answers at once (`follow_through_batch`, `diagnose_batch`). A correct answer costs
-    nothing beyond the comparison.
+    nothing beyond the comparison. `analyse=False` skips the follow-through below the `diagnosis`
+    level (its `follow_through` is then None), for a caller whose scoring does not read it.
     """
     shown = level or problem.reveal.show
     base = feedback_for(problem, comparison, shown)
@@ -225,7 +227,7 @@ def teach(
     assert not isinstance(key, tuple)
     key_array = np.asarray(key, dtype=np.float64)
     given_array = np.asarray(given, dtype=np.float64)
-    if analysis is None:
+    if analysis is None and (analyse or reveals(shown, "diagnosis")):
         analysis = follow_through(problem, key_array, given_array, inputs)
     carried = () if analysis is None else analysis.follows
     scored = dataclasses.replace(comparison, carried_forward=carried)

@@ -55,6 +55,7 @@ __all__ = [
     "variants_for",
     "mistake_answers",
     "matching_mistakes",
+    "MistakeTable",
     "diagnose",
     "diagnose_batch",
 ]
@@ -512,20 +513,80 @@ def _tolerance(name: str) -> float | None:
     return UNROUNDED_TOLERANCE if name == "rounding_skipped" else None
 
 
+class MistakeTable(dict[str, Array]):
+    """One student's row of `mistake_answers` (a dict, name → answer) with what `matching_mistakes`
+    needs from it prepared once: the answers of the key's shape stacked into one block, each one's
+    tolerance, and which are indistinguishable from `key`. A server that diagnoses many answers
+    for the same inputs keeps one table and compares each answer with the whole block at once;
+    the names it finds are exactly those the per-variant loop finds."""
+
+    def __init__(self, problem: Problem, answers: dict[str, Array], key: Array) -> None:
+        super().__init__(answers)
+        abs_tol, self.rel_tol = tolerance_for(problem)
+        self.key = np.array(key, dtype=np.float64)
+        self.key.setflags(write=False)
+        shape = self.key.shape
+        self.names = list(answers)
+        # per name: None when its answer has another shape than the key (left to the loop)
+        self.block_row: list[int | None] = []
+        rows: list[Array] = []
+        tolerances: list[float] = []
+        for name, answer in answers.items():
+            if np.shape(answer) != shape:
+                self.block_row.append(None)
+                continue
+            self.block_row.append(len(rows))
+            rows.append(np.asarray(answer, dtype=np.float64))
+            tolerance = _tolerance(name)
+            tolerances.append(abs_tol if tolerance is None else tolerance)
+        self.block = np.stack(rows) if rows else np.empty((0, *shape))
+        expand = (slice(None),) + (None,) * len(shape)
+        self.abs_tols = np.asarray(tolerances, dtype=np.float64)[expand]
+        # the key-closeness test of the loop: default tolerance, relative to the key
+        same_as_key = within_tolerance(self.block, self.key, abs_tol, self.rel_tol)
+        self.explains = ~same_as_key.reshape(len(rows), -1).all(axis=1)
+        self.block.setflags(write=False)
+
+    def matching(self, problem: Problem, key: Array, given: Array) -> tuple[str, ...] | None:
+        """`matching_mistakes` on this row, or None when the table cannot answer (another key)."""
+        if np.shape(key) != self.key.shape or not np.array_equal(key, self.key):
+            return None
+        given_array = np.asarray(given, dtype=np.float64)
+        if given_array.shape != self.key.shape:
+            return None
+        # `within_tolerance(given, answer, its tolerance, rel_tol)`, every answer at once
+        allowed = np.maximum(self.abs_tols, self.rel_tol * np.abs(self.block))
+        near = np.abs(given_array - self.block) <= allowed
+        explained = np.asarray(near.reshape(len(self.block), -1).all(axis=1) & self.explains, dtype=np.bool_)
+        hits: list[bool] = explained.tolist()
+        found = []
+        for name, row in zip(self.names, self.block_row, strict=True):
+            if row is None:
+                if _matches(problem, self[name], name, key, given):
+                    found.append(name)
+            elif hits[row]:
+                found.append(name)
+        return tuple(found)
+
+
+def _matches(problem: Problem, answer: Array, name: str, key: Array, given: Array) -> bool:
+    if len(answer) != len(given) or np.shape(answer) != np.shape(given):
+        return False
+    if not _close(problem, answer, given, _tolerance(name)).all():
+        return False
+    # indistinguishable from the key for these inputs: explains nothing
+    return not (len(answer) == len(key) and _close(problem, key, answer).all())
+
+
 def matching_mistakes(
     problem: Problem, answers: dict[str, Array], key: Array, given: Array
 ) -> tuple[str, ...]:
     """Names of the variants whose answer (one student's row of `mistake_answers`) equals `given`."""
-    found = []
-    for name, answer in answers.items():
-        if len(answer) != len(given) or np.shape(answer) != np.shape(given):
-            continue
-        if not _close(problem, answer, given, _tolerance(name)).all():
-            continue
-        if len(answer) == len(key) and _close(problem, key, answer).all():
-            continue  # indistinguishable from the key for these inputs: explains nothing
-        found.append(name)
-    return tuple(found)
+    if isinstance(answers, MistakeTable):
+        from_table = answers.matching(problem, key, given)
+        if from_table is not None:
+            return from_table
+    return tuple(name for name, answer in answers.items() if _matches(problem, answer, name, key, given))
 
 
 def diagnose(

@@ -142,7 +142,9 @@ def _scored(
     matches: tuple[Match, ...] | None = None,
 ) -> ProblemResult:
     lesson = teach(
-        problem, key, given, comparison, level, inputs, mistakes=mistakes, analysis=analysis, matches=matches
+        problem, key, given, comparison, level, inputs, mistakes=mistakes, analysis=analysis, matches=matches,
+        # below `diagnosis` only `follow_through` scoring reads the follow-through
+        analyse=problem.scoring == "follow_through",
     )
     fraction = score_fraction(problem.scoring, lesson.comparison)
     return ProblemResult(

@@ -25,7 +25,7 @@ from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, answer_vector_size, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
-from grader.feedback.mistakes import mistake_answers
+from grader.feedback.mistakes import MistakeTable, mistake_answers
 from grader.grading import answer_identity, answer_of, grade_answer
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.parse.errors import MAX_ANSWER_CHARS
@@ -186,6 +186,15 @@ class Checker:
         # Fixed keys once at start. Per-student keys are computed per request from the student's
         # variant (pure functions): KeyBook's variant cache is not shared across request threads.
         self._fixed = KeyBook.build(problems).fixed
+        # Inputs every student of a problem shares, once: grading needs only them, not the
+        # statement a variant renders around them.
+        self._shared_inputs: dict[str, Any] = {}
+        for problem in problems:
+            if problem.id in self._fixed:
+                inputs = self.variant(problem, "").inputs
+                if inputs is not None:
+                    inputs.setflags(write=False)  # shared by every request to the problem
+                self._shared_inputs[problem.id] = inputs
         # Answers of the catalogued mistakes depend on the problem and the inputs only, not on what
         # a student typed: computed once per (problem, inputs) here, so diagnosing a wrong answer
         # runs no engine pass per request (one per catalogued mistake otherwise).
@@ -229,7 +238,13 @@ class Checker:
         problem = self.problems[problem_id]
         sequence = np.frombuffer(inputs, dtype=np.float64).reshape(shape)
         rows = mistake_answers(problem, sequence[None])
-        return {name: answers[0] for name, answers in rows.items()}
+        row = {name: answers[0] for name, answers in rows.items()}
+        fixed = self._fixed.get(problem_id)
+        key = fixed if fixed is not None else self._variant_keys(problem_id, inputs, shape)
+        if isinstance(key, tuple):
+            return row
+        # stacked once, so diagnosing each new answer is one comparison with every mistake at once
+        return MistakeTable(problem, row, np.asarray(key, dtype=np.float64))
 
     def mistakes(self, problem: Problem, inputs: Any) -> dict[str, Any] | None:
         """The catalogued mistakes' answers for these inputs (None for choice problems)."""
@@ -383,7 +398,10 @@ class Checker:
         if self.limits.rate is not None and student in self._limited_until:
             self._check_still_limited(student, moment)
         key = self.key(problem, student)
-        inputs = self.variant(problem, student).inputs
+        if problem.id in self._shared_inputs:
+            inputs = self._shared_inputs[problem.id]
+        else:
+            inputs = self.variant(problem, student).inputs
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
             new = new_submission(

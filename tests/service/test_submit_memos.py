@@ -1,0 +1,41 @@
+"""What `Checker.submit` computes once rather than per request, and that it changes no outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import grader.service.checking as checking
+from grader.service import Checker
+from grader.spec.loader import ProblemSet
+from grader.storage import Storage
+from tests.service.conftest import NOW
+
+
+def test_a_problem_with_fixed_inputs_draws_no_variant_per_submission(
+    course: ProblemSet, sqlite_storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checker = Checker(course, sqlite_storage)
+    fresh = Checker(course, sqlite_storage)
+    drawn: list[str] = []
+    real = checking.variant_for
+
+    def counting(problem: Any, student: str, salt: str) -> Any:
+        drawn.append(student)
+        return real(problem, student, salt)
+
+    monkeypatch.setattr(checking, "variant_for", counting)
+    # the same outcome as the variant's own inputs give (grade() called with them directly)
+    problem = checker.problem("lstm-states-2")
+    expected = fresh.grade(
+        problem, real(problem, "nia", course.course.salt).inputs, "[1, -1, 0.5, 1, -1]", "diagnosis"
+    )
+    drawn.clear()
+    outcome = checker.submit("lstm-states-2", "nia", "[1, -1, 0.5, 1, -1]", now=NOW)
+    assert drawn == []
+    assert (outcome.status, outcome.score, outcome.feedback) == (
+        expected.status.value,
+        expected.score,
+        expected.feedback,
+    )
