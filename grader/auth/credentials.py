@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+from grader.config import DATABASE_URL_ENV, read_database_url
 from grader.errors import UsageError
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
 SECRET_ENV = "GRADER_SECRET"
 #: The bearer token of course staff.
 STAFF_TOKEN_ENV = "GRADER_STAFF_TOKEN"
-#: The database URL (it may carry a password), when `--db` is not given.
-DATABASE_URL_ENV = "GRADER_DATABASE_URL"
 #: Shorter values are refused: a guessable secret is no secret.
 MIN_LENGTH = 16
 #: Below this estimate a secret is warned about: `secrets.token_urlsafe(32)` scores about 200.
@@ -68,28 +67,6 @@ def read_secret(file: Path | None = None, environ: Mapping[str, str] | None = No
 def read_staff_token(file: Path | None = None, environ: Mapping[str, str] | None = None) -> str:
     """The staff token from `file`, else from $GRADER_STAFF_TOKEN."""
     return _read(STAFF_TOKEN_ENV, "--staff-token-file", file, os.environ if environ is None else environ)
-
-
-def read_database_url(
-    given: str | None, file: Path | None, default: str, environ: Mapping[str, str] | None = None
-) -> str:
-    """The database: `--db` as given, else the first line of `--db-url-file`, else
-    $GRADER_DATABASE_URL, else `default`."""
-    if given is not None and file is not None:
-        raise UsageError("--db and --db-url-file: give one of them")
-    if given is not None:
-        return given
-    if file is not None:
-        try:
-            value = file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            raise UsageError(f"--db-url-file {file}: cannot read: {reason}") from None
-        if not value:
-            raise UsageError(f"--db-url-file {file}: empty")
-        return value
-    value = (os.environ if environ is None else environ).get(DATABASE_URL_ENV, "").strip()
-    return value or default
 
 
 def estimated_bits(value: str) -> float:

@@ -258,6 +258,13 @@ def test_help_loads_no_library_no_engine_and_no_web_stack():
     assert loaded(modules, ("numpy", "pydantic", "yaml", "grader.engine", "grader.spec", *WEB_STACK)) == []
 
 
+def test_grading_a_class_loads_no_web_stack():
+    # the core install has none of it: `grade submissions/` must run without the server extra
+    modules = modules_after("submissions/", "-q")
+    assert "grader.grading" in modules
+    assert loaded(modules, WEB_STACK) == []
+
+
 def test_key_loads_the_engine_but_no_web_stack():
     modules = modules_after("key", "problems/")
     assert "grader.engine.keybook" in modules  # the run did load what it needs

@@ -44,8 +44,8 @@ def add_database_options(parser: argparse.ArgumentParser, *, help: str) -> None:
 def database_of(args: argparse.Namespace, *, default: str | None, environment: bool = True) -> str | None:
     """The database `add_database_options` was given: `--db`, else `--db-url-file`, else (with
     `environment`) $GRADER_DATABASE_URL, else `default`."""
-    # imported here: grader.auth is not needed to start `grade` (nor for --help)
-    from grader.auth import read_database_url
+    # imported here: `grade --help` reads no option
+    from grader.config import read_database_url
 
     url = read_database_url(args.db, args.db_url_file, "", None if environment else {})
     return url or default
