@@ -30,7 +30,7 @@ def default_key_file(secret_file: Path | None) -> Path | None:
 
 
 def _new_key() -> RSAKey:
-    key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"}, private=True)
+    key: RSAKey = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"}, private=True)
     key.ensure_kid()  # the RFC 7638 thumbprint
     return key
 
