@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -269,3 +270,11 @@ def test_key_loads_the_engine_but_no_web_stack():
     modules = modules_after("key", "problems/")
     assert "grader.engine.keybook" in modules  # the run did load what it needs
     assert loaded(modules, WEB_STACK) == []
+
+
+def test_python_m_grader_is_the_grade_command(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["grader", "--version"])
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_module("grader", run_name="__main__")
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out.startswith("grade ")
