@@ -15,41 +15,16 @@ Not a test: it prints figures; nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from kinds_keys import compare  # the same timing and printout as the numerics' benchmark
 
 from grader.engine.keys import compute_keys
 from grader.spec.loader import load_problems
-from grader.spec.models import Problem
 
 SAMPLES = Path(__file__).resolve().parent.parent / "problems" / "convolution"
 ALPHABET = np.array([0.0, 1.0, 2.0, 3.0])
-
-
-def timed(function: Callable[[], object], repeat: int = 3) -> float:
-    """Best of `repeat` wall times of one call, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def measure(name: str, problem: Problem, inputs: np.ndarray, loop: int) -> None:
-    """Print the batched time, the extrapolated per-variant loop time, and their ratio."""
-    variants = len(inputs)
-    whole = timed(lambda: compute_keys(problem, inputs))
-    some = min(loop, variants)
-    part = timed(lambda: [compute_keys(problem, inputs[v : v + 1]) for v in range(some)], repeat=1)
-    looped = part * variants / some
-    print(
-        f"{name:<8} batched {whole * 1e3:9.1f} ms   loop {looped:8.2f} s "
-        f"({some} timed)   ratio {looped / whole:7.0f}×"
-    )
 
 
 def main() -> None:
@@ -65,7 +40,7 @@ def main() -> None:
     }
     print(f"{args.variants} variants")
     for name, inputs in batches.items():
-        measure(name, problems[name], inputs, args.loop)
+        compare(name, lambda batch, problem=problems[name]: compute_keys(problem, batch), inputs, args.loop)
 
 if __name__ == "__main__":
     main()
