@@ -22,12 +22,12 @@ from grader.compare.attempts import Made, fold_attempts, folded_result, late_sco
 from grader.compare.policy import Lateness, attempts_left, late_by, lateness, reveal_level
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.engine.keybook import KeyBook
-from grader.engine.keys import Key, answer_vector_size, compute_key, describe_key, key_to_json
+from grader.engine.keys import Key, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
 from grader.feedback.mistakes import MistakeTable, mistake_answers
-from grader.grading import answer_identity, answer_of, grade_answer
-from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.grading import answer_identity, answer_of, grade_answer, parse_answer
+from grader.parse import InvalidAnswer
 from grader.parse.errors import MAX_ANSWER_CHARS
 from grader.service.errors import ServiceError
 from grader.service.models import (
@@ -88,10 +88,10 @@ def _unstorable(raw: Any) -> bool:
 def _parsed(problem: Problem, raw: Any) -> Any:
     """The answer as the parser read it (JSON data), or None when it could not be read."""
     try:
+        given = parse_answer(problem, raw)
         if isinstance(problem.answer, ChoiceAnswer):
-            return list(parse_choices(raw, problem.answer))
-        assert problem.model is not None
-        return np.asarray(parse_sequence(raw, vector_size=answer_vector_size(problem))).tolist()
+            return list(given)
+        return np.asarray(given).tolist()
     except InvalidAnswer:
         return None
 
