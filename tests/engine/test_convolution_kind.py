@@ -291,7 +291,7 @@ def test_explain_works_a_sample_for_other_inputs_and_names_bad_ones(grade):
     # relu, then the one 2×2 max: 8
     run = grade("explain", SAMPLES / "conv-2d.yaml", "--inputs", "1 2 3; 3 4 5; 0 0 0")
     assert run.code == 0, run.err
-    assert run.out.splitlines()[-1] == "answer [y_0, …, y_0] = [[8]]"
+    assert run.out.splitlines()[-1] == "answer: the feature map = [[8]]"
     wrong = grade("explain", SAMPLES / "conv-2d.yaml", "--inputs", "[1, 2, 3, 4]")
     assert wrong.code == EXIT_USAGE
     assert wrong.err == (
