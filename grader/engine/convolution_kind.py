@@ -36,6 +36,7 @@ from grader.spec.models import (
     SpecBlock,
     Vector,
     check_rectangular,
+    shape_of,
 )
 
 __all__ = ["KIND", "ConvolutionModel", "ConvolutionTrace", "PoolSpec", "run_convolution"]
@@ -112,7 +113,7 @@ class ConvolutionModel(ModelSpec):
 
     def map_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The shape of the answer for a signal (n,) or an image (h, w)."""
-        kernel_shape = np.shape(self.kernel)
+        kernel_shape = shape_of(self.kernel)  # of the spec's lists, without building an array
         shape = tuple(
             output_size(n, k, self.padding, self.stride)
             for n, k in zip(input_shape, kernel_shape, strict=True)
@@ -224,8 +225,8 @@ def answer_layout(problem: Problem) -> AnswerLayout:
         signal: Any = [0.0] * inputs.random.length
     else:
         signal = inputs.choose_from[0] if isinstance(inputs, ChooseFromInputs) else inputs
-    shape = model.map_shape(np.shape(np.asarray(signal, dtype=np.float64)))
-    return AnswerLayout("the feature map", "array", shape)
+    # read for every answer: the shapes of the spec's lists, without building arrays
+    return AnswerLayout("the feature map", "array", model.map_shape(shape_of(signal)))
 
 
 # --- the worked solution ------------------------------------------------------------------------
