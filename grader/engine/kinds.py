@@ -3,9 +3,10 @@
 A kind is one module under `grader/engine/` whose `KIND` declares, in one place, everything the
 rest of the pipeline knows about its model: the pydantic model of the `model:` block, the
 quantities an answer may ask for, a batched evaluator returning a trace of every intermediate,
-what a trace reports, the `grade explain` table, the semantics knobs the key audit tries, the
-parameters a sign-flip mistake may flip, its own entries in the mistake catalogue and, for
-recurrent kinds, one step for follow-through. Nothing outside a kind's module asks which kind a
+what a trace reports and how its answer is laid out (a sequence of steps, or an array read and
+named as one: `answer_layout`), the `grade explain` table, the semantics knobs the key audit
+tries, the parameters a sign-flip mistake may flip, its own entries in the mistake catalogue
+and, for recurrent kinds, one step for follow-through. Nothing outside a kind's module asks which kind a
 model is or which quantity an answer reports: it asks the kind.
 
 The registry maps names to modules, imported when first used (a kind's module may import the

@@ -86,8 +86,8 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
 
 def _whole(entries: EntryNames, shape: tuple[int, ...]) -> str:
     """An answer of `shape`, named as `entries` names the expected one, in the words of
-    `describe_shape`: '∂L/∂W_1 as 2 rows of 3 numbers (a 2×3 matrix)', '2 rows of 3 numbers (a
-    2×3 matrix), one row of outputs per point'."""
+    `describe_shape`: '∂L/∂W_1 as <shape>', or for outputs '<shape>, one row of outputs per
+    point'."""
     if entries.layout != "points":
         return f"{entries.label} as {describe_shape(shape)}"
     per_point = f"one {entries.label}" if len(shape) < 2 else f"one row of {plural(entries.label)}"
@@ -231,8 +231,9 @@ def teach(
     """Feedback for one well-formed answer at reveal `level` (default: the problem's base level).
 
     For a wrong sequence answer this also finds which entries follow from the student's own
-    earlier ones (always, so that `scoring: follow_through` can use it) and, from `diagnosis` on,
-    which catalogued mistakes explain it; from `solution` on it appends the worked table.
+    earlier ones (always, so that `scoring: follow_through` can use it); for a wrong answer of
+    either kind, a sequence or an array (nothing of which is carried forward), from `diagnosis`
+    on, which catalogued mistakes explain it; from `solution` on it appends the worked table.
     `inputs` (T, d) are the student's own inputs when they differ from the problem's; `mistakes`
     their row of `mistakes.mistake_answers`, when a class was computed in one batch; `analysis`
     and `matches` this answer's `follow_through` and `diagnose` when the caller computed them
