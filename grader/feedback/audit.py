@@ -118,6 +118,8 @@ class NearBoundary:
     positions: tuple[int, ...]
     values: tuple[float, ...]
     id: str = "boundary"
+    #: the key's shape for these inputs, which names an array answer's positions
+    shape: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class UntypableKey:
     sequences: int
     decimals: int
     id: str = "key:untypable"
+    #: the key's shape for the first input sequence, which names an array answer's positions
+    shape: tuple[int, ...] = ()
 
     @property
     def abs_tol(self) -> float:
@@ -253,7 +257,7 @@ def _untypable(problem: Problem, groups: list[tuple[InputGroup, Array]]) -> tupl
     if problem.evaluation.rounding is not None or problem.answer.compare is not None:
         return ()
     abs_tol, rel_tol = tolerance_for(problem)
-    first: tuple[str, tuple[int, ...], tuple[float, ...]] | None = None
+    first: tuple[str, tuple[int, ...], tuple[float, ...], tuple[int, ...]] | None = None
     sequences = 0
     every: list[Array] = []
     for group, key in groups:
@@ -265,12 +269,17 @@ def _untypable(problem: Problem, groups: list[tuple[InputGroup, Array]]) -> tupl
             sequences += 1
             if first is None:
                 positions = tuple(int(p) for p in np.flatnonzero(long[b]))
-                values = tuple(float(v) for v in key[b][flagged[b]])
-                first = (group.labels[b], positions, values)
+                if answer_layout(problem) is None:
+                    # for a vector cell, the first unit of each step that cannot be typed
+                    values = tuple(float(key[b, t][flagged[b, t]][0]) for t in positions)
+                else:
+                    values = tuple(float(key[b].reshape(-1)[p]) for p in positions)
+                first = (group.labels[b], positions, values, _squeeze(problem, key[b]).shape)
     if first is None:
         return ()
-    label, positions, values = first
-    return (UntypableKey(label, positions, values, sequences, _suggested_decimals(np.concatenate(every))),)
+    label, positions, values, shape = first
+    decimals = _suggested_decimals(np.concatenate(every))
+    return (UntypableKey(label, positions, values, sequences, decimals, shape=shape),)
 
 
 def _near_boundary(values: Array, places: int) -> NDArray[np.bool_]:
@@ -435,7 +444,8 @@ def audit_problem(problem: Problem) -> ProblemAudit:
                     values = tuple(float(raw[b, t][near[b, t]][0]) for t in positions)
                 else:
                     values = tuple(float(raw[b].reshape(-1)[p]) for p in positions)
-                boundaries.append(NearBoundary(name, group.labels[b], positions, values, warning))
+                shape = _squeeze(problem, raw[b]).shape
+                boundaries.append(NearBoundary(name, group.labels[b], positions, values, warning, shape))
     return ProblemAudit(
         problem.id,
         tuple(changes),

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from grader.compare.answers import entries_for
 from grader.compare.entries import joined
 from grader.documents import DocumentError, load_file
@@ -212,9 +210,10 @@ def check_problems(problems: ProblemSet) -> list[ProblemCheck]:
     return checks
 
 
-def _named(problem: Problem, shape: tuple[int, ...] | None, positions: tuple[int, ...]) -> list[str]:
-    """Each position's name, in the answer's own terms: `h_3`, `row 2, column 1 of ∂L/∂W_1`."""
-    entries = None if shape is None else entries_for(problem, shape)
+def _named(problem: Problem, shape: tuple[int, ...], positions: tuple[int, ...]) -> list[str]:
+    """Each position's name, in the answer's own terms: `h_3`, `row 2, column 1 of ∂L/∂W_1`;
+    `shape` is the key's."""
+    entries = entries_for(problem, shape) if shape else None
     if entries is None:
         return [names(answer_symbol(problem), (p,)) for p in positions]
     return [entries.name(p) for p in positions]
@@ -222,7 +221,6 @@ def _named(problem: Problem, shape: tuple[int, ...] | None, positions: tuple[int
 
 def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]:
     """One finding as `grade check` prints it: `  warning [id]: …` and its detail lines."""
-    shape = _key_shape(problem)
     head = f"  {status} [{finding.id}]: "
     if isinstance(finding, SemanticsChange):
         where = f" for {finding.inputs_label}" if finding.inputs_label else ""
@@ -240,12 +238,11 @@ def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]
         ]
     if isinstance(finding, UntypableKey):
         where = f" for {finding.inputs_label}" if finding.inputs_label else ""
-        shown = [
-            f"{name} = {format_value(value)}"
-            for name, value in zip(_named(problem, shape, finding.positions), finding.values, strict=False)
-        ]
+        named = _named(problem, finding.shape, finding.positions)
+        shown = [f"{name} = {format_value(value)}" for name, value in zip(named, finding.values, strict=True)]
         listed = joined(shown) if len(shown) <= 3 else ", ".join(shown[:2]) + f" and {len(shown) - 2} more"
-        more = f" (and for {finding.sequences - 1} more input sequences)" if finding.sequences > 1 else ""
+        others = finding.sequences - 1
+        more = f" (and for {others} more input sequence{'s' if others > 1 else ''})" if others else ""
         verb = "needs" if len(shown) == 1 else "need"
         return [
             f"{head}a key cannot be typed: {listed}{where}{more} {verb} more than {TYPED_DECIMALS} "
@@ -256,7 +253,7 @@ def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]
         where = f" for {finding.inputs_label}" if finding.inputs_label else ""
         values = ", ".join(
             f"{name} = {format_value(v)}"
-            for name, v in zip(_named(problem, shape, finding.positions), finding.values, strict=True)
+            for name, v in zip(_named(problem, finding.shape, finding.positions), finding.values, strict=True)
         )
         semantics = "" if finding.semantics == "as specified" else f" under {finding.semantics}"
         return [
@@ -265,23 +262,6 @@ def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]
         ]
     assert isinstance(finding, RevealRisk)
     return [f"{head}{finding.explanation}", f"    instead: {finding.advice}"]
-
-
-def _key_shape(problem: Problem) -> tuple[int, ...] | None:
-    """The shape of the problem's key for its own inputs, when they are fixed (the shape of an
-    array answer does not vary with the inputs a kind takes)."""
-    if problem.model is None or not isinstance(problem.answer, SequenceAnswer):
-        return None
-    from grader.engine.keys import answer_layout, compute_key
-
-    layout = answer_layout(problem)
-    if layout is None:
-        return None
-    if all(size is not None for size in layout.shape):
-        return tuple(size for size in layout.shape if size is not None)
-    if not problem.fixed_inputs:
-        return None
-    return tuple(np.shape(compute_key(problem)))
 
 
 def _audit_lines(problem: Problem, check: ProblemCheck) -> list[str]:

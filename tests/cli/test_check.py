@@ -153,3 +153,26 @@ def test_rounding_a_tolerance_or_an_accept_passes_strict(grade, write_spec, fix)
     spec = write_spec(text + "    " + fix.replace("\n  ", "\n      "), "fixed.yaml")
     run = grade("check", "--strict", spec)
     assert run.code == 0, run.out + run.err
+
+
+def test_an_untypable_key_of_varying_points_names_its_entries(grade, write_spec):
+    spec = write_spec(
+        """\
+        id: exact-outputs
+        title: Outputs without rounding
+        statement: Enter y for the points {inputs}.
+        model:
+          network: feedforward
+          layers:
+            - {W: [[1, 0], [0, 1]], b: [0, 0], activation: tanh}
+        inputs: {choose_from: [[[1, 0]], [[0.5, 0.25], [0, 1]]]}
+        max_attempts: 3
+        answer: {kind: outputs}
+        """,
+        "exact-outputs.yaml",
+    )
+    out = grade("check", spec).out
+    assert (
+        "warning [key:untypable]: a key cannot be typed: output 1 of point 1 = 0.761594 for "
+        "choose_from[0] (and for 1 more input sequence) needs more than 4 decimals"
+    ) in out
