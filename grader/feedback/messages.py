@@ -120,6 +120,8 @@ def _array_feedback(comparison: ArrayComparison, level: str) -> str:
     if not reveals(level, "positions"):
         return f"Not correct: {len(wrong)} of {comparison.entry_count} entries {verb} wrong."
     if len(wrong) == comparison.entry_count:
+        if entries.layout != "sequence" and len(wrong) > 1:
+            return "Not correct: every entry is wrong."  # a list of every row and column says no more
         return f"Not correct: every entry is wrong ({entries.names(wrong)})."
     return f"Not correct: {entries.names(wrong)} {verb} wrong; the other entries are right."
 

@@ -63,6 +63,9 @@ def test_each_level_shows_its_part_of_a_matrix_answer(level, text):
         (EntryNames("h", (3,), "sequence"), W_KEY[0], [0.5, 9.0, 1.0],
          "Not correct: h_1 is wrong; the other entries are right."),
         (EntryNames("y", ()), np.array(0.5), 0.7, "Not correct: every entry is wrong (y)."),
+        (W, W_KEY, -W_KEY - 1, "Not correct: every entry is wrong."),
+        (EntryNames("h", (3,), "sequence"), W_KEY[0], -W_KEY[0] - 1,
+         "Not correct: every entry is wrong (h_0, h_1 and h_2)."),
         (W, W_KEY, W_KEY, "Correct."),
     ],
 )
