@@ -70,7 +70,7 @@ class GruModel(ModelSpec):
     def _shapes_fit(self) -> GruModel:
         for name in GRU_GATES:
             gate = getattr(self.gates, name)
-            check_parameters(gate, ("gates", name), self.size, self.input_size, self.scalar, "update.b")
+            check_parameters(gate, ("gates", name), self.size, self.input_size, self.scalar, "update.")
         check_initial(self.initial, self.size)
         return self
 

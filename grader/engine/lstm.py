@@ -29,21 +29,17 @@ from pydantic import model_validator
 
 from grader.engine.activations import Activations, activations_for
 from grader.engine.kinds import ModelKind, Parameter, Quantity, Step
+from grader.engine.recurrent import ParameterSet, check_initial, check_parameters
 from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
     Evaluation,
-    FieldValueError,
-    Matrix,
     ModelSpec,
     Number,
     Problem,
     SequenceAnswer,
     SpecBlock,
     Vector,
-    check_rectangular,
-    describe_shape,
-    shape_of,
 )
 
 __all__ = [
@@ -64,12 +60,8 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-class Gate(SpecBlock):
+class Gate(ParameterSet):
     """W^{g,h}, W^{g,x} and b_g of one gate: scalars for a scalar cell, else n×n, n×d, n."""
-
-    W_h: Number | Matrix
-    W_x: Number | Matrix
-    b: Number | Vector
 
 
 class Gates(SpecBlock):
@@ -100,50 +92,10 @@ class LstmModel(ModelSpec):
 
     @model_validator(mode="after")
     def _shapes_fit(self) -> LstmModel:
-        size = self.size
         for name in GATE_NAMES:
-            gate: Gate = getattr(self.gates, name)
-            path: tuple[str | int, ...] = ("gates", name)
-            if self.scalar:
-                for key in ("W_h", "W_x", "b"):
-                    if isinstance(getattr(gate, key), list):
-                        raise FieldValueError(
-                            (*path, key),
-                            "this cell is scalar (forget.b is a number), so every parameter must be a number",
-                        )
-                continue
-            b_shape = shape_of(gate.b)
-            if b_shape != (size,):
-                raise FieldValueError(
-                    (*path, "b"),
-                    f"expected a list of {size} numbers (the cell size, as forget.b); "
-                    f"got {describe_shape(gate.b)}",
-                )
-            if shape_of(gate.W_h) != (size, size):
-                raise FieldValueError(
-                    (*path, "W_h"),
-                    f"expected a {size}×{size} matrix (n = {size}, the length of forget.b); "
-                    f"got {describe_shape(gate.W_h)}",
-                )
-            check_rectangular(gate.W_h, (*path, "W_h"))
-            check_rectangular(gate.W_x, (*path, "W_x"))
-            w_x_shape = shape_of(gate.W_x)
-            if len(w_x_shape) != 2 or w_x_shape[0] != size:
-                raise FieldValueError(
-                    (*path, "W_x"),
-                    f"expected a {size}×d matrix (d: input size); got {describe_shape(gate.W_x)}",
-                )
-            if w_x_shape[1] != self.input_size:
-                raise FieldValueError(
-                    (*path, "W_x"),
-                    f"expected {self.input_size} columns like forget.W_x; got {w_x_shape[1]}",
-                )
-        for key in ("h", "c"):
-            value = getattr(self.initial, key)
-            if isinstance(value, list) and len(value) != size:
-                raise FieldValueError(
-                    ("initial", key), f"expected a number or a list of {size} numbers; got {len(value)}"
-                )
+            gate = getattr(self.gates, name)
+            check_parameters(gate, ("gates", name), self.size, self.input_size, self.scalar, "forget.")
+        check_initial(self.initial, self.size)
         return self
 
     @property

@@ -29,6 +29,7 @@ __all__ = [
     "InitialState",
     "NONLINEARITIES",
     "ParameterSet",
+    "check_initial",
     "check_parameters",
     "nonlinearity",
     "parameter_entries",
@@ -60,29 +61,32 @@ def check_parameters(
     size: int,
     input_size: int,
     scalar: bool,
-    reference: str,
+    first: str,
 ) -> None:
-    """Raise a located FieldValueError when a parameter set does not fit n = `size`, d = `input_size`
-    (`reference` names the b that fixed n, for the messages)."""
+    """Raise a located FieldValueError when a parameter set does not fit n = `size`, d = `input_size`.
+
+    `first` is where the first parameter set sits, which fixed n (its b) and d (its W_x), as the
+    messages name it: `forget.` for the LSTM, `update.` for the GRU, `` for the RNN's one set.
+    """
     if scalar:
         for key in ("W_h", "W_x", "b"):
             if isinstance(getattr(parameters, key), list):
                 raise FieldValueError(
                     (*path, key),
-                    f"this model is scalar ({reference} is a number), so every parameter must be a number",
+                    f"this cell is scalar ({first}b is a number), so every parameter must be a number",
                 )
         return
     if shape_of(parameters.b) != (size,):
         raise FieldValueError(
             (*path, "b"),
-            f"expected a list of {size} numbers (the state size, as {reference}); "
+            f"expected a list of {size} numbers (the state size, as {first}b); "
             f"got {describe_shape(parameters.b)}",
         )
     check_rectangular(parameters.W_h, (*path, "W_h"))
     if shape_of(parameters.W_h) != (size, size):
         raise FieldValueError(
             (*path, "W_h"),
-            f"expected a {size}×{size} matrix (n = {size}, the length of {reference}); "
+            f"expected a {size}×{size} matrix (n = {size}, the length of {first}b); "
             f"got {describe_shape(parameters.W_h)}",
         )
     check_rectangular(parameters.W_x, (*path, "W_x"))
@@ -93,14 +97,19 @@ def check_parameters(
             f"expected a {size}×d matrix (d: input size); got {describe_shape(parameters.W_x)}",
         )
     if w_x_shape[1] != input_size:
-        raise FieldValueError((*path, "W_x"), f"expected {input_size} columns; got {w_x_shape[1]}")
-
-
-def check_initial(initial: InitialState, size: int) -> None:
-    if isinstance(initial.h, list) and len(initial.h) != size:
         raise FieldValueError(
-            ("initial", "h"), f"expected a number or a list of {size} numbers; got {len(initial.h)}"
+            (*path, "W_x"), f"expected {input_size} columns like {first}W_x; got {w_x_shape[1]}"
         )
+
+
+def check_initial(initial: SpecBlock, size: int) -> None:
+    """Raise a located FieldValueError when a state of `initial` (h, and c for the LSTM) that is a
+    list does not have `size` entries."""
+    for key, value in initial:
+        if isinstance(value, list) and len(value) != size:
+            raise FieldValueError(
+                ("initial", key), f"expected a number or a list of {size} numbers; got {len(value)}"
+            )
 
 
 def input_size_of(parameters: ParameterSet) -> int:

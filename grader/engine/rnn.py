@@ -54,7 +54,7 @@ class RnnModel(ModelSpec):
 
     @model_validator(mode="after")
     def _shapes_fit(self) -> RnnModel:
-        check_parameters(self._parameters(), (), self.size, self.input_size, self.scalar, "b")
+        check_parameters(self._parameters(), (), self.size, self.input_size, self.scalar, "")
         check_initial(self.initial, self.size)
         return self
 
