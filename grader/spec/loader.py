@@ -16,6 +16,7 @@ from grader.documents import Document, DocumentError, load_file
 from grader.errors import SpecError
 from grader.spec.models import (
     IDENTIFIER_PATTERN,
+    WRT_PATTERN,
     ChoiceAnswer,
     CourseSettings,
     FieldValueError,
@@ -195,6 +196,8 @@ def _message(error: Any, root: type[BaseModel], path: Sequence[str | int]) -> st
         return f"expected at least {ctx.get('min_length')} item(s); got {len(given) or 'none'}"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == IDENTIFIER_PATTERN:
         return f"{_IDENTIFIER_RULE}; got {_show(given)}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == WRT_PATTERN:
+        return f"expected layers.k.W or layers.k.b (k the layer's number, 1-based); got {_show(given)}"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^\S+$":
         return f"expected one word, without spaces; got {_show(given)}"
     if kind == "float_type" and isinstance(given, int) and not isinstance(given, bool):

@@ -133,6 +133,8 @@ Vector = Annotated[list[Number], Field(min_length=1)]
 Matrix = Annotated[list[Vector], Field(min_length=1)]
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 Identifier = Annotated[str, Field(strict=True, pattern=IDENTIFIER_PATTERN)]
+#: What a gradient answer's `wrt:` may say: `layers.k.W` or `layers.k.b`, k 1-based.
+WRT_PATTERN = r"^layers\.[0-9]+\.(W|b)$"
 #: true or false as YAML booleans; strict, so that `correct: "no"` or `correct: 1` is an error.
 Flag = Annotated[bool, Field(strict=True)]
 
@@ -288,7 +290,7 @@ class GradientAnswer(SequenceAnswer):
     parameter's shape: `wrt: layers.k.W` (a matrix, graded row by row) or `layers.k.b`."""
 
     kind: Literal["gradient"]  # type: ignore[assignment]
-    wrt: Annotated[str, Field(strict=True, pattern=r"^layers\.[0-9]+\.(W|b)$")]
+    wrt: Annotated[str, Field(strict=True, pattern=WRT_PATTERN)]
 
 
 class Choice(_Spec):

@@ -153,3 +153,47 @@ def test_an_answer_that_names_no_quantity_reports_the_kinds_first(plugins, tmp_p
     data = {"id": "v", "title": "V", "statement": "s", "inputs": [1], "answer": {"kind": "sequence"}}
     problem = Problem.model_validate({**data, "model": {"cell": "momentum", "decay": 0.5}})
     assert problem.answer.of == "v"
+
+
+#: (entry point, the plug-in package's code, the failure named); each case its own package name,
+#: so that no case imports another's module from sys.modules
+BROKEN_PLUGINS = {
+    "missing module": ("bad_missing.sub:KIND", "", "ModuleNotFoundError: No module named 'bad_missing.sub'"),
+    "syntax error": ("bad_syntax:KIND", "def (:\n", "SyntaxError: invalid syntax (__init__.py, line 1)"),
+    "raises on import": ("bad_raises:KIND", "raise RuntimeError('no licence')\n", "RuntimeError: no licence"),
+    "not a kind": (
+        "bad_other:OTHER",
+        "OTHER = 3\n",
+        "TypeError: bad_other:OTHER is not a grader.engine.kinds.ModelKind",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_PLUGINS)
+def test_a_broken_plugin_stops_only_its_own_problems_in_every_front(
+    plugins, grade, tmp_path, monkeypatch, case
+):
+    entry_point, module, failure = BROKEN_PLUGINS[case]
+    site = tmp_path / "bad-site"
+    install(site, entry_point.split(".")[0].split(":")[0], f"[grader.models]\nbad = {entry_point}\n", module)
+    monkeypatch.syspath_prepend(str(site))
+    forget_plugins()
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "lstm.yaml").write_text((ROOT / "problems" / "lstm-states-2.yaml").read_text())
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "alice.yaml").write_text("student: alice\nanswers: {lstm-states-2: [0]}\n")
+    for argv in (["check", course], ["key", course], [submissions, "--problems", course]):
+        run = grade(*argv)
+        assert run.code == 0, (argv, run.err)
+    bad = course / "bad.yaml"
+    bad.write_text(LEAKY_SPEC.replace("cell: leaky", "cell: bad").replace("id: leaky", "id: bad"))
+    message = (
+        f"grade: error: {bad}:4: model.cell: model kind 'bad' ({entry_point}, from the "
+        f"'grader.models' entry points) failed to load: {failure}"
+    )
+    for argv in (["check", course], ["key", bad], [submissions, "--problems", course]):
+        run = grade(*argv)
+        assert (run.code, run.err.splitlines()) == (EXIT_USAGE, [message]), argv
+        assert "Traceback" not in run.err

@@ -280,12 +280,21 @@ CASES = [
     ("rnn: a typo in a parameter", rnn("W_x:", "Wx:"), 7, "model.Wx",
      "unknown key 'Wx' (did you mean 'W_x'?); expected one of cell, W_h, W_x, b, nonlinearity, initial"),
     ("rnn: an answer of c", rnn("of: h", "of: c"), 12, "answer.of", "expected one of 'h'; got 'c'"),
+    ("rnn: a typo in the cell", rnn("cell: rnn", "cell: rnm"), 5, "model.cell",
+     "unknown model kind 'rnm'; did you mean 'rnn'?"),
+    ("rnn: inputs of rank 3", rnn("inputs: [[1, 0, 0], [0, 1, 0]]", "inputs: [[[1, 0, 0]], [[0, 1, 0]]]"),
+     11, "inputs[0][0]", "expected a number; got a list"),
     # --- the gru kind (lines refer to GRU_SPEC)
     ("gru: a gate missing",
      gru("    reset:     {W_h: [[1, 0], [0, 1]], W_x: [[1], [0]], b: [0, 0]}\n", ""), 6,
      "model.gates.reset", "required field is missing"),
     ("gru: a typo in a gate name", gru("    update:", "    udpate:"), 7, "model.gates.udpate",
      "unknown key 'udpate' (did you mean 'update'?); expected one of update, reset, candidate"),
+    ("gru: a typo in the cell", gru("cell: gru", "cell: gur"), 5, "model.cell",
+     "unknown model kind 'gur'; did you mean 'gru'?"),
+    ("gru: vector inputs to a scalar cell",
+     gru("initial: {h: 0}\ninputs: [1, 0]", "initial: {h: 0}\ninputs: [[1, 0], [0, 1]]"), 11, "inputs[0]",
+     "x_0 has 2 value(s), but W_x takes inputs of size 1"),
     ("gru: W_h of the wrong shape", gru("reset:     {W_h: [[1, 0], [0, 1]]", "reset:     {W_h: [[1, 0]]"), 8,
      "model.gates.reset.W_h", "expected a 2×2 matrix (n = 2, the length of update.b); got a 1×2 matrix"),
     ("gru: b of the wrong length",
@@ -334,6 +343,17 @@ CASES = [
      10, "inputs[1]", "expected 2 numbers (the columns of the first layer's W); got 3"),
     ("network: one point, not a list of points", network("inputs: [[1, 0], [0, 1]]", "inputs: [1, 0]"), 10,
      "inputs[0]", "expected 2 numbers (the columns of the first layer's W); got 1"),
+    ("network: a cross-entropy target below 0", network("target: 1}", "target: -1}"), 9,
+     "model.loss.target",
+     "expected a class index from 0 to 1 (0-based; the output has 2 classes); got -1"),
+    ("network: wrt not a parameter path", network("wrt: layers.1.W", "wrt: layer.1.W"), 11, "answer.wrt",
+     "expected layers.k.W or layers.k.b (k the layer's number, 1-based); got 'layer.1.W'"),
+    ("network: wrt layer 0", network("wrt: layers.1.W", "wrt: layers.0.b"), 11, "answer.wrt",
+     "expected a layer from 1 to 2 (layers.k.W or layers.k.b, k 1-based); got 'layers.0.b'"),
+    ("network: points of rank 3", network("inputs: [[1, 0], [0, 1]]", "inputs: [[[1, 0]], [[0, 1]]]"),
+     10, "inputs[0][0]", "expected a number; got a list"),
+    ("network: a recurrent kind under network:", network("network: feedforward", "network: rnn"), 5,
+     "model.network", "'rnn' is a model kind given by `cell:`, not `network:`"),
     ("network: a typo in the kind", network("network: feedforward", "network: feedfoward"), 5,
      "model.network",
      "unknown model kind 'feedfoward'; did you mean 'feedforward'?"),
@@ -346,6 +366,8 @@ CASES = [
      "expected a stride of at least 1; got 0"),
     ("conv: a pool size of 0", conv1("size: 2", "size: 0"), 9, "model.pool.size",
      "expected a pool size of at least 1; got 0"),
+    ("conv: a pool stride of 0", conv1("size: 2}", "size: 2, stride: 0}"), 9, "model.pool.stride",
+     "expected a pool stride of at least 1; got 0"),
     ("conv: a pool larger than the map", conv1("size: 2", "size: 4"), 9, "model.pool.size",
      "the pool (4 wide) is larger than the feature map (3)"),
     ("conv: negative padding", conv1("padding: 0", "padding: -1"), 7, "model.padding",
@@ -535,6 +557,36 @@ def test_bad_spec_is_one_located_line_and_exit_2(grade, write_spec, text, line, 
     assert run.code == EXIT_USAGE
     assert f"grade: error: {where}: {message}" in run.err.splitlines()
     assert "Traceback" not in run.err + run.out
+
+
+#: The bad inputs of the model kinds (issue 14's list, and their neighbours): refused alike by every
+#: front that loads problems, not only by `grade check`.
+KIND_CASES = [case for case in CASES if case[0].split(":")[0] in ("network", "conv", "rnn", "gru")]
+KIND_CASES += [case for case in CASES if case[0] == "unknown cell"]
+
+
+@pytest.mark.parametrize("front", ["check DIR", "key", "SUBMISSIONS --problems DIR"])
+@pytest.mark.parametrize(
+    ("text", "line", "field", "message"),
+    [case[1:] for case in KIND_CASES],
+    ids=[case[0] for case in KIND_CASES],
+)
+def test_a_bad_model_stops_every_front(grade, write_spec, tmp_path, front, text, line, field, message):
+    path = write_spec(text, "problems/spec.yaml")
+    problems = tmp_path / "problems"
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "alice.yaml").write_text("student: alice\nanswers: {spec: [1, 0]}\n")
+    argv = {
+        "check DIR": ["check", problems],
+        "key": ["key", path],
+        "SUBMISSIONS --problems DIR": [submissions, "--problems", problems],
+    }[front]
+    run = grade(*argv)
+    where = f"{path}:{line}" + (f": {field}" if field else "")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines() == [f"grade: error: {where}: {message}"]
+    assert run.out == ""
 
 
 def test_a_file_that_is_not_utf8(grade, tmp_path):
