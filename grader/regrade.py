@@ -29,14 +29,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from grader.compare.answers import entries_for
 from grader.compare.results import InputIssue, ProblemResult, Report, StudentReport
-from grader.engine.keys import Key, compute_key, format_number
+from grader.engine.keys import Key, answer_symbol, compute_key, format_number
 from grader.engine.variants import variant_for
 from grader.errors import SubmissionError, UsageError
 from grader.spec.loader import ProblemSet
-from grader.spec.models import Problem, SequenceAnswer
+from grader.spec.models import Problem, describe_shape
 from grader.submissions.models import Submission, SubmissionBlock
 
 if TYPE_CHECKING:
@@ -138,23 +140,33 @@ def _tolerance(tolerance: Any) -> str:
 
 
 def key_reason(problem: Problem, old_key: Key, new_key: Key) -> str | None:
-    """"the key changed at positions h_2, h_3" (0-based time steps), or the correct choices; None
-    when the keys agree."""
+    """ "the key changed at positions h_2, h_3" (0-based time steps; an array answer's entries in
+    its own terms, as feedback names them), or the correct choices; None when the keys agree."""
     if isinstance(old_key, tuple) or isinstance(new_key, tuple):
         if old_key == new_key:
             return None
         return f"the key changed: correct choices {_choices(old_key)} → {_choices(new_key)}"
     old_array, new_array = np.asarray(old_key), np.asarray(new_key)
+    entries = entries_for(problem, new_array.shape)
     if old_array.shape != new_array.shape:
-        return f"the key changed: {len(old_array)} steps → {len(new_array)}"
+        if entries is None:
+            return f"the key changed: {len(old_array)} steps → {len(new_array)}"
+        return f"the key changed: {_shape(old_array)} → {_shape(new_array)}"
     differs = np.asarray(~np.isclose(old_array, new_array, rtol=0.0, atol=1e-12))
+    if entries is not None:
+        wrong = [int(index) for index in np.flatnonzero(differs.reshape(-1))]
+        return f"the key changed at {entries.names(wrong)}" if wrong else None
     if differs.ndim > 1:
         differs = np.asarray(differs.any(axis=tuple(range(1, differs.ndim))))
     positions = [int(t) for t in np.flatnonzero(differs)]
     if not positions:
         return None
-    name = problem.answer.of if isinstance(problem.answer, SequenceAnswer) else "h"
+    name = answer_symbol(problem)
     return "the key changed at positions " + ", ".join(f"{name}_{t}" for t in positions)
+
+
+def _shape(key: NDArray[np.float64]) -> str:
+    return describe_shape(key.tolist() if key.ndim else float(key))
 
 
 def _choices(key: Key) -> str:
@@ -296,7 +308,6 @@ def load_previous_report(path: Path) -> Report:
         ) from None
 
 
-
 def _check_previous(previous: Report, problems: ProblemSet, students: Sequence[str]) -> None:
     """Refuse a previous report that is not of this class: unknown problems, other students."""
     listed = set(previous.problems)
@@ -321,7 +332,8 @@ def _check_previous(previous: Report, problems: ProblemSet, students: Sequence[s
         if gone:
             parts.append(f"{len(gone)} of its student(s) not in the submissions ({_names(gone)})")
         raise RegradeInputError(
-            "--previous: not a report of these submissions: " + "; ".join(parts)
+            "--previous: not a report of these submissions: "
+            + "; ".join(parts)
             + " (is it another class's report?)"
         )
 
@@ -377,8 +389,10 @@ def regrade_class(
             for old in student.results
         ]
         students.append(_student(student.student, results))
-    specs_after = {pid: problems.content_hash(pid) if pid in problems.problems else previous.specs.get(pid)
-                   for pid in previous.problems}
+    specs_after = {
+        pid: problems.content_hash(pid) if pid in problems.problems else previous.specs.get(pid)
+        for pid in previous.problems
+    }
     errors = [issue for issue in graded.errors if not _about(issue, removed)]
     report = Report(
         problems=list(previous.problems),
@@ -386,9 +400,7 @@ def regrade_class(
         errors=errors,
         specs={pid: h for pid, h in specs_after.items() if h is not None},
     )
-    specs = {
-        pid: {"before": previous.specs.get(pid), "after": problems.content_hash(pid)} for pid in common
-    }
+    specs = {pid: {"before": previous.specs.get(pid), "after": problems.content_hash(pid)} for pid in common}
     return tally.result(removed=removed, added=added, specs=specs, report=report)
 
 
@@ -457,8 +469,13 @@ def regrade_database(
             graded = checker.grade(problem, inputs, row.raw, level)
             late = late_by(problem, row.days_late)
             regraded.append(
-                _replace(row, status=graded.status.value, score=late_score(graded.score, late),
-                         feedback=graded.feedback, spec_hash=after)
+                _replace(
+                    row,
+                    status=graded.status.value,
+                    score=late_score(graded.score, late),
+                    feedback=graded.feedback,
+                    spec_hash=after,
+                )
             )
         old = stored_result(problem, rows)
         new = stored_result(problem, regraded)
@@ -467,19 +484,25 @@ def regrade_database(
             continue  # kept: every stored attempt stays as it was
         for before, row in zip(rows, regraded, strict=True):
             if (before.status, before.score, before.feedback, before.spec_hash) != (
-                row.status, row.score, row.feedback, row.spec_hash
+                row.status,
+                row.score,
+                row.feedback,
+                row.spec_hash,
             ):
                 updates.append(_Update(row.id, row.status, row.score, row.feedback, after))
     removed = sorted(removed_rows)
     added = [pid for pid in problems.ids if pid not in old_hashes]
     specs = {
         pid: {"before": sorted(old_hashes[pid], key=lambda h: h or ""), "after": problems.content_hash(pid)}
-        for pid in problems.ids if pid in old_hashes
+        for pid in problems.ids
+        if pid in old_hashes
     }
     result = tally.result(removed=removed, added=added, specs=specs, submissions_updated=len(updates))
     if apply and updates:
-        totals = {name: sum(getattr(t, name) for t in result.problems.values())
-                  for name in ("changed", "raised", "lowered", "kept")}
+        totals = {
+            name: sum(getattr(t, name) for t in result.problems.values())
+            for name in ("changed", "raised", "lowered", "kept")
+        }
         storage.apply_regrade(
             [(u.id, u.status, u.score, u.feedback, u.spec_hash) for u in updates],
             by=by,

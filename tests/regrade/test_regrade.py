@@ -12,14 +12,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from grader.compare.results import Report
+from grader.engine.keys import compute_key
 from grader.grading import grade_submissions
-from grader.regrade import Change, ProblemTotals, RegradeInputError, regrade_class
-from grader.spec.loader import ProblemSet, load_problems
+from grader.regrade import Change, ProblemTotals, RegradeInputError, key_reason, regrade_class
+from grader.spec.loader import ProblemSet, load_problem, load_problems
 from grader.submissions.models import Attempt, Submission
-from tests.conftest import SEED_SPEC
+from tests.conftest import ROOT, SEED_SPEC
 
 KEY = [1, -1, 0, 1, -1]
 BUGGY_KEY = [1, -1, 1, -1, 1]
@@ -186,3 +188,29 @@ def test_the_library_front_exports_the_regrade() -> None:
     for name in ("Change", "Regrade", "RegradeInputError", "regrade_class", "regrade_database"):
         assert name in grader.__all__ and getattr(grader, name) is getattr(module, name)
     assert issubclass(grader.RegradeInputError, grader.UsageError)
+
+
+@pytest.mark.parametrize(
+    ("spec", "entry", "reason"),
+    [
+        ("network/backprop.yaml", 1, "the key changed at row 1, column 2 of ∂L/∂W_1"),
+        ("network/feedforward-softmax.yaml", 4, "the key changed at output 2 of point 2"),
+        ("convolution/conv-2d.yaml", 2, "the key changed at row 2, column 1 of the feature map"),
+        ("convolution/conv-1d.yaml", 0, "the key changed at entry 1 of the feature map"),
+        ("recurrent/gru-states.yaml", 3, "the key changed at positions h_3"),
+    ],
+)
+def test_a_changed_key_is_named_in_the_answers_own_terms(spec: str, entry: int, reason: str) -> None:
+    # an array answer's entries as feedback names them, not as time steps (`(∂L/∂W_1)_0`)
+    problem = load_problem(ROOT / "problems" / spec)
+    old = np.asarray(compute_key(problem))
+    new = old.copy()
+    new.flat[entry] += 1
+    assert key_reason(problem, old, new) == reason
+    assert key_reason(problem, old, old.copy()) is None
+
+
+def test_a_key_of_another_shape_says_both_shapes() -> None:
+    problem = load_problem(ROOT / "problems" / "network" / "backprop.yaml")
+    old = np.asarray(compute_key(problem))
+    assert key_reason(problem, old, old[:1]) == "the key changed: a 2×2 matrix → a 1×2 matrix"
