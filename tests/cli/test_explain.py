@@ -59,3 +59,20 @@ def test_inputs_that_vary_per_student_must_be_given(grade, write_spec):
     assert run.code == 2 and 'inputs vary per student; give them with --inputs "[...]"' in run.err
     # x = 1, 1, 0 from h = 0: h = 1, -1, then 0.5 rounded toward zero
     assert grade("explain", spec, "--inputs", "[1, 1, 0]").out.endswith("= [1, -1, 0]\n")
+
+
+VECTOR_RNN = """\
+id: vector-rnn
+title: RNN
+statement: Enter [h_0, h_1].
+model: {cell: rnn, W_h: [[1, 0], [0, 1]], W_x: [[1, 0, 1], [0, 1, 0]], b: [0, 0], nonlinearity: identity}
+inputs: [[1, 0, 0], [0, 1, 0]]
+answer: {kind: sequence, of: h}
+"""
+
+
+def test_inputs_of_the_wrong_width_are_named_as_inputs(grade, write_spec):
+    # the message is about x_t, what --inputs gives, not about h_t, what the answer reports
+    run = grade("explain", write_spec(VECTOR_RNN), "--inputs", "[[1, 0], [0, 1, 0]]")
+    assert run.code == 2
+    assert run.err.splitlines() == ["grade: error: --inputs: entry 0 has 2 numbers; each x_t here has 3"]

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.inputs is not None:
         vector_size = None if problem.model.input_size == 1 else problem.model.input_size
         try:
-            parsed = parse_sequence(args.inputs, vector_size=vector_size)
+            parsed = parse_sequence(args.inputs, vector_size=vector_size, symbol="x")
         except InvalidAnswer as error:
             raise UsageError(f"--inputs: {error.message}") from None
         try:
@@ -97,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
                 f"--inputs: each x_t must have {problem.model.input_size} value(s) for this cell"
             ) from None
     elif not problem.fixed_inputs:
-        raise UsageError(f"{problem.id}: inputs vary per student; give them with --inputs \"[...]\"")
+        raise UsageError(f'{problem.id}: inputs vary per student; give them with --inputs "[...]"')
     emit(render_solution(worked_solution(problem, inputs), args.format), args.output)
     return EXIT_OK
