@@ -400,8 +400,50 @@ def _pool_stride_one(problem: Problem) -> list[MistakeVariant]:
     return [MistakeVariant("pool_stride_one", engine_answers(changed), sentence, "pooling with stride 1")]
 
 
+#: The kind's part of the starter spec `grade new convolution` writes: a worked 1-D convolution.
+STARTER = r"""statement: |
+  A convolutional layer slides the kernel $K = [1, 0, -1]$ over the signal
+  $x = [3, 1, 4, 1, 5, 9, 2, 6]$ as deep-learning libraries do (cross-correlation: the kernel is
+  not flipped), with zero padding $p = 1$ on both ends, stride 1 and bias $b = 1$:
+
+  $$z_i = b + \sum_{m=0}^{2} K_m \tilde x_{i+m}$$
+
+  where $\tilde x$ is the padded signal. Then it applies $\mathrm{ReLU}$ and max pooling over
+  windows of size 2 with stride 2.
+
+  Enter the pooled feature map $[y_0, y_1, y_2, y_3]$.
+model:
+  network: convolution
+  kernel: [1, 0, -1]     # a vector for a signal; a matrix (a list of rows) for an image
+  bias: 1                # default 0
+  flip: false            # default false: cross-correlation; true: the textbook convolution
+  padding: 1             # default 0: zeros added on every side
+  stride: 1              # default 1
+  activation: relu       # default identity; or relu, sigmoid, tanh
+  pool: {kind: max, size: 2, stride: 2}  # default none; kind: max or average; stride: the size
+inputs: [3, 1, 4, 1, 5, 9, 2, 6]  # one signal (a vector) or one image (a list of rows); per
+                         # student: {random: {alphabet, length}} (signals) or {choose_from: [...]}
+                         # (then write {inputs} in the statement)
+# evaluation: {rounding: {decimals: 2}}  # default: no rounding (this map is in whole numbers);
+                         # activation, rounding and carry as for every kind
+answer:
+  kind: outputs          # the feature map after the activation and the pooling
+  # compare: {abs_tol: 1e-6, rel_tol: 0}  # default: pass if |v - k| <= max(abs_tol, rel_tol·|k|)
+expected: [0, 1, 4, 4]   # optional: the key as you worked it out; `grade check` compares
+# `grade check` tries the neighbouring rules and warns where the key changes; `--strict` (for a
+# course's CI) fails on a warning not accepted here with a reason.
+audit:
+  accept:
+    - id: semantics:kernel_flip
+      reason: >-
+        The statement says the kernel is not flipped (cross-correlation); a flipped kernel is
+        diagnosed by name.
+"""
+
+
 KIND = ModelKind(
     name="convolution",
+    starter=STARTER,
     discriminator="network",
     spec=ConvolutionModel,
     quantities={"y": Quantity("y", "the feature map, after the activation and the pooling")},

@@ -580,8 +580,59 @@ def _derivative_forgotten(problem: Problem) -> list[MistakeVariant]:
     ]
 
 
+#: The kind's part of the starter spec `grade new feedforward` writes: a worked two-layer network.
+STARTER = r"""statement: |
+  A network reads points $a_0 = (x_1, x_2)$. Its hidden layer computes
+  $a_1 = \mathrm{ReLU}(W_1 a_0 + b_1)$ with
+
+  $$W_1 = \begin{pmatrix} 1 & -1 \\ 0.5 & 1 \end{pmatrix}, \quad
+    b_1 = \begin{pmatrix} 0 \\ -0.5 \end{pmatrix}$$
+
+  and its output layer $y = \mathrm{softmax}_\beta(W_2 a_1 + b_2)$, with
+  $\mathrm{softmax}_\beta(z)_i = e^{\beta z_i} / \sum_j e^{\beta z_j}$, $\beta = 2$ and
+
+  $$W_2 = \begin{pmatrix} 1 & 0 \\ 0 & 1 \\ -1 & 1 \end{pmatrix}, \quad
+    b_2 = \begin{pmatrix} 0 \\ 0 \\ 0.5 \end{pmatrix}.$$
+
+  Calculate the output $y$ for the points $(1, 0)$ and $(0, 1)$ and enter them as two
+  rows of three numbers, one row per point. Round every layer's output to two decimals and
+  use the rounded $a_1$ in the output layer.
+model:
+  network: feedforward
+  layers:                # a_k = activation(W_k a_{k-1} + b_k), a_0 the input point
+    - W: [[1, -1], [0.5, 1]]  # a number for one unit; else one row per unit, one column per input
+      b: [0, -0.5]       # a number, or one per row of W
+      activation: relu   # default identity; or relu, sigmoid, tanh, {kind: softmax, beta: B}
+    - W: [[1, 0], [0, 1], [-1, 1]]
+      b: [0, 0, 0.5]
+      activation: {kind: softmax, beta: 2}  # beta: the inverse temperature (> 0), default 1
+  # loss: {kind: squared_error, target: [1, 0, 0]}  # default none; a gradient answer needs one:
+                         # squared_error (target: a vector), cross_entropy (target: a class,
+                         # 0-based, on a softmax output) or hinge (target: ±1, one output)
+inputs: [[1, 0], [0, 1]]  # a list of points, each a vector of the first layer's input size;
+                         # per student: {choose_from: [[points…], …]} (then {inputs} in the statement)
+evaluation:
+  activation: exact      # default exact; or {kind: saturating, at: 1} (sigmoid, tanh clamped)
+  rounding: {decimals: 2}  # default none; or {to: integer}; ties: away_from_zero (default),
+                         # toward_zero, even, up, down
+  carry: rounded         # default rounded: layer k+1 sees the rounded a_k; or exact
+answer:
+  kind: outputs          # the last layer's, one row per point; {kind: outputs, layer: k} asks for
+                         # a_k; {kind: gradient, wrt: layers.k.W} (or .b) for ∂loss/∂ it
+  # compare: {abs_tol: 1e-6, rel_tol: 0}  # default: pass if |v - k| <= max(abs_tol, rel_tol·|k|)
+expected: [[0.84, 0.11, 0.04], [0.09, 0.24, 0.67]]  # optional: the key as you worked it out
+# `grade check` tries the neighbouring rules and warns where the key changes; `--strict` (for a
+# course's CI) fails on a warning not accepted here with a reason.
+audit:
+  accept:
+    - id: semantics:softmax_beta_forgotten
+      reason: The statement gives β = 2 and the softmax with β; a plain softmax is diagnosed by name.
+"""
+
+
 KIND = ModelKind(
     name="feedforward",
+    starter=STARTER,
     discriminator="network",
     spec=FeedforwardModel,
     quantities=_Quantities(),

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from grader.engine.kinds import kind_named, registered_kinds
+from grader.engine.kinds import BUILT_IN, kind_named, registered_kinds
 from grader.spec import starters
 from grader.spec.loader import load_problem
 from tests.conftest import ROOT
@@ -101,3 +101,9 @@ def test_the_authoring_guide_shows_each_declared_starter(kind):
     assert f"```yaml\n{kind_named(kind).starter}```" in guide, (
         f"docs/problems.md: the worked spec of {kind} differs from its starter (grader/engine/{kind}.py)"
     )
+
+
+@pytest.mark.parametrize("kind", sorted(BUILT_IN))
+def test_every_shipped_kind_declares_a_worked_starter(kind):
+    # docs/problems.md: `grade new KIND PATH` writes each kind's worked spec, which --strict passes
+    assert kind_named(kind).starter is not None
