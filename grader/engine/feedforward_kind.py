@@ -274,7 +274,8 @@ def _check_points(model: FeedforwardModel, inputs: Any) -> None:
         if model.input_size != 1:
             raise FieldValueError(
                 ("inputs", "random"),
-                f"random inputs are numbers, but this network reads points of {model.input_size}",
+                f"random inputs are numbers, but this network reads points of {model.input_size}; "
+                "give each student one of several lists of points with `choose_from:`",
             )
     elif inputs is not None:
         check_points(inputs, model.input_size)

@@ -658,7 +658,8 @@ def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
         if model.input_size != 1:
             raise FieldValueError(
                 ("inputs", "random"),
-                f"random inputs are numbers, but this cell takes {model.input_size}-vectors",
+                f"random inputs are numbers, but this cell takes {model.input_size}-vectors; "
+                "give each student one of several input sequences with `choose_from:`",
             )
         return
     d = model.input_size

@@ -354,6 +354,10 @@ CASES = [
      10, "inputs[0][0]", "expected a number; got a list"),
     ("network: a recurrent kind under network:", network("network: feedforward", "network: rnn"), 5,
      "model.network", "'rnn' is a model kind given by `cell:`, not `network:`"),
+    ("network: random inputs for points of 2",
+     network("inputs: [[1, 0], [0, 1]]", "inputs: {random: {alphabet: [0, 1], length: 2}}"), 10,
+     "inputs.random", "random inputs are numbers, but this network reads points of 2; "
+     "give each student one of several lists of points with `choose_from:`"),
     ("network: a typo in the kind", network("network: feedforward", "network: feedfoward"), 5,
      "model.network",
      "unknown model kind 'feedfoward'; did you mean 'feedforward'?"),
@@ -449,6 +453,10 @@ CASES = [
      "x_1 has 2 value(s), but W_x takes inputs of size 3"),
     ("scalar inputs to a vector cell", vector("inputs: [[1, 0, 0], [0, 1, 0]]", "inputs: [1, 0]"), 12,
      "inputs[0]", "x_0 has 1 value(s), but W_x takes inputs of size 3"),
+    ("random inputs for a cell of vector inputs",
+     vector("inputs: [[1, 0, 0], [0, 1, 0]]", "inputs: {random: {alphabet: [0, 1], length: 2}}"), 12,
+     "inputs.random", "random inputs are numbers, but this cell takes 3-vectors; "
+     "give each student one of several input sequences with `choose_from:`"),
     ("a matrix in a scalar cell", seed("output: {W_h: 0,", "output: {W_h: [[0]],"), 9,
      "model.gates.output.W_h",
      "this cell is scalar (forget.b is a number), so every parameter must be a number"),
