@@ -210,6 +210,11 @@ def check_problems(problems: ProblemSet) -> list[ProblemCheck]:
     return checks
 
 
+#: Of the consecutive findings with one id for different input sequences, how many `grade check`
+#: prints in full; it counts the others on one line.
+SHOWN_PER_WARNING = 3
+
+
 def _named(problem: Problem, shape: tuple[int, ...], positions: tuple[int, ...]) -> list[str]:
     """Each position's name, in the answer's own terms: `h_3`, `row 2, column 1 of ∂L/∂W_1`;
     `shape` is the key's."""
@@ -264,14 +269,33 @@ def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]
     return [f"{head}{finding.explanation}", f"    instead: {finding.advice}"]
 
 
+def _more(warning_id: str | None, hidden: int) -> list[str]:
+    """The line that counts the findings of a run not printed (none when all were)."""
+    if not hidden:
+        return []
+    return [f"  … and {hidden} more input sequence{'s' if hidden > 1 else ''} with [{warning_id}]"]
+
+
 def _audit_lines(problem: Problem, check: ProblemCheck) -> list[str]:
     assert check.audit is not None
-    lines = []
+    lines: list[str] = []
+    # findings with one id that differ only in their inputs (a per-student problem's variants,
+    # 4^8 of them for eight random inputs of four values) print SHOWN_PER_WARNING, then a count
+    run_id: str | None = None
+    shown = hidden = 0
     for finding in check.audit.findings:
+        if finding.id != run_id:
+            lines.extend(_more(run_id, hidden))
+            run_id, shown, hidden = finding.id, 0, 0
+        if getattr(finding, "inputs_label", "") and shown >= SHOWN_PER_WARNING:
+            hidden += 1
+            continue
+        shown += 1
         accepted = check.accepted.get(finding.id)
         lines.extend(_finding_lines(problem, finding, "warning" if accepted is None else "accepted"))
         if accepted is not None:
             lines.append(f"    reason: {' '.join(accepted.reason.split())}")
+    lines.extend(_more(run_id, hidden))
     for stale in check.stale:
         where = f"{check.source}:{stale.line}: " if stale.line is not None and check.source else ""
         lines.append(

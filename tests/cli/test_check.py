@@ -6,6 +6,8 @@ import shutil
 
 import pytest
 
+from grader.feedback.audit import audit_problem
+from grader.spec.loader import load_problem
 from tests.conftest import PROBLEMS
 
 
@@ -176,3 +178,26 @@ def test_an_untypable_key_of_varying_points_names_its_entries(grade, write_spec)
         "warning [key:untypable]: a key cannot be typed: output 1 of point 1 = 0.761594 for "
         "choose_from[0] (and for 1 more input sequence) needs more than 4 decimals"
     ) in out
+
+
+def test_a_warning_for_many_variants_prints_three_and_counts_the_rest(grade, write_spec):
+    # 3^4 random input sequences: the saturating tanh changes the key of most of them
+    text = (PROBLEMS / "recurrent" / "rnn-states.yaml").read_text(encoding="utf-8")
+    text = text.replace("inputs: [1, 0, -1, 1]", "inputs: {random: {alphabet: [-1, 0, 1], length: 4}}")
+    text = text.replace("= [1, 0, -1, 1]$", "= {inputs}$").replace(
+        "expected: [0.66, 0.13, -0.81, 0.38]\n", ""
+    )
+    spec = write_spec(text, "rnn-random.yaml")
+    changed = [
+        finding
+        for finding in audit_problem(load_problem(spec)).changes
+        if finding.id == "semantics:activation_saturating"
+    ]
+    assert len(changed) > 10
+    run = grade("check", spec)
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    heads = [line for line in lines if line.startswith("  accepted [semantics:activation_saturating]: ")]
+    assert len(heads) == 3
+    assert heads[0].endswith("the answer for inputs [-1, -1, -1, -1] changes at h_0, h_1, h_2 and h_3")
+    assert f"  … and {len(changed) - 3} more input sequences with [semantics:activation_saturating]" in lines
