@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 from grader.cli.main import COMMANDS
 from tests.conftest import ROOT
@@ -35,3 +36,16 @@ def test_the_commands_table_names_every_command():
     table = README.split("## Commands", 1)[1].split("\n\n", 2)[1]
     for name in COMMANDS:
         assert re.search(rf"`grade {name}\b", table), name
+
+
+def test_the_authoring_guides_release_commands_run_on_the_shipped_samples(grade, monkeypatch):
+    # docs/problems.md, "Before release": each command as printed, from the repository's root
+    guide = (ROOT / "docs" / "problems.md").read_text(encoding="utf-8")
+    block = guide.split("## Before release: `grade check`\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line.split("  #", 1)[0]) for line in block.splitlines() if line.strip()]
+    assert len(commands) == 5
+    monkeypatch.chdir(ROOT)
+    for command in commands:
+        assert command[0] == "grade"
+        run = grade(*command[1:])
+        assert run.code == 0, (command, run.err)
