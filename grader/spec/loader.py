@@ -79,7 +79,7 @@ def _field_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
             isinstance(node, dict)
             and isinstance(part, str)
             and part == loc[-1]
-            and not part.startswith(("list[", "function-", "union"))
+            and not part.startswith(("list[", "literal[", "function-", "union"))
         ):
             # pydantic names the union member it tried (e.g. 'sequence', 'list[...]'); a missing
             # field name is still worth showing, so keep it when it is the last element
