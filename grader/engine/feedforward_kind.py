@@ -82,8 +82,10 @@ class LayerSpec(SpecBlock):
 
     W: Number | Matrix
     b: Number | Vector
+    # "softmax" is listed for the schema and the "expected one of" message: the short form is
+    # turned into a SoftmaxSpec before the union sees it
     activation: Annotated[
-        Union[Literal["identity", "relu", "sigmoid", "tanh"], SoftmaxSpec],
+        Union[Literal["identity", "relu", "sigmoid", "tanh", "softmax"], SoftmaxSpec],
         BeforeValidator(_activation_short_form),
     ] = "identity"
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from grader.engine.kinds import BUILT_IN, registered_kinds
+from grader.spec.models import Problem
 from grader.spec.schema import SHIPPED_SCHEMA, render_schema
 from tests.conftest import PROBLEMS, ROOT
 
@@ -102,3 +103,11 @@ def test_the_authoring_guide_names_every_field_of_a_problem():
     assert fields
     missing = sorted(name for name in fields if f"`{name}`" not in guide)
     assert missing == []
+
+
+def test_the_schema_accepts_the_short_forms_the_models_accept():
+    # `activation: softmax` is short for `{kind: softmax}`: an editor must not flag it
+    spec = read_spec(ROOT / "problems" / "network" / "feedforward-softmax.yaml")
+    spec["model"]["layers"][-1]["activation"] = "softmax"
+    assert Problem.model_validate(spec).model is not None
+    assert list(validator().iter_errors(spec)) == []
