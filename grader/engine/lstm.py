@@ -29,7 +29,7 @@ from pydantic import model_validator
 
 from grader.engine.activations import Activations, activations_for
 from grader.engine.kinds import ModelKind, Parameter, Quantity, Step
-from grader.engine.recurrent import ParameterSet, check_initial, check_parameters
+from grader.engine.recurrent import ParameterSet, check_initial, check_parameters, input_size_of
 from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
@@ -116,10 +116,7 @@ class LstmModel(ModelSpec):
     @property
     def input_size(self) -> int:
         """d, the size of each x_t."""
-        w_x = self.gates.forget.W_x
-        if isinstance(w_x, list):
-            return len(w_x[0])
-        return 1
+        return input_size_of(self.gates.forget)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ __all__ = [
     "ParameterSet",
     "check_initial",
     "check_parameters",
+    "input_size_of",
     "nonlinearity",
     "parameter_entries",
 ]
