@@ -47,6 +47,7 @@ __all__ = [
     "kind_named",
     "kind_of",
     "kind_warnings",
+    "kinds_by_discriminator",
     "forget_plugins",
     "registered_kinds",
 ]
@@ -260,6 +261,18 @@ def kind_for_spec(key: str, name: Any) -> ModelKind:
 def kind_of(model: ModelSpec) -> ModelKind:
     """The kind of a validated model."""
     return kind_named(model.kind_name)
+
+
+def kinds_by_discriminator() -> dict[str, list[str]]:
+    """The names of the kinds that load, by the key that names them (`cell`, `network`), sorted."""
+    found: dict[str, list[str]] = {key: [] for key in DISCRIMINATORS}
+    for name in sorted(registered_kinds()):
+        try:
+            kind = kind_named(name)
+        except UnknownKind:
+            continue
+        found.setdefault(kind.discriminator, []).append(name)
+    return {key: names for key, names in found.items() if names}
 
 
 def kind_warnings() -> dict[str, str]:

@@ -496,11 +496,20 @@ def _model_of_kind(value: Any) -> Any:
     """Validate a `model:` mapping with the model of the kind its `cell:` or `network:` names."""
     if not isinstance(value, dict):
         return value  # None, a validated model, or a value the field itself rejects
-    from grader.engine.kinds import DISCRIMINATORS, kind_for_spec  # late: kinds import this module
+    from grader.engine.kinds import DISCRIMINATORS, kind_for_spec, kinds_by_discriminator  # late
 
     named = [key for key in DISCRIMINATORS if key in value]
     if not named:
-        raise FieldValueError((DISCRIMINATORS[0],), "required field is missing")
+        choices = " or ".join(
+            f"`{key}:` ({', '.join(names)})" for key, names in kinds_by_discriminator().items()
+        )
+        raise FieldValueError(
+            (DISCRIMINATORS[0],), f"required field is missing: name the model's kind, {choices}"
+        )
+    if len(named) > 1:
+        written = [key for key in value if key in DISCRIMINATORS]  # in the document's order
+        given = " and ".join(f"`{key}: {value[key]}`" for key in written)
+        raise FieldValueError((written[-1],), f"a model names its kind once; got {given}")
     kind = kind_for_spec(named[0], value[named[0]])
     try:
         return kind.spec.model_validate(value)
@@ -651,8 +660,7 @@ def _check_inputs_fit(model: ModelSpec, inputs: Inputs | None) -> None:
         sequences.append((("inputs",), inputs))
     elif isinstance(inputs, ChooseFromInputs):
         sequences.extend(
-            (("inputs", "choose_from", index), sequence)
-            for index, sequence in enumerate(inputs.choose_from)
+            (("inputs", "choose_from", index), sequence) for index, sequence in enumerate(inputs.choose_from)
         )
     elif isinstance(inputs, RandomInputs):
         if model.input_size != 1:
@@ -688,4 +696,3 @@ class CourseSettings(_Spec):
     order: list[Identifier] = []
     #: Mixed into every per-student variant seed; change it and every variant changes.
     salt: Annotated[str, Field(strict=True, min_length=1, pattern=_SALT_PATTERN.pattern)] = "grader"
-

@@ -405,7 +405,11 @@ CASES = [
      "a `cell: rnn` model's answer is 'sequence'; got 'outputs'"),
     ("conv: a typo in the network", conv1("network: convolution", "network: convolutoin"), 5, "model.network",
      "unknown model kind 'convolutoin'; did you mean 'convolution'?"),
-    ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell", "required field is missing"),
+    ("cell missing", seed("  cell: lstm\n", ""), 4, "model.cell",
+     "required field is missing: name the model's kind, `cell:` (gru, lstm, rnn) "
+     "or `network:` (convolution, feedforward)"),
+    ("network: a kind named twice", network("network: feedforward", "network: feedforward\n  cell: rnn"), 6,
+     "model.cell", "a model names its kind once; got `network: feedforward` and `cell: rnn`"),
     ("unknown carry", seed("carry: rounded", "carry: sometimes"), 16, "evaluation.carry",
      "expected one of 'rounded', 'exact'; got 'sometimes'"),
     ("unknown answer kind", seed("kind: sequence", "kind: sequense"), 17, "answer",
