@@ -86,7 +86,7 @@ ALLOWED_LITERALS = {
     ("grader/engine/keys.py", "h"),
     # parse_sequence's default symbol (callers pass answer_symbol, or "x" for inputs)
     ("grader/parse/arrays.py", "h"),
-    # `answer.of` before its kind's first quantity replaces it (spec.models.resolve_answer)
+    # `answer.of` before its kind's first quantity replaces it (spec.models._quantity_of)
     ("grader/spec/models.py", "h"),
     # English plurals (`entries`), not a quantity
     ("grader/compare/entries.py", "y"),
