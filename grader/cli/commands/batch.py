@@ -37,7 +37,7 @@ EXIT_CODES = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from grader.report import DIRECTORY_FORMATS, FORMATS
+    from grader.report import FORMAT_NAMES
 
     parser.add_argument(
         "submissions", type=Path, metavar="SUBMISSIONS",
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_problems_option(parser)
     parser.add_argument(
-        "--format", choices=sorted([*FORMATS, *DIRECTORY_FORMATS]), default="table",
+        "--format", choices=FORMAT_NAMES, default="table",
         help="table (default), json, csv (gradebook) or gradescope (a directory, needs --output)",
     )
     parser.add_argument(
@@ -78,6 +78,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.format == "gradescope" and args.output is None:  # the one of DIRECTORY_FORMATS
+        raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
+    now = moment_of(args.now)
+    storage_url = database_of(args, default=None, environment=False)  # recording is never implied
+    if storage_url is None and args.format == "csv" and args.submissions.suffix.lower() == ".jsonl":
+        # a JSONL export of common lines, graded column by column (`grading.columnar`); None
+        # when some line needs the general reader below
+        from grader.grading.columnar import columnar_gradebook
+
+        source = args.submissions
+        graded = columnar_gradebook(args.problems, source, now=now) if source.is_file() else None
+        if graded is not None:
+            text, students = graded
+            emit(text, args.output)
+            if args.output is not None and not args.quiet:
+                print(f"grade: wrote {args.output} ({students} students)", file=sys.stderr)
+            return EXIT_OK
     from grader.engine.parallel import can_parallelize
     from grader.grading import ClassGrader
     from grader.report import DIRECTORY_FORMATS, ROW_FORMATS, render
@@ -85,11 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.spec.loader import load_problems
     from grader.submissions.formats import read_submissions
 
-    if args.format in DIRECTORY_FORMATS and args.output is None:
-        raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
-    now = moment_of(args.now)
     problems = load_problems(args.problems)
-    storage_url = database_of(args, default=None, environment=False)  # recording is never implied
     storage = None if storage_url is None else _open_storage(storage_url)  # a bad --db fails first
     grader = ClassGrader(problems, now=now, parallel=args.parallel and can_parallelize())
     submissions = read_submissions(args.submissions, blocks=True)
