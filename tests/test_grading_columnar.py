@@ -3,7 +3,6 @@ the general path, whatever the lines hold; what it cannot read the general way r
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from grader.engine import keycache
 from grader.engine.variants import uniform_picks
-from grader.grading import ClassGrader
+from grader.grading import ClassGrader, columnar
 from grader.grading.columnar import _picks, columnar_gradebook
 from grader.report.gradebook import render_csv_rows
 from grader.spec.loader import load_problems
@@ -84,7 +83,7 @@ def test_common_lines_are_graded_in_columns_as_the_general_path_grades_them(cour
     path.write_text("".join(line + "\n" for line in COMMON))
     graded = columnar_gradebook(courses[course], path, now=NOW)
     assert graded is not None
-    assert graded == (general_csv(courses[course], path), len(COMMON))
+    assert graded == (general_csv(courses[course], path).encode(), len(COMMON))
     # the second run reads its table: the same text
     assert columnar_gradebook(courses[course], path, now=NOW) == graded
 
@@ -126,21 +125,28 @@ def numbered(lines: list[str]) -> list[str]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    lines=st.lists(LINE, max_size=20), distinct=st.booleans(), course=st.sampled_from(["fixed", "varying"])
+    lines=st.lists(LINE, max_size=20),
+    distinct=st.booleans(),
+    course=st.sampled_from(["fixed", "varying"]),
+    parallel=st.booleans(),
 )
 def test_any_mix_of_lines_gives_the_general_paths_gradebook(
-    courses, tmp_path, grade, lines, distinct, course
+    courses, tmp_path, grade, monkeypatch, lines, distinct, course, parallel
 ):
     if distinct:
         lines = numbered(lines)
+    monkeypatch.setattr(columnar, "MIN_PARALLEL_BYTES", 0)  # two processes for any file
     path = tmp_path / "class.jsonl"
     path.write_text("".join(line + "\n" for line in lines))
     out = tmp_path / "gradebook.csv"
-    code = grade(
-        path, "--problems", courses[course], "--format", "csv", "-o", out, "-q", "--now", NOW.isoformat()
-    )
-    assert out.read_text() == general_csv(courses[course], path)
-    assert code.code in (0, 1)
+    argv = [path, "--problems", courses[course], "--format", "csv", "-o", out, "-q", "--now", NOW.isoformat()]
+    if not parallel:
+        argv.append("--no-parallel")
+    expected = general_csv(courses[course], path)
+    for _ in range(2):  # answers graded, then from the table (in two processes when parallel)
+        code = grade(*argv)
+        assert out.read_text() == expected
+        assert code.code in (0, 1)
     if distinct and lines and all(line not in ODD for line in lines):
         assert columnar_gradebook(courses[course], path, now=NOW) is not None  # the columnar path
 
@@ -158,7 +164,10 @@ def test_picks_are_the_pinned_derivations(students, count, choices):
     if choices <= 256:
         assert [list(picks) for picks in got] == expected.tolist()
     else:
-        assert [json.loads(picks) for picks in got] == expected.tolist()
+        words = [
+            [int.from_bytes(picks[i : i + 4], "little") for i in range(0, len(picks), 4)] for picks in got
+        ]
+        assert words == expected.tolist()
 
 
 def test_the_scanner_keeps_each_lines_raw_answers_in_problem_order(tmp_path):
@@ -168,8 +177,8 @@ def test_the_scanner_keeps_each_lines_raw_answers_in_problem_order(tmp_path):
     )
     scanned = scan_jsonl(path, ["q1", "q2"])
     assert scanned is not None
-    assert scanned.students == [b"a", b"b"]
-    assert scanned.answers == [[b'"x"', b""], [b"[1, 2]", b""]]
+    assert scanned.students == (b"a", b"b")
+    assert scanned.answers == [(b'"x"', b""), (b"[1, 2]", b"")]
 
 
 def test_a_warm_run_imports_neither_numpy_nor_pydantic(courses, tmp_path):
@@ -203,6 +212,23 @@ def test_a_warm_run_imports_neither_numpy_nor_pydantic(courses, tmp_path):
     assert out.read_text() == general_csv(courses["varying"], path)
 
 
+@pytest.mark.parametrize("split", [0, 1, 2, 3])
+def test_two_processes_write_the_gradebook_of_one(courses, tmp_path, monkeypatch, split):
+    monkeypatch.setattr(columnar, "MIN_PARALLEL_BYTES", 0)
+    path = tmp_path / "class.jsonl"
+    lines = numbered(COMMON * 3)
+    if split:  # a student in both halves, or an odd line in the second
+        lines[-split] = [lines[0], ODD[1], COMMON[2].replace("cy", "zed")][split - 1]
+    path.write_text("".join(line + "\n" for line in lines))
+    one = columnar_gradebook(courses["varying"], path, now=NOW, parallel=False)
+    two = columnar_gradebook(courses["varying"], path, now=NOW, parallel=True)
+    assert one == two
+    if split in (0, 3):
+        assert two is not None and two[0] == general_csv(courses["varying"], path).encode()
+    else:
+        assert two is None
+
+
 def test_a_changed_spec_is_not_graded_from_the_old_table(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
     problems = varying_course(tmp_path / "problems")
@@ -213,7 +239,7 @@ def test_a_changed_spec_is_not_graded_from_the_old_table(tmp_path, monkeypatch):
     assert "salt: " in course.read_text()
     course.write_text(course.read_text().replace("salt: ", "salt: other-"))
     after = columnar_gradebook(problems, path, now=NOW)
-    assert after is not None and after[0] == general_csv(problems, path)
+    assert after is not None and after[0] == general_csv(problems, path).encode()
     assert before is not None
 
 

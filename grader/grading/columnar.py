@@ -20,73 +20,226 @@ the caller grades it the general way, so results never depend on this path.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import operator
+import os
+import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 from grader.engine.keycache import fingerprint, load_table, save_table
-from grader.submissions.scan import ScannedClass, scan_jsonl
+from grader.submissions.scan import ScannedClass, scan_lines
 
-__all__ = ["columnar_gradebook"]
+__all__ = ["MIN_PARALLEL_BYTES", "columnar_gradebook"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 _TWO_TO_MINUS_53 = 2.0**-53
 #: students hashed per batch: their SHAKE-256 states are alive together
 _HASH_BATCH = 4096
+#: students whose picks a table keeps at most (it starts again beyond: a course's classes fit)
+_MAX_KEPT_PICKS = 1_000_000
 
 
 class _NotCommon(Exception):
     """The file is not graded here after all (a raw value that is not JSON)."""
 
 
-def columnar_gradebook(problems: Path, source: Path, *, now: datetime) -> tuple[str, int] | None:
-    """The CSV gradebook of `source` (a JSONL export) and its number of students, exactly as
-    `ClassGrader.gradebook_rows` and `render_csv_rows` write it; None when the file needs the
-    general reader."""
+#: What a part of the file gives when some line is not common, or some answer is not in the table.
+_NOT_COMMON = b"N"
+_UNKNOWN = b"U"
+#: Smallest file split across two processes: below it, a fork costs more than half the work.
+MIN_PARALLEL_BYTES = 1 << 20
+
+
+def columnar_gradebook(
+    problems: Path, source: Path, *, now: datetime, parallel: bool = False
+) -> tuple[bytes, int] | None:
+    """The CSV gradebook of `source` (a JSONL export), UTF-8, and its number of students, exactly
+    as `ClassGrader.gradebook_rows` and `render_csv_rows` write it; None when the file needs the
+    general reader. `parallel`: each of two processes (`fork`) reads, hashes and looks up half of
+    the file, when its answers are all in the cached table."""
     print_ = fingerprint(problems)
     table = load_table(problems, print_)
     changed = table is None
     if table is None:
         table = _new_table(problems, print_)
-    ids: list[str] = table["problems"]
-    scanned = scan_jsonl(source, ids)
-    if scanned is None:
-        return None
+    data = source.read_bytes()  # one read, one snapshot: a file changed meanwhile is graded as read
     moment = (now - _EPOCH) // _MICROSECOND
-    keys: list[list[bytes]] = []
     scores: list[dict[bytes, float]] = []
-    for index, raws in enumerate(scanned.answers):
-        request = table["requests"][index]
-        if request is None:
-            keys.append(raws)
-        else:
-            prefix, count, choices = request
-            keys.append(list(map(bytes.__add__, _picks(prefix, scanned.students, count, choices), raws)))
-        base, due, after_due = table["schedule"][index]
+    for index, (base, due, after_due) in enumerate(table["schedule"]):
         level = after_due if due is not None and moment > due else base
         scores.append(table["scores"].setdefault(f"{index}\0{level}", {}))
+    enabled = gc.isenabled()
+    gc.disable()  # findall's tuples are containers: a collection per 700 of them rescans them all
+    try:
+        if not changed and parallel and len(data) >= MIN_PARALLEL_BYTES and _can_fork():
+            halves = _in_two_processes(data, table, scores)
+            if halves is _NOT_COMMON:
+                return None
+            if isinstance(halves, tuple):
+                return halves
+        graded = _in_one_process(problems, source, now, data, table, scores)
+    finally:
+        if enabled:
+            gc.enable()
+    if graded is None:
+        return None
+    body, count, formatted = graded
+    if formatted or changed:
+        save_table(problems, table)
+    return body, count
+
+
+def _in_one_process(
+    problems: Path,
+    source: Path,
+    now: datetime,
+    data: bytes,
+    table: dict[str, Any],
+    scores: list[dict[bytes, float]],
+) -> tuple[bytes, int, bool] | None:
+    """The gradebook, grading the answers the table does not have; None: not common."""
+    scanned = scan_lines(data, table["problems"])
+    if scanned is None:
+        return None
+    hashed = _hash_new_students(table, scanned.students)
+    keys = _keys(table, scanned)
     new = [set(column).difference(known) for column, known in zip(keys, scores, strict=True)]
     if any(new):
         try:
             _grade_new(problems, source, now, table, scanned, keys, new, scores)
         except _NotCommon:
             return None
-        changed = True
     columns = [list(map(known.__getitem__, column)) for column, known in zip(keys, scores, strict=True)]
-    text, formatted = _render(table, scanned.students, columns)
-    if formatted or changed:
-        save_table(problems, table)
-    return text, len(scanned.students)
+    body, formatted = _render(table, scanned.students, columns, complete=False)
+    return table["header"] + body, len(scanned.students), formatted or hashed
 
 
-def _picks(prefix: bytes, students: list[bytes], count: int, choices: int) -> Iterator[bytes]:
+def _widths(table: dict[str, Any]) -> list[int]:
+    """The bytes of each varying problem's picks (`_picks`), in the order of `requests`."""
+    return [count * (1 if choices <= 256 else 4) for _, count, choices in filter(None, table["requests"])]
+
+
+def _hash_new_students(table: dict[str, Any], students: Sequence[bytes]) -> bool:
+    """Hash the picks of the students the table has none of (all of them on a first run) and keep
+    them: a student's picks never change for one salt and spec (`variants`), so a class graded
+    again is looked up, not hashed. True when some were new."""
+    requests = [request for request in table["requests"] if request is not None]
+    known: dict[bytes, bytes] = table["picks"]
+    if not requests or all(map(known.__contains__, students)):
+        return False
+    if len(known) > _MAX_KEPT_PICKS:
+        known.clear()
+    new = [student for student in dict.fromkeys(students) if student not in known]
+    hashed = [_picks(prefix, new, count, choices) for prefix, count, choices in requests]
+    known.update(zip(new, map(b"".join, zip(*hashed, strict=True)), strict=True))
+    return True
+
+
+def _keys(table: dict[str, Any], scanned: ScannedClass) -> list[Sequence[bytes]]:
+    """Each row's key per problem: its raw answer, after its picks where the problem varies
+    (KeyError: a student whose picks `_hash_new_students` has not kept)."""
+    keys: list[Sequence[bytes]] = []
+    if any(table["requests"]):
+        picks = list(map(table["picks"].__getitem__, scanned.students))
+    offset = 0
+    widths = iter(_widths(table))
+    for request, raws in zip(table["requests"], scanned.answers, strict=True):
+        if request is None:
+            keys.append(raws)
+        else:
+            width = next(widths)
+            own = map(operator.itemgetter(slice(offset, offset + width)), picks)
+            keys.append(list(map(bytes.__add__, own, raws)))
+            offset += width
+    return keys
+
+
+def _part(
+    data: bytes, table: dict[str, Any], scores: list[dict[bytes, float]]
+) -> bytes | tuple[bytes, Sequence[bytes]]:
+    """A part of the file's gradebook rows and students, when every answer is in the table;
+    else _NOT_COMMON or _UNKNOWN."""
+    scanned = scan_lines(data, table["problems"])
+    if scanned is None:
+        return _NOT_COMMON
+    try:
+        columns = [
+            list(map(known.__getitem__, column))
+            for column, known in zip(_keys(table, scanned), scores, strict=True)
+        ]
+        body, _ = _render(table, scanned.students, columns, complete=True)
+    except KeyError:
+        return _UNKNOWN
+    return body, scanned.students
+
+
+def _can_fork() -> bool:
+    """Two usable cores and a process that may fork (as `engine.parallel.can_parallelize` and
+    `_context` decide, without importing numpy): fork with threads may deadlock the child."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return cores > 1 and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _in_two_processes(
+    data: bytes, table: dict[str, Any], scores: list[dict[bytes, float]]
+) -> bytes | tuple[bytes, int] | None:
+    """The gradebook from two halves of the file, the second in a forked child; _NOT_COMMON; or
+    None when a half has an answer not in the table (or the child failed): then one process."""
+    middle = data.find(b"\n", len(data) // 2) + 1
+    if middle <= 0 or middle >= len(data):
+        return None
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its half's rows down the pipe, then gone without teardown
+        os.close(reading)
+        code = 1
+        try:
+            part = _part(data[middle:], table, scores)
+            message = part if isinstance(part, bytes) else b"R" + _framed(part[0], b"\n".join(part[1]))
+            with os.fdopen(writing, "wb") as stream:
+                stream.write(message)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    try:
+        first = _part(data[:middle], table, scores)
+        with os.fdopen(reading, "rb") as stream:
+            second = stream.read()
+    finally:
+        os.waitpid(child, 0)
+    if first == _NOT_COMMON or second == _NOT_COMMON:
+        return _NOT_COMMON
+    if not isinstance(first, tuple) or not second.startswith(b"R"):
+        return None
+    body, students = _unframed(second[1:])
+    their_students = students.split(b"\n")
+    if not set(first[1]).isdisjoint(their_students):  # a student in both halves returns
+        return _NOT_COMMON
+    return table["header"] + first[0] + body, len(first[1]) + len(their_students)
+
+
+def _framed(first: bytes, second: bytes) -> bytes:
+    return len(first).to_bytes(8, "little") + first + second
+
+
+def _unframed(message: bytes) -> tuple[bytes, bytes]:
+    size = int.from_bytes(message[:8], "little")
+    return message[8 : 8 + size], message[8 + size :]
+
+
+def _picks(prefix: bytes, students: Sequence[bytes], count: int, choices: int) -> Iterator[bytes]:
     """Each student's picks as bytes (`variants.uniform_picks`: SHAKE-256 of prefix + id)."""
     base = hashlib.shake_256(prefix)
     shake = type(base)
@@ -112,7 +265,9 @@ def _exact_picks(digest: bytes, count: int, choices: int) -> bytes:
     """floor(((w >> 11) · 2^-53) · k) for each little-endian word, in float64 as numpy computes it."""
     words = (int.from_bytes(digest[8 * i : 8 * i + 8], "little") >> 11 for i in range(count))
     picks = [math.floor(float(word) * _TWO_TO_MINUS_53 * choices) for word in words]
-    return bytes(picks) if choices <= 256 else repr(picks).encode()
+    if choices <= 256:
+        return bytes(picks)
+    return b"".join(pick.to_bytes(4, "little") for pick in picks)
 
 
 def _new_table(problems: Path, print_: str) -> dict[str, Any]:
@@ -141,7 +296,7 @@ def _new_table(problems: Path, print_: str) -> dict[str, Any]:
             due = (problem.due - _EPOCH) // _MICROSECOND
             after = reveal_level(problem, attempts_used=1, now=problem.due + _MICROSECOND)
             schedule.append((base, due, after))
-    header = render_csv_rows(ids, GradebookColumns([], [[] for _ in ids], maximum))
+    header = render_csv_rows(ids, GradebookColumns([], [[] for _ in ids], maximum)).encode()
     return {
         "fingerprint": print_,
         "problems": ids,
@@ -152,6 +307,7 @@ def _new_table(problems: Path, print_: str) -> dict[str, Any]:
         "triggers": tuple(FORMULA_TRIGGERS),
         "scores": {},
         "texts": {},
+        "picks": {},
     }
 
 
@@ -161,7 +317,7 @@ def _grade_new(
     now: datetime,
     table: dict[str, Any],
     scanned: ScannedClass,
-    keys: list[list[bytes]],
+    keys: list[Sequence[bytes]],
     new: list[set[bytes]],
     scores: list[dict[bytes, float]],
 ) -> None:
@@ -204,9 +360,11 @@ def _grade_new(
             known[column[row]] = score
 
 
-def _render(table: dict[str, Any], students: list[bytes], columns: list[list[float]]) -> tuple[str, bool]:
-    """The CSV text (as `render_csv_rows` writes it: no id here needs quoting) and whether a
-    number was formatted that the table had not kept."""
+def _render(
+    table: dict[str, Any], students: Sequence[bytes], columns: list[list[float]], *, complete: bool
+) -> tuple[bytes, bool]:
+    """The CSV rows as UTF-8 (as `render_csv_rows` writes them: no id here needs quoting) and
+    whether a number was formatted that the table had not kept (`complete`: KeyError instead)."""
     texts: dict[float, str] = table["texts"]
     maximum: float = table["maximum"]
     formatted = False
@@ -215,24 +373,26 @@ def _render(table: dict[str, Any], students: list[bytes], columns: list[list[flo
         nonlocal formatted
         shown = texts.get(value)
         if shown is None:
+            if complete:
+                raise KeyError(value)
             from grader.report.numbers import format_number
 
             shown = texts[value] = format_number(round(value, 6))
             formatted = True
         return shown
 
-    class Tails(dict[tuple[float, ...], str]):
+    class Tails(dict[tuple[float, ...], bytes]):
         """A row's scores → its cells after the name: each distinct combination joined once."""
 
-        def __missing__(self, scores: tuple[float, ...]) -> str:
-            cells = [*map(text, scores), text(round(sum(scores), 6)), text(maximum)]
-            joined = self[scores] = ",".join(cells)
+        def __missing__(self, scores: tuple[float, ...]) -> bytes:
+            cells = ["", *map(text, scores), text(round(sum(scores), 6)), text(maximum)]
+            joined = self[scores] = (",".join(cells) + "\n").encode()
             return joined
 
-    names = list(map(bytes.decode, students))
-    triggers = table["triggers"]
-    if any(map(str.startswith, names, repeat(triggers))):
-        names = ["'" + name if name.startswith(triggers) else name for name in names]
-    tails = map(Tails().__getitem__, zip(*columns, strict=True) if columns else repeat((), len(names)))
-    body = "\n".join(map(",".join, zip(names, tails, strict=False)))
-    return table["header"] + body + ("\n" if body else ""), formatted
+    triggers = tuple(trigger.encode() for trigger in table["triggers"])
+    names: Sequence[bytes] = students
+    if any(map(bytes.startswith, names, repeat(triggers))):
+        names = [b"'" + name if name.startswith(triggers) else name for name in names]
+    rows = zip(*columns, strict=True) if columns else repeat((), len(names))
+    tails = map(Tails().__getitem__, rows)
+    return b"".join(chain.from_iterable(zip(names, tails, strict=False))), formatted

@@ -6,7 +6,8 @@ one order), and each VALUE a string of printable ASCII without escapes, a flat l
 braces or backslashes inside) or a JSON number. `scan_jsonl` returns each line's student id and
 raw answer bytes per problem (b"" where a line does not answer), all as bytes, with no object per
 line but the ones `re.findall` makes in C. The file is read in one call (a memory map gains
-nothing here: the bytes are counted and matched whole) and the read is the snapshot graded.
+nothing here: the bytes are counted and matched whole) and the read is the snapshot graded;
+`scan_lines` cuts a part of one (`grading.columnar` gives each core a half).
 
 The matches are anchored at line starts and cannot cross a newline, so they tile the file exactly
 when there are as many as there are lines; anything else (a line of another shape, a BOM, CRLF,
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["ScannedClass", "line_pattern", "scan_jsonl"]
+__all__ = ["ScannedClass", "line_pattern", "scan_jsonl", "scan_lines"]
 
 #: printable ASCII but the quote and the backslash: a JSON string's text with no escapes
 _TEXT = rb"[ !#-\[\]-~]"
@@ -41,8 +42,8 @@ _PLAIN_ID = re.compile(rb"[ !#-\[\]-~]+")
 class ScannedClass(NamedTuple):
     """A JSONL export as columns: student ids, and per problem each line's raw answer (b"": none)."""
 
-    students: list[bytes]
-    answers: list[list[bytes]]  # in the order of `problems` given to `scan_jsonl`
+    students: Sequence[bytes]
+    answers: list[Sequence[bytes]]  # in the order of `problems` given to `scan_jsonl`
 
 
 def line_pattern(problems: Sequence[str]) -> re.Pattern[bytes]:
@@ -57,10 +58,14 @@ def line_pattern(problems: Sequence[str]) -> re.Pattern[bytes]:
 def scan_jsonl(path: Path, problems: Sequence[str]) -> ScannedClass | None:
     """Every line of `path` cut into columns, or None when some line is not of the common form
     (or a student has two lines, or a problem id cannot appear unescaped)."""
+    # one read, one snapshot: a file that changes meanwhile is graded as it was read
+    return scan_lines(path.read_bytes(), problems)
+
+
+def scan_lines(data: bytes, problems: Sequence[str]) -> ScannedClass | None:
+    """`scan_jsonl` of the text of a file, or of a part of one that starts and ends at lines."""
     if not all(_PLAIN_ID.fullmatch(problem.encode()) for problem in problems):
         return None
-    # one read, one snapshot: a file that changes meanwhile is graded as it was read
-    data = path.read_bytes()
     lines = data.count(b"\n") + (0 if not data or data[-1:] == b"\n" else 1)
     if lines == 0:
         return None
@@ -71,11 +76,12 @@ def scan_jsonl(path: Path, problems: Sequence[str]) -> ScannedClass | None:
     else:
         return None
     columns = list(zip(*found, strict=True))
-    students = list(columns[0])
+    del found
+    students = columns[0]
     if len(set(students)) != len(students):  # a returning student: attempts are tallied
         return None
     by_name = dict(zip(order, columns[1:], strict=True))
-    return ScannedClass(students, [list(by_name[problem]) for problem in problems])
+    return ScannedClass(students, [by_name[problem] for problem in problems])
 
 
 def _orders(data: bytes, problems: Sequence[str]) -> list[Sequence[str]]:

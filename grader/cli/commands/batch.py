@@ -88,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
         from grader.grading.columnar import columnar_gradebook
 
         source = args.submissions
-        graded = columnar_gradebook(args.problems, source, now=now) if source.is_file() else None
+        graded = (
+            columnar_gradebook(args.problems, source, now=now, parallel=args.parallel)
+            if source.is_file()
+            else None
+        )
         if graded is not None:
             text, students = graded
             emit(text, args.output)

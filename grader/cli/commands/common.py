@@ -51,9 +51,14 @@ def database_of(args: argparse.Namespace, *, default: str | None, environment: b
     return url or default
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Print `text`, or write it atomically to `output`."""
+def emit(text: str | bytes, output: Path | None) -> None:
+    """Print `text` (bytes: UTF-8), or write it atomically to `output`."""
     if output is None:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
