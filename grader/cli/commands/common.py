@@ -70,7 +70,7 @@ def emit(text: str | bytes, output: Path | None) -> None:
 
 def moment_of(text: str | None) -> datetime:
     """`--now` read (a timestamp), or the clock's time when not given; a bad one is a usage error."""
-    from grader.submissions.files import parse_timestamp
+    from grader.submissions.timestamps import parse_timestamp
 
     if text is None:
         return datetime.now(timezone.utc)
