@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from grader.engine import keycache
 from grader.engine.variants import uniform_picks
 from grader.grading import ClassGrader, columnar
-from grader.grading.columnar import _picks, columnar_gradebook
+from grader.grading.columnar import _picks, columnar_gradebook, columnar_report
+from grader.report.formats import render_json
 from grader.report.gradebook import render_csv_rows
 from grader.spec.loader import load_problems
 from grader.submissions.formats import read_submissions
@@ -71,6 +72,13 @@ def general_csv(problems_dir: Path, path: Path) -> str:
     return render_csv_rows(problems.ids, grader.gradebook_rows())
 
 
+def general_json(problems_dir: Path, path: Path) -> str:
+    """The JSON report as the general path writes it (blocks, ClassGrader, render_json)."""
+    grader = ClassGrader(load_problems(problems_dir), now=NOW)
+    grader.add(read_submissions(path, blocks=True))
+    return render_json(grader.report())
+
+
 @pytest.fixture(scope="module")
 def courses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     varying = varying_course(tmp_path_factory.mktemp("varying") / "problems")
@@ -86,6 +94,37 @@ def test_common_lines_are_graded_in_columns_as_the_general_path_grades_them(cour
     assert graded == (general_csv(courses[course], path).encode(), len(COMMON))
     # the second run reads its table: the same text
     assert columnar_gradebook(courses[course], path, now=NOW) == graded
+    report = columnar_report(courses[course], path, now=NOW)
+    assert report == (general_json(courses[course], path).encode(), len(COMMON))
+    assert columnar_report(courses[course], path, now=NOW) == report
+
+
+@pytest.mark.parametrize("now", ["2023-03-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00"])
+def test_a_due_date_passed_or_not_grades_as_the_general_path(tmp_path, grade, now):
+    problems = tmp_path / "problems"
+    varying_course(problems)
+    for name in ("lstm-states-1", "lstm-states-2"):  # their feedback escalates after the due date
+        spec = problems / f"{name}.yaml"
+        text = spec.read_text()
+        assert "\ndue:" not in text and "after_due: solution" in text
+        spec.write_text(text + "due: 2023-03-15T12:00:00+00:00\n")
+    path = tmp_path / "class.jsonl"
+    path.write_text("".join(line + "\n" for line in COMMON))
+    moment = datetime.fromisoformat(now)
+    for fmt in ("csv", "json"):
+        out = tmp_path / f"out.{fmt}"
+        for _ in range(2):
+            assert (
+                grade(path, "--problems", problems, "--format", fmt, "-o", out, "-q", "--now", now).code == 0
+            )
+            reference = ClassGrader(load_problems(problems), now=moment)
+            reference.add(read_submissions(path, blocks=True))
+            expected = (
+                render_csv_rows(reference.problems.ids, reference.gradebook_rows())
+                if fmt == "csv"
+                else render_json(reference.report())
+            )
+            assert out.read_text() == expected
 
 
 @pytest.mark.parametrize("odd", ODD)
@@ -147,6 +186,9 @@ def test_any_mix_of_lines_gives_the_general_paths_gradebook(
         code = grade(*argv)
         assert out.read_text() == expected
         assert code.code in (0, 1)
+    argv[argv.index("csv")] = "json"
+    code = grade(*argv)
+    assert out.read_text() == general_json(courses[course], path)
     if distinct and lines and all(line not in ODD for line in lines):
         assert columnar_gradebook(courses[course], path, now=NOW) is not None  # the columnar path
 

@@ -36,7 +36,7 @@ from typing import Any
 from grader.engine.keycache import fingerprint, load_table, save_table
 from grader.submissions.scan import ScannedClass, scan_lines
 
-__all__ = ["MIN_PARALLEL_BYTES", "columnar_gradebook"]
+__all__ = ["MIN_PARALLEL_BYTES", "columnar_gradebook", "columnar_report"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -65,17 +65,8 @@ def columnar_gradebook(
     as `ClassGrader.gradebook_rows` and `render_csv_rows` write it; None when the file needs the
     general reader. `parallel`: each of two processes (`fork`) reads, hashes and looks up half of
     the file, when its answers are all in the cached table."""
-    print_ = fingerprint(problems)
-    table = load_table(problems, print_)
-    changed = table is None
-    if table is None:
-        table = _new_table(problems, print_)
-    data = source.read_bytes()  # one read, one snapshot: a file changed meanwhile is graded as read
-    moment = (now - _EPOCH) // _MICROSECOND
-    scores: list[dict[bytes, float]] = []
-    for index, (base, due, after_due) in enumerate(table["schedule"]):
-        level = after_due if due is not None and moment > due else base
-        scores.append(table["scores"].setdefault(f"{index}\0{level}", {}))
+    table, changed, data, levels = _prepare(problems, source, now)
+    scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
     enabled = gc.isenabled()
     gc.disable()  # findall's tuples are containers: a collection per 700 of them rescans them all
     try:
@@ -95,6 +86,56 @@ def columnar_gradebook(
     if formatted or changed:
         save_table(problems, table)
     return body, count
+
+
+def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[bytes, int] | None:
+    """The JSON report of `source` (a JSONL export), UTF-8, and its number of students, exactly as
+    `render_json(ClassGrader.report())` writes it; None when the file needs the general reader.
+    Each distinct result is serialized once (`_grade_new`); a student's entry is joined from them."""
+    table, changed, data, levels = _prepare(problems, source, now)
+    scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
+    results: list[dict[bytes, tuple[float, float, bytes]]] = [
+        table["results"].setdefault(level, {}) for level in levels
+    ]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        scanned = scan_lines(data, table["problems"])
+        if scanned is None:
+            return None
+        changed = _hash_new_students(table, scanned.students) or changed
+        keys = _keys(table, scanned)
+        new = [set(column).difference(known) for column, known in zip(keys, results, strict=True)]
+        if any(new):
+            try:
+                _grade_new(problems, source, now, table, scanned, keys, new, scores, results)
+            except _NotCommon:
+                return None
+            changed = True
+        text = _render_json(table, scanned.students, keys, results)
+    finally:
+        if enabled:
+            gc.enable()
+    if changed:
+        save_table(problems, table)
+    return text, len(scanned.students)
+
+
+def _prepare(problems: Path, source: Path, now: datetime) -> tuple[dict[str, Any], bool, bytes, list[str]]:
+    """The table (and whether it is new), the file's bytes, and per problem the name of the
+    reveal level one plain attempt is graded at `now` (what the table's answers are kept under)."""
+    print_ = fingerprint(problems)
+    table = load_table(problems, print_)
+    changed = table is None
+    if table is None:
+        table = _new_table(problems, print_)
+    data = source.read_bytes()  # one read, one snapshot: a file changed meanwhile is graded as read
+    moment = (now - _EPOCH) // _MICROSECOND
+    levels = [
+        f"{index}\0{after_due if due is not None and moment > due else base}"
+        for index, (base, due, after_due) in enumerate(table["schedule"])
+    ]
+    return table, changed, data, levels
 
 
 def _in_one_process(
@@ -273,7 +314,9 @@ def _exact_picks(digest: bytes, count: int, choices: int) -> bytes:
 def _new_table(problems: Path, print_: str) -> dict[str, Any]:
     """What this module needs of the specs, computed from them (every import here is heavy)."""
     from grader.compare.policy import reveal_level
+    from grader.compare.results import Report
     from grader.engine.variants import DERIVATION, pick_request
+    from grader.report.formats import render_json
     from grader.report.gradebook import FORMULA_TRIGGERS, GradebookColumns, render_csv_rows
     from grader.spec.loader import load_problems
 
@@ -297,6 +340,9 @@ def _new_table(problems: Path, print_: str) -> dict[str, Any]:
             after = reveal_level(problem, attempts_used=1, now=problem.due + _MICROSECOND)
             schedule.append((base, due, after))
     header = render_csv_rows(ids, GradebookColumns([], [[] for _ in ids], maximum)).encode()
+    # the JSON report of no student, cut where its students go (`_render_json`)
+    empty = Report.model_construct(problems=ids, students=[], errors=[], specs=loaded.content_hashes)
+    head, tail = render_json(empty).encode().split(b'"students": []')
     return {
         "fingerprint": print_,
         "problems": ids,
@@ -306,6 +352,8 @@ def _new_table(problems: Path, print_: str) -> dict[str, Any]:
         "header": header,
         "triggers": tuple(FORMULA_TRIGGERS),
         "scores": {},
+        "results": {},
+        "json": (head + b'"students": [\n', b"\n  ]" + tail),
         "texts": {},
         "picks": {},
     }
@@ -320,8 +368,12 @@ def _grade_new(
     keys: list[Sequence[bytes]],
     new: list[set[bytes]],
     scores: list[dict[bytes, float]],
+    results: list[dict[bytes, tuple[float, float, bytes]]] | None = None,
 ) -> None:
-    """Grade the keys in `new` with `ClassGrader`, on the first student who has each."""
+    """Grade the keys in `new` with `ClassGrader`, on the first student who has each: keep each
+    one's score in `scores` and, given `results`, its score, maximum and JSON (`_render_json`)."""
+    import json
+
     import orjson
 
     from grader.grading.classes import ClassGrader
@@ -358,6 +410,55 @@ def _grade_new(
         known, column = scores[index], keys[index]
         for row, score in zip(rows, graded, strict=True):
             known[column[row]] = score
+    if results is not None:
+        for row, student in zip(rows, students, strict=True):
+            for index, result in enumerate(grader.student_report(student).results):
+                shown = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
+                # as nested in the report: a result's lines are 8 spaces in (`_render_json`)
+                fragment = shown.replace("\n", "\n" + " " * 8).encode()
+                results[index][keys[index][row]] = (result.score, result.max_score, fragment)
+
+
+def _render_json(
+    table: dict[str, Any],
+    students: Sequence[bytes],
+    keys: list[Sequence[bytes]],
+    results: list[dict[bytes, tuple[float, float, bytes]]],
+) -> bytes:
+    """The JSON report as `render_json` writes it (json.dumps, indent 2): each student's entry
+    joined from its results' JSON, kept per key, and its totals, joined per distinct combination."""
+    import json
+
+    graded = [list(map(known.__getitem__, column)) for column, known in zip(keys, results, strict=True)]
+    score, maximum, shown = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+    totals = [
+        *(list(map(score, column)) for column in graded),
+        *(list(map(maximum, column)) for column in graded),
+    ]
+
+    class Middles(dict[tuple[float, ...], bytes]):
+        """A row's scores and maxima → its entry from after the id to its first result."""
+
+        def __missing__(self, numbers: tuple[float, ...]) -> bytes:
+            half = len(numbers) // 2
+            total, most = round(sum(numbers[:half]), 6), sum(numbers[half:])
+            text = f'",\n      "score": {json.dumps(total)},\n      "max_score": {json.dumps(most)},\n'
+            joined = self[numbers] = (text + '      "results": [\n        ').encode()
+            return joined
+
+    opening, between, closing = b'    {\n      "student": "', b",\n        ", b"\n      ]\n    },\n"
+    middles = map(Middles().__getitem__, zip(*totals, strict=True))
+    parts: list[Any] = [repeat(opening), students, middles]
+    for index, column in enumerate(graded):
+        if index:
+            parts.append(repeat(between))
+        parts.append(map(shown, column))
+    parts.append(repeat(closing))
+    pieces = list(chain.from_iterable(zip(*parts, strict=False)))
+    pieces[-1] = closing[:-2]  # no comma after the last student
+    head: bytes = table["json"][0]
+    tail: bytes = table["json"][1]
+    return head + b"".join(pieces) + tail
 
 
 def _render(

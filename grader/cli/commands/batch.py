@@ -82,17 +82,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a directory: give it with --output DIR")
     now = moment_of(args.now)
     storage_url = database_of(args, default=None, environment=False)  # recording is never implied
-    if storage_url is None and args.format == "csv" and args.submissions.suffix.lower() == ".jsonl":
+    if storage_url is None and args.format in ("csv", "json") and args.submissions.suffix.lower() == ".jsonl":
         # a JSONL export of common lines, graded column by column (`grading.columnar`); None
         # when some line needs the general reader below
-        from grader.grading.columnar import columnar_gradebook
+        from grader.grading.columnar import columnar_gradebook, columnar_report
 
         source = args.submissions
-        graded = (
-            columnar_gradebook(args.problems, source, now=now, parallel=args.parallel)
-            if source.is_file()
-            else None
-        )
+        graded = None
+        if source.is_file() and args.format == "csv":
+            graded = columnar_gradebook(args.problems, source, now=now, parallel=args.parallel)
+        elif source.is_file():
+            graded = columnar_report(args.problems, source, now=now)
         if graded is not None:
             text, students = graded
             emit(text, args.output)
