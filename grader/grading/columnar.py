@@ -43,8 +43,8 @@ _MICROSECOND = timedelta(microseconds=1)
 _TWO_TO_MINUS_53 = 2.0**-53
 #: students hashed per batch: their SHAKE-256 states are alive together
 _HASH_BATCH = 4096
-#: students whose picks a table keeps at most (it starts again beyond: a course's classes fit)
-_MAX_KEPT_PICKS = 1_000_000
+#: rosters whose picks a table keeps (a class and its two halves, for the last two classes)
+_KEPT_ROSTERS = 6
 
 
 class _NotCommon(Exception):
@@ -103,7 +103,7 @@ def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[byt
         scanned = scan_lines(data, table["problems"])
         if scanned is None:
             return None
-        changed = _hash_new_students(table, scanned.students) or changed
+        changed = _hash_roster(table, scanned.students, _first_rows(data)) or changed
         keys = _keys(table, scanned)
         new = [set(column).difference(known) for column, known in zip(keys, results, strict=True)]
         if any(new):
@@ -150,15 +150,17 @@ def _in_one_process(
     scanned = scan_lines(data, table["problems"])
     if scanned is None:
         return None
-    hashed = _hash_new_students(table, scanned.students)
+    hashed = _hash_roster(table, scanned.students, _first_rows(data))
     keys = _keys(table, scanned)
-    new = [set(column).difference(known) for column, known in zip(keys, scores, strict=True)]
-    if any(new):
+    try:
+        columns = [list(map(known.__getitem__, column)) for column, known in zip(keys, scores, strict=True)]
+    except KeyError:  # answers not graded before
+        new = [set(column).difference(known) for column, known in zip(keys, scores, strict=True)]
         try:
             _grade_new(problems, source, now, table, scanned, keys, new, scores)
         except _NotCommon:
             return None
-    columns = [list(map(known.__getitem__, column)) for column, known in zip(keys, scores, strict=True)]
+        columns = [list(map(known.__getitem__, column)) for column, known in zip(keys, scores, strict=True)]
     body, formatted = _render(table, scanned.students, columns, complete=False)
     return table["header"] + body, len(scanned.students), formatted or hashed
 
@@ -168,38 +170,62 @@ def _widths(table: dict[str, Any]) -> list[int]:
     return [count * (1 if choices <= 256 else 4) for _, count, choices in filter(None, table["requests"])]
 
 
-def _hash_new_students(table: dict[str, Any], students: Sequence[bytes]) -> bool:
-    """Hash the picks of the students the table has none of (all of them on a first run) and keep
-    them: a student's picks never change for one salt and spec (`variants`), so a class graded
-    again is looked up, not hashed. True when some were new."""
-    requests = [request for request in table["requests"] if request is not None]
-    known: dict[bytes, bytes] = table["picks"]
-    if not requests or all(map(known.__contains__, students)):
+def _roster(students: Sequence[bytes]) -> bytes:
+    return hashlib.sha256(b"\n".join(students)).digest()
+
+
+def _middle(data: bytes) -> int:
+    """Where a file is cut in two for two processes: after the line across its middle (0: not)."""
+    middle = data.find(b"\n", len(data) // 2) + 1
+    return middle if 0 < middle < len(data) else 0
+
+
+def _first_rows(data: bytes) -> int:
+    """The rows of the first of the two halves `_in_two_processes` cuts a file into (0: none)."""
+    middle = _middle(data)
+    return data.count(b"\n", 0, middle) if middle else 0
+
+
+def _hash_roster(table: dict[str, Any], students: Sequence[bytes], first: int) -> bool:
+    """Hash the picks of a roster (these students, in this order) the table has not kept, and keep
+    them, with its two halves' when `first` rows make the first (as `_in_two_processes` cuts the
+    file): a student's picks never change for one salt and spec (`variants`), so a class graded
+    again is looked up, not hashed. True when the roster was new."""
+    widths = _widths(table)
+    rosters: dict[bytes, list[bytes]] = table["rosters"]
+    roster = _roster(students)
+    if not widths or roster in rosters:
         return False
-    if len(known) > _MAX_KEPT_PICKS:
-        known.clear()
-    new = [student for student in dict.fromkeys(students) if student not in known]
-    hashed = [_picks(prefix, new, count, choices) for prefix, count, choices in requests]
-    known.update(zip(new, map(b"".join, zip(*hashed, strict=True)), strict=True))
+    requests = [request for request in table["requests"] if request is not None]
+    blobs = [b"".join(_picks(prefix, students, count, choices)) for prefix, count, choices in requests]
+    rosters[roster] = blobs
+    if first:
+        rosters[_roster(students[:first])] = [
+            blob[: first * width] for blob, width in zip(blobs, widths, strict=True)
+        ]
+        rosters[_roster(students[first:])] = [
+            blob[first * width :] for blob, width in zip(blobs, widths, strict=True)
+        ]
+    while len(rosters) > _KEPT_ROSTERS:
+        del rosters[next(iter(rosters))]  # the oldest
     return True
 
 
 def _keys(table: dict[str, Any], scanned: ScannedClass) -> list[Sequence[bytes]]:
     """Each row's key per problem: its raw answer, after its picks where the problem varies
-    (KeyError: a student whose picks `_hash_new_students` has not kept)."""
+    (KeyError: a roster whose picks `_hash_roster` has not kept)."""
     keys: list[Sequence[bytes]] = []
-    if any(table["requests"]):
-        picks = list(map(table["picks"].__getitem__, scanned.students))
-    offset = 0
+    students = scanned.students
+    blobs = iter(table["rosters"][_roster(students)] if any(table["requests"]) else ())
     widths = iter(_widths(table))
+    end = len(students)
     for request, raws in zip(table["requests"], scanned.answers, strict=True):
         if request is None:
             keys.append(raws)
         else:
-            width = next(widths)
-            own = map(operator.itemgetter(slice(offset, offset + width)), picks)
-            keys.append(list(map(bytes.__add__, own, raws)))
-            offset += width
+            blob, width = next(blobs), next(widths)
+            cuts = map(slice, range(0, end * width, width), range(width, end * width + 1, width))
+            keys.append(list(map(bytes.__add__, map(blob.__getitem__, cuts), raws)))
     return keys
 
 
@@ -237,8 +263,8 @@ def _in_two_processes(
 ) -> bytes | tuple[bytes, int] | None:
     """The gradebook from two halves of the file, the second in a forked child; _NOT_COMMON; or
     None when a half has an answer not in the table (or the child failed): then one process."""
-    middle = data.find(b"\n", len(data) // 2) + 1
-    if middle <= 0 or middle >= len(data):
+    middle = _middle(data)
+    if not middle:
         return None
     reading, writing = os.pipe()
     child = os.fork()
@@ -355,7 +381,7 @@ def _new_table(problems: Path, print_: str) -> dict[str, Any]:
         "results": {},
         "json": (head + b'"students": [\n', b"\n  ]" + tail),
         "texts": {},
-        "picks": {},
+        "rosters": {},
     }
 
 

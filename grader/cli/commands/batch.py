@@ -19,6 +19,7 @@ from grader.cli.commands.common import (
     add_problems_option,
     database_of,
     emit,
+    exit_without_teardown,
     moment_of,
     submissions_in,
 )
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             emit(text, args.output)
             if args.output is not None and not args.quiet:
                 print(f"grade: wrote {args.output} ({students} students)", file=sys.stderr)
+            exit_without_teardown(args, EXIT_OK)
             return EXIT_OK
     from grader.engine.parallel import can_parallelize
     from grader.grading import ClassGrader

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,6 +67,20 @@ def emit(text: str | bytes, output: Path | None) -> None:
         from grader.report.files import write_atomically
 
         write_atomically(output, text)  # an unwritable output is a UsageError, nothing written
+
+
+def exit_without_teardown(args: argparse.Namespace, code: int) -> None:
+    """End the process now with `code` when it runs only this command (`main(whole_process=True)`).
+
+    For a command whose outputs are written (atomically: synced and renamed) and whose every
+    other effect is done: stdout and stderr are flushed, then the interpreter does not free
+    the class's objects one by one, nor run exit handlers, which a short-lived `grade` of a
+    large class spends a noticeable part of its time on. In-process callers return as usual.
+    """
+    if getattr(args, "whole_process", False):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def moment_of(text: str | None) -> datetime:
