@@ -11,7 +11,7 @@ each as a whole process (interpreter start-up and imports included), interleaved
   collections.deque(map(json.loads, open(sys.argv[1])), maxlen=0)" FILE`;
 - `grade FILE --format csv -o gradebook.csv` on the seed class, on the variant class (two
   processes), and on the variant class with --no-parallel (one);
-- `grade FILE --format json -o report.json` on the variant class (the general path);
+- `grade FILE --format json -o report.json` on the variant class (feedback for every result);
 
 and prints per command the median of its runs and the median of its paired ratios to the parse
 run beside it, for wall time and for CPU time (user + system of the process and its children:
@@ -69,6 +69,8 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="keep the generated files in this directory")
     args = parser.parse_args()
+    if args.json_repeat is None:
+        args.json_repeat = args.repeat
     work = Path(tempfile.mkdtemp(prefix="grader-columnar-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
     try:

@@ -43,6 +43,8 @@ _MICROSECOND = timedelta(microseconds=1)
 _TWO_TO_MINUS_53 = 2.0**-53
 #: students hashed per batch: their SHAKE-256 states are alive together
 _HASH_BATCH = 4096
+#: students per chunk of a JSON report: it is written as it is joined, never held whole
+_JSON_CHUNK = 4096
 #: rosters whose picks a table keeps (a class and its two halves, for the last two classes)
 _KEPT_ROSTERS = 6
 
@@ -88,10 +90,11 @@ def columnar_gradebook(
     return body, count
 
 
-def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[bytes, int] | None:
-    """The JSON report of `source` (a JSONL export), UTF-8, and its number of students, exactly as
-    `render_json(ClassGrader.report())` writes it; None when the file needs the general reader.
-    Each distinct result is serialized once (`_grade_new`); a student's entry is joined from them."""
+def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[Iterator[bytes], int] | None:
+    """The JSON report of `source` (a JSONL export), as chunks of UTF-8 to write in turn, and its
+    number of students, exactly as `render_json(ClassGrader.report())` writes it; None when the
+    file needs the general reader. Each distinct result is serialized once (`_grade_new`); a
+    student's entry is joined from them; every answer is graded before the first chunk."""
     table, changed, data, levels = _prepare(problems, source, now)
     scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
     results: list[dict[bytes, tuple[float, float, bytes]]] = [
@@ -112,13 +115,13 @@ def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[byt
             except _NotCommon:
                 return None
             changed = True
-        text = _render_json(table, scanned.students, keys, results)
+        graded = [list(map(known.__getitem__, column)) for column, known in zip(keys, results, strict=True)]
     finally:
         if enabled:
             gc.enable()
     if changed:
         save_table(problems, table)
-    return text, len(scanned.students)
+    return _render_json(table, scanned.students, graded), len(scanned.students)
 
 
 def _prepare(problems: Path, source: Path, now: datetime) -> tuple[dict[str, Any], bool, bytes, list[str]]:
@@ -446,21 +449,14 @@ def _grade_new(
 
 
 def _render_json(
-    table: dict[str, Any],
-    students: Sequence[bytes],
-    keys: list[Sequence[bytes]],
-    results: list[dict[bytes, tuple[float, float, bytes]]],
-) -> bytes:
-    """The JSON report as `render_json` writes it (json.dumps, indent 2): each student's entry
-    joined from its results' JSON, kept per key, and its totals, joined per distinct combination."""
+    table: dict[str, Any], students: Sequence[bytes], graded: list[list[tuple[float, float, bytes]]]
+) -> Iterator[bytes]:
+    """The JSON report as `render_json` writes it (json.dumps, indent 2), in chunks: each student's
+    entry joined from its results' JSON, kept per key, and its totals, joined per distinct
+    combination of scores and maxima."""
     import json
 
-    graded = [list(map(known.__getitem__, column)) for column, known in zip(keys, results, strict=True)]
     score, maximum, shown = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
-    totals = [
-        *(list(map(score, column)) for column in graded),
-        *(list(map(maximum, column)) for column in graded),
-    ]
 
     class Middles(dict[tuple[float, ...], bytes]):
         """A row's scores and maxima → its entry from after the id to its first result."""
@@ -472,19 +468,28 @@ def _render_json(
             joined = self[numbers] = (text + '      "results": [\n        ').encode()
             return joined
 
+    middles = Middles()
     opening, between, closing = b'    {\n      "student": "', b",\n        ", b"\n      ]\n    },\n"
-    middles = map(Middles().__getitem__, zip(*totals, strict=True))
-    parts: list[Any] = [repeat(opening), students, middles]
-    for index, column in enumerate(graded):
-        if index:
-            parts.append(repeat(between))
-        parts.append(map(shown, column))
-    parts.append(repeat(closing))
-    pieces = list(chain.from_iterable(zip(*parts, strict=False)))
-    pieces[-1] = closing[:-2]  # no comma after the last student
-    head: bytes = table["json"][0]
-    tail: bytes = table["json"][1]
-    return head + b"".join(pieces) + tail
+    yield table["json"][0]
+    for start in range(0, len(students), _JSON_CHUNK):
+        stop = start + _JSON_CHUNK
+        rows = [column[start:stop] for column in graded]
+        totals = [*(map(score, column) for column in rows), *(map(maximum, column) for column in rows)]
+        parts: list[Any] = [
+            repeat(opening),
+            students[start:stop],
+            map(middles.__getitem__, zip(*totals, strict=True)),
+        ]
+        for index, column in enumerate(rows):
+            if index:
+                parts.append(repeat(between))
+            parts.append(map(shown, column))
+        parts.append(repeat(closing))
+        pieces = list(chain.from_iterable(zip(*parts, strict=False)))
+        if stop >= len(students):
+            pieces[-1] = closing[:-2]  # no comma after the last student
+        yield b"".join(pieces)
+    yield table["json"][1]
 
 
 def _render(

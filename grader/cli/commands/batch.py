@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         from grader.grading.columnar import columnar_gradebook, columnar_report
 
         source = args.submissions
-        graded = None
+        graded: tuple[bytes | Iterator[bytes], int] | None = None
         if source.is_file() and args.format == "csv":
             graded = columnar_gradebook(args.problems, source, now=now, parallel=args.parallel)
         elif source.is_file():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def add_database_options(parser: argparse.ArgumentParser, *, help: str) -> None:
     $GRADER_DATABASE_URL where the command reads it), since `ps` shows every user a command line."""
     parser.add_argument("--db", metavar="PATH|URL", help=help)
     parser.add_argument(
-        "--db-url-file", type=Path, metavar="FILE",
+        "--db-url-file",
+        type=Path,
+        metavar="FILE",
         help="read the database URL from FILE instead (keeps its password out of `ps`)",
     )
 
@@ -52,12 +55,13 @@ def database_of(args: argparse.Namespace, *, default: str | None, environment: b
     return url or default
 
 
-def emit(text: str | bytes, output: Path | None) -> None:
-    """Print `text` (bytes: UTF-8), or write it atomically to `output`."""
+def emit(text: str | bytes | Iterable[bytes], output: Path | None) -> None:
+    """Print `text` (bytes, or chunks of bytes: UTF-8), or write it atomically to `output`."""
     if output is None:
-        if isinstance(text, bytes):
+        if not isinstance(text, str):
             sys.stdout.flush()
-            sys.stdout.buffer.write(text)
+            for chunk in [text] if isinstance(text, bytes) else text:
+                sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             return
         sys.stdout.write(text)
