@@ -64,8 +64,8 @@ def main() -> None:
     parser.add_argument(
         "--json-repeat",
         type=int,
-        default=2,
-        help="paired runs of the JSON report, which goes the general way (default: 2)",
+        default=None,
+        help="paired runs of the JSON report (default: --repeat)",
     )
     parser.add_argument("--keep", type=Path, help="keep the generated files in this directory")
     args = parser.parse_args()
