@@ -20,7 +20,7 @@ from grader.grading import ClassGrader, columnar
 from grader.grading.columnar import _picks, columnar_gradebook, columnar_report
 from grader.report.formats import render_json
 from grader.report.gradebook import render_csv_rows
-from grader.spec.loader import load_problems
+from grader.spec.loader import COURSE_FILE, load_problems
 from grader.submissions.formats import read_submissions
 from grader.submissions.scan import scan_jsonl
 from tests.conftest import PROBLEMS, varying_course
@@ -288,6 +288,26 @@ def test_a_changed_spec_is_not_graded_from_the_old_table(tmp_path, monkeypatch):
     after = columnar_gradebook(problems, path, now=NOW)
     assert after is not None and after[0] == general_csv(problems, path).encode()
     assert before is not None
+
+
+def test_a_spec_file_on_its_own_is_graded_with_the_course_beside_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    problems = varying_course(tmp_path / "problems")
+    spec = problems / "lstm-states-1.yaml"
+    path = tmp_path / "class.jsonl"
+    answers = ["[0, 0, 1, 1, 1, 0]", "[0, 0, 1, 1, 0, 0]", "0, 0, 1, -1, 1, 0"] * 5
+    lines = [
+        f'{{"student": "s{number}", "answers": {{"lstm-states-1": "{answer}"}}}}'
+        for number, answer in enumerate(answers)
+    ]
+    path.write_text("".join(line + "\n" for line in lines))
+    before = columnar_gradebook(spec, path, now=NOW)
+    assert before is not None and before[0] == general_csv(spec, path).encode()
+    course = problems / "course.yaml"
+    course.write_text(course.read_text().replace("salt: ", "salt: other-"))  # new variants
+    after = columnar_gradebook(spec, path, now=NOW)
+    assert after is not None and after[0] == general_csv(spec, path).encode()
+    assert keycache.COURSE_FILE == COURSE_FILE
 
 
 def test_an_unreadable_table_is_a_miss(courses, tmp_path, monkeypatch):

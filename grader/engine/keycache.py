@@ -5,7 +5,8 @@ Where: `$GRADER_CACHE_DIR`, else `$XDG_CACHE_HOME/grader`, else `~/.cache/grader
 problems path (`columnar-<hash of the path>.marshal`). `GRADER_CACHE_DIR=off` turns it off.
 
 A table is used only when its fingerprint matches: SHA-256 of every file under the problems path
-(names and bytes: the specs, course.yaml and its salt), of this package's source files (names,
+(names and bytes: the specs, course.yaml and its salt; for a spec file given on its own, it and
+the course.yaml beside it), of this package's source files (names,
 sizes, modification times: a changed grader may grade differently) and of the Python version
 (marshal's format). Anything else is a miss, and a changed course overwrites the file. Writes go
 to a private temporary file that replaces the old one (`os.replace`), so concurrent runs each
@@ -25,6 +26,9 @@ from typing import Any
 
 __all__ = ["cache_directory", "fingerprint", "load_table", "save_table"]
 
+#: The course settings beside a spec file given on its own (`spec.loader.COURSE_FILE`, whose
+#: module loads the models: this one must not).
+COURSE_FILE = "course.yaml"
 #: The format of a table; a new layout needs a new number.
 TABLE_VERSION = 1
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -47,9 +51,14 @@ def fingerprint(problems: Path) -> str:
     for source in sorted(_PACKAGE.rglob("*.py")):
         status = source.stat()
         digest.update(f"{source.relative_to(_PACKAGE)}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
-    files = [problems] if problems.is_file() else sorted(p for p in problems.rglob("*") if p.is_file())
+    if problems.is_file():  # a spec given on its own is graded with the course.yaml beside it
+        base = problems.parent
+        files = [path for path in (problems, base / COURSE_FILE) if path.is_file()]
+    else:
+        base = problems
+        files = sorted(path for path in problems.rglob("*") if path.is_file())
     for spec in files:
-        digest.update(f"{spec.relative_to(problems) if spec != problems else spec.name}\0".encode())
+        digest.update(f"{spec.relative_to(base)}\0".encode())
         digest.update(hashlib.sha256(spec.read_bytes()).digest())
     return digest.hexdigest()
 
