@@ -53,6 +53,7 @@ ODD = [
     '{"student": "pat", "answers": {"lstm-states-1": [1,,0]}}',  # a list that is not JSON
     '{"student": "quin", "answers": {"lstm-states-1": ' + "[" * 70 + "1" + "]" * 70 + "}}",  # deep
     '{"student": " rae ", "answers": {"lstm-info": "c"}}',  # an id to strip
+    '{"student":"sue ","answers":{"lstm-info":"c"}}',  # an id to strip at its end
     '{"student": 42, "answers": {"lstm-info": "b"}}',  # a number as id
     '{"student": "sam", "problem": "lstm-info", "answer": "c"}',  # the one-attempt form
     '{"student": "tess", "answers": {"lstm-info": "c"}}\r',  # CRLF
