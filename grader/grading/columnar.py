@@ -1,21 +1,24 @@
-"""A class's CSV gradebook from a JSONL export, column by column, when every line is common.
+"""A class's CSV gradebook and JSON report from a JSONL export, column by column, when every
+line is common.
 
 `ClassGrader` builds a cell per student and problem; a class of 100,000 typed a few hundred
 distinct answers per problem. Here (issue 15) the file is cut into columns of raw bytes by one
 regular-expression pass (`submissions.scan`); each row's key for a problem is its raw answer
 (prefixed, for per-student variants, with the student's picks: the bytes that decide the
-variant's inputs, hashed by the pinned SHAKE-256 derivation with its prefix hashed once); each
-distinct key is graded once, and every per-row step is a C-level call (`map`, `translate`, dict
-look-ups, joins).
+variant's inputs, hashed by the pinned SHAKE-256 derivation with its prefix hashed once and
+copied per student); each distinct key is graded once, and every per-row step is a C-level call
+(`map`, `translate`, slicing, dict look-ups, joins). The gradebook's rows are joined per distinct
+combination of scores; the report's entries from each result's JSON, kept per key.
 
 Nothing here decides a grade. A key not graded before is graded by `ClassGrader` itself, on the
 first student who has it (that student's own line, as `blocks.read_jsonl_blocks` reads it), so
-every score is the general path's; scores are kept per problem and reveal level (the level one
-plain attempt is graded at, from `now` and the due date) in a table cached between runs
-(`engine.keycache`), with the spec-derived settings this module needs, so that a run whose
-answers were all graded before loads no spec, imports neither numpy nor pydantic and computes no
-key. A file with any other line, a returning student, or a raw value that is not JSON gives None:
-the caller grades it the general way, so results never depend on this path.
+every score and result is the general path's; they are kept per problem and reveal level (the
+level one plain attempt is graded at, from `now` and the due date) in a table cached between
+runs (`engine.keycache`), with the students' picks per roster and the spec-derived settings this
+module needs, so that a run whose answers were all graded before loads no spec, imports neither
+numpy nor pydantic and hashes nothing; then two processes (`fork`) each take half of the file. A
+file with any other line, a returning student, or a raw value that is not JSON gives None: the
+caller grades it the general way, so results never depend on this path.
 """
 
 from __future__ import annotations
