@@ -38,9 +38,7 @@ def add_database_options(parser: argparse.ArgumentParser, *, help: str) -> None:
     $GRADER_DATABASE_URL where the command reads it), since `ps` shows every user a command line."""
     parser.add_argument("--db", metavar="PATH|URL", help=help)
     parser.add_argument(
-        "--db-url-file",
-        type=Path,
-        metavar="FILE",
+        "--db-url-file", type=Path, metavar="FILE",
         help="read the database URL from FILE instead (keeps its password out of `ps`)",
     )
 
