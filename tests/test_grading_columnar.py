@@ -331,3 +331,26 @@ def test_format_names_are_the_registries():
 
 def test_no_students_have_no_picks():
     assert list(_picks(b"p", [], 3, 2)) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_report_on_stdout_is_the_general_paths(courses, tmp_path, grade, fmt):
+    path = tmp_path / "class.jsonl"
+    path.write_text("".join(line + "\n" for line in COMMON))
+    expected = (general_csv if fmt == "csv" else general_json)(courses["varying"], path)
+    for _ in range(2):  # answers graded, then from the table
+        run = grade(path, "--problems", courses["varying"], "--format", fmt, "--now", NOW.isoformat())
+        assert (run.code, run.out) == (0, expected)
+
+
+def test_a_whole_grade_process_writes_its_outputs_before_it_ends(courses, tmp_path):
+    path = tmp_path / "class.jsonl"
+    path.write_text("".join(line + "\n" for line in COMMON))
+    out = tmp_path / "gradebook.csv"
+    env = {**os.environ, "GRADER_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "grader", str(path), "--problems", str(courses["varying"])]
+    argv += ["--format", "csv", "-o", str(out), "--now", NOW.isoformat()]
+    for _ in range(2):  # answers graded, then from the table; each run ends without teardown
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, cwd=tmp_path)
+        assert (done.returncode, done.stderr) == (0, f"grade: wrote {out} ({len(COMMON)} students)\n")
+        assert out.read_text() == general_csv(courses["varying"], path)
