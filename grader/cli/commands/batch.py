@@ -4,7 +4,10 @@ Gradescope results.
 SUBMISSIONS is a directory of per-student YAML or JSON files ({student, answers}), a JSONL file
 (one object per line), a CSV file (student,problem,answer[,submitted_at]) or an Open edX problem
 response report (CSV). Bad rows are reported on stderr with file and line, skipped, and the rest
-is graded (exit 1).
+is graded (exit 1). A JSONL file of plain {student, answers} lines is graded column by column to
+a CSV gradebook or JSON report, with a table of graded answers kept in $GRADER_CACHE_DIR (else
+$XDG_CACHE_HOME/grader or ~/.cache/grader; "off": none), the same report either way
+(docs/course-operations.md).
 """
 
 from __future__ import annotations
@@ -67,8 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-parallel", dest="parallel", action="store_false",
         help="hash students' variant seeds in this process only (default: a second process does it "
-        "while this one reads, on a machine with 2+ cores and a class of thousands; the grades are "
-        "the same either way)",
+        "while this one reads, on a machine with 2+ cores and a class of thousands; a JSONL file "
+        "graded column by column from its cached table is read in two halves, one per process); "
+        "the grades are the same either way",
     )
     add_database_options(
         parser,
