@@ -12,24 +12,51 @@ column by column. Memory holds the gradebook and those caches, never the submiss
 
 from __future__ import annotations
 
-from grader.compare.attempts import missing_result
+import importlib
+from typing import TYPE_CHECKING, Any
 
 #: Submissions per chunk: enough to vectorize variant draws, small enough to stream.
 CHUNK_SIZE = 4096
 #: Chunks read ahead of the one being folded, so that the variant worker hashes meanwhile.
 LOOKAHEAD = 2
 
-# the parts, after the settings above, which `ClassGrader` reads from this package when it runs
-from grader.grading.answer import grade_answer, grade_answers, parse_answer  # noqa: E402
-from grader.grading.classes import (  # noqa: E402
-    AttemptColumns,
-    AttemptHistory,
-    ClassGrader,
-    grade_directory,
-    grade_submission,
-    grade_submissions,
-)
-from grader.grading.identities import answer_identity, answer_of  # noqa: E402
+# the parts, imported when first used (PEP 562): `grading.columnar` is imported without them,
+# so that a class graded from its cached table never imports numpy
+if TYPE_CHECKING:
+    from grader.compare.attempts import missing_result
+    from grader.grading.answer import grade_answer, grade_answers, parse_answer
+    from grader.grading.classes import (
+        AttemptColumns,
+        AttemptHistory,
+        ClassGrader,
+        grade_directory,
+        grade_submission,
+        grade_submissions,
+    )
+    from grader.grading.identities import answer_identity, answer_of
+
+_HOMES = {
+    "missing_result": "grader.compare.attempts",
+    "grade_answer": "grader.grading.answer",
+    "grade_answers": "grader.grading.answer",
+    "parse_answer": "grader.grading.answer",
+    "AttemptColumns": "grader.grading.classes",
+    "AttemptHistory": "grader.grading.classes",
+    "ClassGrader": "grader.grading.classes",
+    "grade_directory": "grader.grading.classes",
+    "grade_submission": "grader.grading.classes",
+    "grade_submissions": "grader.grading.classes",
+    "answer_identity": "grader.grading.identities",
+    "answer_of": "grader.grading.identities",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
 
 __all__ = [
     "CHUNK_SIZE",
