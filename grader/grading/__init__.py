@@ -8,6 +8,10 @@ result, or an `AttemptTally` when a student has several or timed attempts), and 
 (problem, variant, answer) triples are graded once: a class of 100,000 typically types a few
 thousand distinct answers. A `SubmissionBlock` (common JSONL lines, kept as parsed) is folded
 column by column. Memory holds the gradebook and those caches, never the submissions themselves.
+
+The parts: `answer` (one answer), `identities` (answer identities), `memo` (the memo of graded
+answers, which the service's checker shares), `gradebook` (the gradebook's columns), `chunks` (the
+streaming of chunks) and `classes` (`ClassGrader`, which puts them together).
 """
 
 from __future__ import annotations
@@ -22,14 +26,14 @@ LOOKAHEAD = 2
 # the parts, after the settings above, which `ClassGrader` reads from this package when it runs
 from grader.grading.answer import grade_answer, grade_answers, parse_answer  # noqa: E402
 from grader.grading.classes import (  # noqa: E402
-    AttemptColumns,
-    AttemptHistory,
     ClassGrader,
     grade_directory,
     grade_submission,
     grade_submissions,
 )
+from grader.grading.gradebook import AttemptColumns, AttemptHistory, Gradebook  # noqa: E402
 from grader.grading.identities import answer_identity, answer_of  # noqa: E402
+from grader.grading.memo import GradedAnswers  # noqa: E402
 
 __all__ = [
     "CHUNK_SIZE",
@@ -37,6 +41,8 @@ __all__ = [
     "AttemptColumns",
     "AttemptHistory",
     "ClassGrader",
+    "GradedAnswers",
+    "Gradebook",
     "answer_identity",
     "answer_of",
     "grade_answer",
