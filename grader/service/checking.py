@@ -26,7 +26,7 @@ from grader.engine.keys import Key, answer_vector_size, compute_key, describe_ke
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
 from grader.feedback.mistakes import MistakeTable, mistake_answers
-from grader.grading import answer_identity, answer_of, grade_answer
+from grader.grading import GradedAnswers, answer_identity, answer_of, grade_answer
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence
 from grader.parse.errors import MAX_ANSWER_CHARS
 from grader.service.errors import ServiceError
@@ -58,6 +58,8 @@ __all__ = ["Checker", "answer_text", "new_submission", "recorded_attempts", "sto
 _REMEMBERED_REFUSALS = 10_000
 #: Answers longer than this (characters or JSON bytes) are graded without caching the result.
 _CACHED_ANSWER_LENGTH = 256
+#: Graded answers remembered per process, at most (see Checker.graded).
+_REMEMBERED_RESULTS = 65536
 
 
 def answer_text(raw: Any) -> str:
@@ -201,9 +203,10 @@ class Checker:
         self._mistake_rows = lru_cache(maxsize=4096)(self._compute_mistake_row)
         #: Keys of per-student variants, by the variant's inputs (many students share a variant).
         self._variant_keys = lru_cache(maxsize=16384)(self._compute_variant_key)
-        # Grading is a pure function of (problem, inputs, answer, reveal level); a class sends the
-        # same few wrong answers again and again, so results are cached under exactly that.
-        self._graded = lru_cache(maxsize=65536)(self._grade_uncached)
+        #: Grading is a pure function of (problem, inputs, answer, reveal level); a class sends the
+        #: same few wrong answers again and again, so results are kept under exactly that: the memo
+        #: batch grading keeps, the inputs named by their bytes and shape.
+        self.graded = GradedAnswers(limit=_REMEMBERED_RESULTS, longest=_CACHED_ANSWER_LENGTH)
 
     # -- problems and keys -------------------------------------------------------------------
 
@@ -270,9 +273,10 @@ class Checker:
         packed = None if array is None else array.tobytes()
         shape = () if array is None else array.shape
         identity = answer_identity(raw)
-        if len(identity) > _CACHED_ANSWER_LENGTH:  # long answers are rare: not worth their memory
-            return self._grade_uncached(problem.id, packed, shape, identity, level)
-        result: ProblemResult = self._graded(problem.id, packed, shape, identity, level)
+        result = self.graded.get(problem.id, (packed, shape), identity, level)
+        if result is None:
+            result = self._grade_uncached(problem.id, packed, shape, identity, level)
+            self.graded.put(problem.id, (packed, shape), identity, level, result)
         return result
 
     def summaries(self) -> list[ProblemSummary]:
@@ -405,7 +409,13 @@ class Checker:
         result = self.grade(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
             new = new_submission(
-                problem, student, raw, result, submitted_at=now, source=source, late=late,
+                problem,
+                student,
+                raw,
+                result,
+                submitted_at=now,
+                source=source,
+                late=late,
                 spec_hash=self.spec_hashes[problem.id],
             )
             try:
@@ -434,14 +444,24 @@ class Checker:
                 graded[possible] = self.grade(problem, inputs, raw, possible)
         records = {
             level: new_submission(
-                problem, student, raw, graded_at, submitted_at=now, source=source, late=late,
+                problem,
+                student,
+                raw,
+                graded_at,
+                submitted_at=now,
+                source=source,
+                late=late,
                 spec_hash=self.spec_hashes[problem.id],
             )
             for level, graded_at in graded.items()
         }
         try:
             with self.storage.claim_attempt(
-                student, problem.id, problem.max_attempts, rate=self.limits.rate, now=moment,
+                student,
+                problem.id,
+                problem.max_attempts,
+                rate=self.limits.rate,
+                now=moment,
                 delivery=delivery,
             ) as (number, record):
                 level = reveal_level(problem, attempts_used=number, now=now)
