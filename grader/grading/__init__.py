@@ -24,7 +24,7 @@ CHUNK_SIZE = 4096
 LOOKAHEAD = 2
 
 # the parts, after the settings above, which `ClassGrader` reads from this package when it runs
-from grader.grading.answer import grade_answer, grade_answers, parse_answer  # noqa: E402
+from grader.grading.answer import grade_and_read, grade_answer, grade_answers, parse_answer  # noqa: E402
 from grader.grading.classes import (  # noqa: E402
     ClassGrader,
     grade_directory,
@@ -45,6 +45,7 @@ __all__ = [
     "Gradebook",
     "answer_identity",
     "answer_of",
+    "grade_and_read",
     "grade_answer",
     "grade_answers",
     "grade_directory",
