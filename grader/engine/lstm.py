@@ -192,12 +192,27 @@ class Parameters:
 def parameters_of(model: LstmModel) -> Parameters:
     """The model's parameters as float64 arrays of fixed shapes, read-only: shared by every call
     with an equal model."""
+    # this very model object seen before: found without hashing it (a pydantic model's hash
+    # walks every field, which cost more than the step asking); the entry holds the model, so
+    # its id is not reused while it is there
+    seen = _SEEN_MODELS.get(id(model))
+    if seen is not None and seen[0] is model:
+        return seen[1]
     try:
         # the id first: a model equal to a cached one but not it (two problems of one cell) is
         # then told apart without comparing every field
-        return _shared_parameters(id(model), model)
+        params = _shared_parameters(id(model), model)
     except TypeError:  # a model built with lists in it is not hashable
         return _parameters_from(model)
+    if len(_SEEN_MODELS) >= _SEEN_LIMIT:
+        _SEEN_MODELS.clear()  # a memo: forgetting costs the next call one hash
+    _SEEN_MODELS[id(model)] = (model, params)
+    return params
+
+
+#: id of a model object → (that model, its parameters); at most _SEEN_LIMIT entries.
+_SEEN_MODELS: dict[int, tuple[LstmModel, Parameters]] = {}
+_SEEN_LIMIT = 256
 
 
 # Follow-through runs one step per answer entry, each asking for the parameters: building them
