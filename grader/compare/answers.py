@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grader.compare.entries import EntryNames
+from grader.engine.keys import answer_layout
 from grader.spec.models import ChoiceAnswer, Problem, SequenceAnswer
 
 __all__ = [
@@ -16,9 +17,11 @@ __all__ = [
     "ChoiceComparison",
     "Comparison",
     "SequenceComparison",
+    "compare_answer",
     "compare_array",
     "compare_choices",
     "compare_sequence",
+    "entries_for",
     "tolerance_for",
     "within_tolerance",
 ]
@@ -166,6 +169,24 @@ def compare_sequence(problem: Problem, key: Array, given: Array) -> SequenceComp
     close = _by_step(within_tolerance(given, key, *tolerance_for(problem)))
     wrong = tuple(int(index) for index in np.flatnonzero(~close))
     return SequenceComparison(expected_length, given_length, wrong)
+
+
+def entries_for(problem: Problem, shape: tuple[int, ...]) -> EntryNames | None:
+    """How the entries of the problem's answer (a key of `shape`) are named, as its model kind
+    lays the answer out; None for a sequence of steps (compared by `compare_sequence`)."""
+    layout = answer_layout(problem)
+    if layout is None:
+        return None
+    return EntryNames(layout.label, shape, "points" if layout.layout == "points" else "array")
+
+
+def compare_answer(problem: Problem, key: Array, given: Array) -> SequenceComparison | ArrayComparison:
+    """A parsed answer against the key, as the problem's kind lays the answer out: step by step
+    for a sequence, entry by entry for an array or the outputs of points; the one home of that rule."""
+    entries = entries_for(problem, np.shape(key))
+    if entries is None:
+        return compare_sequence(problem, key, given)
+    return compare_array(entries, key, given, *tolerance_for(problem))
 
 
 def compare_choices(answer: ChoiceAnswer, selected: tuple[str, ...]) -> ChoiceComparison:

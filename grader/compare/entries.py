@@ -4,8 +4,8 @@ An answer is a quantity with a label (`h`, `∂L/∂W_1`, `output`) laid out one
 
     sequence  one value per time step, named by the domain's subscript: h_3 (0-based, as the
               statement writes h_0, …, h_T); a step of a vector cell is one entry
-    array     one quantity: a number (its label), a vector (entry 2 of ∂L/∂b_1) or a matrix
-              (row 2, column 1 of ∂L/∂W_1)
+    array     one quantity: a number or a list of one (its label), a vector (entry 2 of
+              ∂L/∂b_1) or a matrix (row 2, column 1 of ∂L/∂W_1)
     points    one value or vector per input point: output of point 2, output 2 of point 1
 
 Rows, columns, points and vector entries are counted from 1, as people count. Several entries
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Literal
 
-__all__ = ["EntryNames", "Layout", "joined", "step_names"]
+__all__ = ["EntryNames", "Layout", "joined", "plural", "step_names"]
 
 Layout = Literal["sequence", "array", "points"]
 LAYOUTS: tuple[Layout, ...] = ("sequence", "array", "points")
@@ -42,16 +42,18 @@ def step_names(label: str, steps: Iterable[int]) -> str:
     return joined(f"{label}_{step}" for step in steps)
 
 
-def _plural(word: str) -> str:
-    """`columns`, `entries`, `outputs`; a symbol (`∂L/∂a`, `y_hat`) stays as it is."""
-    if not word.isalpha() or len(word) == 1:
+def plural(word: str) -> str:
+    """`columns`, `entries`, `outputs`, `layer-1 outputs` (the last word); a symbol (`∂L/∂a`,
+    `y_hat`) stays as it is."""
+    head, space, last = word.rpartition(" ")
+    if not last.isalpha() or len(last) == 1:
         return word
-    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return head + space + (last[:-1] + "ies" if last.endswith("y") else last + "s")
 
 
 def _counted(word: str, numbers: list[int]) -> str:
     """`column 2`, `columns 2 and 3` (numbers already 1-based)."""
-    return f"{_plural(word) if len(numbers) > 1 else word} {joined(map(str, numbers))}"
+    return f"{plural(word) if len(numbers) > 1 else word} {joined(map(str, numbers))}"
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,8 @@ class EntryNames:
         return self._point_names(ordered)
 
     def _array_names(self, ordered: list[int]) -> str:
-        if not self.shape:
-            return self.label
+        if self.count() == 1 and len(self.shape) < 2:
+            return self.label  # one number, typed as such or as a list of one
         if len(self.shape) == 1:
             return f"{_counted('entry', [index + 1 for index in ordered])} of {self.label}"
         rows = [

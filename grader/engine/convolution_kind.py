@@ -2,8 +2,8 @@
 
 `model: {network: convolution, kernel, bias, flip, padding, stride, activation, pool}`; the
 numerics are `grader.engine.convolution.feature_map`. The answer (`answer: {kind: outputs}`) is
-the feature map after the activation and the pooling. The pipeline reads a map as it reads a
-sequence: a 1-D map is a list of numbers y_0, y_1, …; a 2-D map a list of rows, row i being y_i.
+the feature map after the activation and the pooling: a vector (1-D) or a matrix (2-D), read and
+named as one (`answer_layout`): `entry 2 of the feature map`, `row 1, column 3 of the feature map`.
 Rounding applies to the reported map; with `carry: rounded` pooling sees the rounded activations.
 
 `KIND` declares the kind for the registry (`grader.engine.kinds`), with the flip of the kernel as
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from grader.engine.convolution import Pool, check_feature_map, feature_map, output_size
-from grader.engine.kinds import Knob, ModelKind, Parameter, Quantity
+from grader.engine.kinds import AnswerLayout, Knob, ModelKind, Parameter, Quantity
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
     ChooseFromInputs,
@@ -36,6 +36,7 @@ from grader.spec.models import (
     SpecBlock,
     Vector,
     check_rectangular,
+    shape_of,
 )
 
 __all__ = ["KIND", "ConvolutionModel", "ConvolutionTrace", "PoolSpec", "run_convolution"]
@@ -112,7 +113,7 @@ class ConvolutionModel(ModelSpec):
 
     def map_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The shape of the answer for a signal (n,) or an image (h, w)."""
-        kernel_shape = np.shape(self.kernel)
+        kernel_shape = shape_of(self.kernel)  # of the spec's lists, without building an array
         shape = tuple(
             output_size(n, k, self.padding, self.stride)
             for n, k in zip(input_shape, kernel_shape, strict=True)
@@ -214,15 +215,18 @@ def _check_one(model: ConvolutionModel, signal: Any, path: tuple[str | int, ...]
         raise FieldValueError(located, error.message) from None
 
 
-def answer_width(problem: Problem) -> int | None:
-    """None for a 1-D map (a list of numbers), else the width of each row of a 2-D map."""
+def answer_layout(problem: Problem) -> AnswerLayout:
+    """The feature map, named as one: `entry 2 of the feature map`, `row 1, column 3 of the
+    feature map`; its shape is the map's for the problem's inputs (every choice has one shape)."""
     model = problem.model
     assert isinstance(model, ConvolutionModel)
-    if model.rank == 1:
-        return None
     inputs = problem.inputs
-    image: Any = inputs.choose_from[0] if isinstance(inputs, ChooseFromInputs) else inputs
-    return model.map_shape(np.shape(np.asarray(image, dtype=np.float64)))[1]
+    if isinstance(inputs, RandomInputs):
+        signal: Any = [0.0] * inputs.random.length
+    else:
+        signal = inputs.choose_from[0] if isinstance(inputs, ChooseFromInputs) else inputs
+    # read for every answer: the shapes of the spec's lists, without building arrays
+    return AnswerLayout("the feature map", "array", model.map_shape(shape_of(signal)))
 
 
 # --- the worked solution ------------------------------------------------------------------------
@@ -428,5 +432,5 @@ KIND = ModelKind(
     ),
     answer_kinds=("outputs",),
     check_inputs=check_inputs,
-    answer_width=answer_width,
+    answer_layout=answer_layout,
 )

@@ -3,14 +3,14 @@
 The numerics are `grader.engine.feedforward`'s; this module declares the kind for the registry
 (`grader.engine.kinds`). The input points play the part of a recurrent kind's steps: `inputs` is
 a list of points, and `answer: {kind: outputs}` reports the last layer's output for each point
-(quantity `y`, entries y_0, y_1, … by point), `{kind: outputs, layer: k}` hidden layer k's
-(quantity `a^k`). Rounding applies to every reported a_k and `carry: rounded` feeds the rounded
-a_k to layer k + 1, as for the LSTM.
+(quantity `y`), `{kind: outputs, layer: k}` hidden layer k's (quantity `a^k`), named by point:
+`output 2 of point 1`, `layer-1 output of point 2`. Rounding applies to every reported a_k and
+`carry: rounded` feeds the rounded a_k to layer k + 1, as for the LSTM.
 
 With a `loss`, `answer: {kind: gradient, wrt: layers.k.W}` reports ∂L/∂W_k summed over the points
-(quantity `(∂L/∂W_k)`), graded as the rows of W_k, named (∂L/∂W_k)_0, (∂L/∂W_k)_1, …;
-`wrt: layers.k.b` reports ∂L/∂b_k, a list of numbers. The backward pass runs on exact values;
-rounding applies to the gradient itself.
+(quantity `(∂L/∂W_k)`), a matrix of W_k's shape graded entry by entry and named `row 2, column 1
+of ∂L/∂W_k`; `wrt: layers.k.b` reports ∂L/∂b_k, a vector (`entry 2 of ∂L/∂b_k`). The backward
+pass runs on exact values; rounding applies to the gradient itself.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from grader.engine.feedforward import (
     gradients,
 )
 from grader.engine.keys import compute_keys, reported
-from grader.engine.kinds import Knob, ModelKind, Parameter, Quantity
+from grader.engine.kinds import AnswerLayout, Knob, ModelKind, Parameter, Quantity
 from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
 from grader.spec.models import (
@@ -308,6 +308,24 @@ def _quantity_size(model: FeedforwardModel, quantity: str) -> int | None:
     if parameter == "b":
         return None
     return model.layer_size(k - 1) if k > 1 else model.input_size
+
+
+def _answer_layout(problem: Problem) -> AnswerLayout:
+    """A gradient is one array of its parameter's shape (`row 2, column 1 of ∂L/∂W_1`, `entry 2
+    of ∂L/∂b_1`; one number for a parameter written as a number); outputs are one value or
+    vector per point (`output 2 of point 1`, `layer-1 output of point 2`)."""
+    model = _model(problem)
+    quantity = problem.answer.of if isinstance(problem.answer, OutputsAnswer | GradientAnswer) else OUTPUT
+    gradient = _gradient_of(quantity)
+    if gradient is None:
+        k = _layer_of(model, quantity)
+        label = "output" if k == len(model.layers) else f"layer-{k} output"
+        return AnswerLayout(label, "points", (None,) if model.scalar else (None, model.layer_size(k)))
+    parameter, k = gradient
+    shape: tuple[int, ...] = (model.layer_size(k),)
+    if parameter == "W" and not model.scalar:
+        shape = (model.layer_size(k), model.layer_size(k - 1) if k > 1 else model.input_size)
+    return AnswerLayout(f"∂L/∂{parameter}_{k}", "array", shape)
 
 
 def _reported(trace: NetworkTrace, quantity: str, raw: bool) -> Array:
@@ -612,4 +630,5 @@ KIND = ModelKind(
     answer_quantity=_answer_quantity,
     answer_kinds=("outputs", "gradient"),
     check_inputs=_check_points,
+    answer_layout=_answer_layout,
 )

@@ -1,7 +1,9 @@
 """Canonical answers: what the engine says a problem's answer is, for given inputs.
 
 The one home of "what an answer reports": `reported` takes the quantity the answer names from a
-trace, through the problem's model kind (`grader.engine.kinds`).
+trace, through the problem's model kind (`grader.engine.kinds`); and of what shape it has:
+`answer_layout` (an array or one value per point, as the kind declares) or, for a sequence of
+steps, `answer_vector_size`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Union
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.engine.kinds import ModelKind, kind_of
+from grader.engine.kinds import AnswerLayout, ModelKind, kind_of
 from grader.errors import SpecError
 from grader.report.numbers import format_number, json_number
 from grader.spec.models import (
@@ -25,6 +27,7 @@ from grader.spec.models import (
 
 __all__ = [
     "Key",
+    "answer_layout",
     "answer_size",
     "answer_symbol",
     "answer_vector_size",
@@ -59,13 +62,19 @@ def answer_symbol(problem: Problem) -> str:
     return "h"
 
 
+def answer_layout(problem: Problem) -> AnswerLayout | None:
+    """How the answer is read and named when its kind lays it out as an array or as one value
+    per input point (`ModelKind.answer_layout`); None for a sequence of steps, h_0 … h_T."""
+    if problem.model is None or not isinstance(problem.answer, SequenceAnswer):
+        return None
+    layout = kind_for(problem).answer_layout
+    return None if layout is None else layout(problem)
+
+
 def answer_vector_size(problem: Problem) -> int | None:
-    """How a student's answer to a sequence problem is parsed: None, one number per step (a scalar
-    model), or n, one n-vector per step; the one home of that rule (`parse_sequence(vector_size=…)`)."""
+    """The width of one reported value: None, one number per step or point (a scalar model), or
+    n, one n-vector each; how a sequence answer is parsed (`parse_sequence(vector_size=…)`)."""
     assert problem.model is not None
-    width = kind_for(problem).answer_width
-    if width is not None:
-        return width(problem)
     return None if problem.model.scalar else answer_size(problem)
 
 

@@ -3,9 +3,10 @@
 A kind is one module under `grader/engine/` whose `KIND` declares, in one place, everything the
 rest of the pipeline knows about its model: the pydantic model of the `model:` block, the
 quantities an answer may ask for, a batched evaluator returning a trace of every intermediate,
-what a trace reports, the `grade explain` table, the semantics knobs the key audit tries, the
-parameters a sign-flip mistake may flip, its own entries in the mistake catalogue and, for
-recurrent kinds, one step for follow-through. Nothing outside a kind's module asks which kind a
+what a trace reports and how its answer is laid out (a sequence of steps, or an array read and
+named as one: `answer_layout`), the `grade explain` table, the semantics knobs the key audit
+tries, the parameters a sign-flip mistake may flip, its own entries in the mistake catalogue
+and, for recurrent kinds, one step for follow-through. Nothing outside a kind's module asks which kind a
 model is or which quantity an answer reports: it asks the kind.
 
 The registry maps names to modules, imported when first used (a kind's module may import the
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from grader.spec.models import Evaluation, ModelSpec, Problem
 
 __all__ = [
+    "AnswerLayout",
     "BUILT_IN",
     "DISCRIMINATORS",
     "ENTRY_POINT_GROUP",
@@ -74,6 +76,21 @@ class Quantity:
     #: (model, longest input length) → (bound on |value|, why): how many values a rounded entry
     #: can take, for the reveal audit; None (or a bound that returns None) when unbounded
     bound: Callable[[Any, int], tuple[float, str] | None] | None = None
+
+
+@dataclass(frozen=True)
+class AnswerLayout:
+    """How an answer that is not a sequence of steps is read and named: one quantity of `shape`.
+
+    `layout` is "array" (a number, a vector or a matrix, named `row 2, column 1 of ∂L/∂W_1`) or
+    "points" (one value or vector per input point, named `output 2 of point 1`); `label` is what
+    the names say the answer is. `shape` is the key's, with None for an axis whose size the
+    inputs decide (the points of a variant); its rank is what a student must type.
+    """
+
+    label: str
+    layout: str
+    shape: tuple[int | None, ...]
 
 
 @dataclass(frozen=True)
@@ -173,9 +190,9 @@ class ModelKind:
     #: located FieldValueError whose path starts at `inputs`; None: every x_t must fit the model's
     #: `input_size`
     check_inputs: Callable[[Any, Any], None] | None = None
-    #: (problem) → the width of each entry of the answer (None: numbers); None: the model's size
-    #: when it is not scalar (or the kind's `quantity_size`)
-    answer_width: Callable[[Problem], int | None] | None = None
+    #: (problem) → how its answer is read and named when it is not a sequence of steps; None
+    #: (or a function returning None): one value per step, h_0 … h_T, of the model's size
+    answer_layout: Callable[[Problem], AnswerLayout | None] | None = None
 
     @property
     def default_quantity(self) -> str:

@@ -7,7 +7,9 @@ neighbour that changes the answer is reported with the positions it changes and 
 Separately, any value before rounding that lies within `BOUNDARY_DISTANCE` of a rounding
 boundary (k + 0.5 at the rounded precision), under the problem's own rules or under exact
 activations, is reported: one more digit of arithmetic error, or a different approximation,
-moves it to the other side.
+moves it to the other side. And a key that no student can type is reported (`UntypableKey`):
+with no rounding and the default tolerance (1e-6), a value such as tanh(1) = 0.76159415… is
+right only when typed to six decimals or more.
 
 Inputs that vary per student are audited over every `choose_from` sequence, and over every
 `random` sequence when there are at most `MAX_AUDITED_SEQUENCES` of them; all sequences of one
@@ -32,7 +34,15 @@ from numpy.typing import NDArray
 
 from grader.compare.answers import tolerance_for, within_tolerance
 from grader.compare.policy import levels_before_last_attempt, reveals
-from grader.engine.keys import answer_size, answer_vector_size, inputs_array, kind_for, reported, trace_for
+from grader.engine.keys import (
+    answer_layout,
+    answer_size,
+    answer_vector_size,
+    inputs_array,
+    kind_for,
+    reported,
+    trace_for,
+)
 from grader.feedback.semantics import Neighbour, knob_neighbours, neighbours
 from grader.spec.models import (
     REVEAL_LEVELS,
@@ -48,6 +58,8 @@ from grader.spec.models import (
 __all__ = [
     "BOUNDARY_DISTANCE",
     "MAX_AUDITED_SEQUENCES",
+    "TYPED_DECIMALS",
+    "UntypableKey",
     "InputGroup",
     "SemanticsChange",
     "NearBoundary",
@@ -65,6 +77,12 @@ Array = NDArray[np.float64]
 BOUNDARY_DISTANCE = 1e-6
 #: Random inputs are audited exhaustively only up to this many possible sequences.
 MAX_AUDITED_SEQUENCES = 65_536
+#: The most decimals a student is expected to type; a key value that needs more to be within
+#: the default tolerance cannot be typed.
+TYPED_DECIMALS = 4
+#: The decimals `UntypableKey` suggests rounding to: enough for two significant digits of the
+#: smallest value, within these bounds.
+SUGGESTED_DECIMALS = (2, 6)
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class SemanticsChange:
 
     neighbour: Neighbour
     inputs_label: str
+    #: the steps of a sequence, the entries (flat, row-major) of an array answer
     positions: tuple[int, ...]
     key: Array
     alternative: Array
@@ -99,6 +118,38 @@ class NearBoundary:
     positions: tuple[int, ...]
     values: tuple[float, ...]
     id: str = "boundary"
+    #: the key's shape for these inputs, which names an array answer's positions
+    shape: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class UntypableKey:
+    """Key values a student cannot type: no rounding, the default tolerance, and more than
+    TYPED_DECIMALS decimals. `positions` are the entries of the first input sequence with such
+    values (its steps, for a sequence), `values` theirs; `decimals` what to round to."""
+
+    inputs_label: str
+    positions: tuple[int, ...]
+    values: tuple[float, ...]
+    #: how many of the audited input sequences have such values
+    sequences: int
+    decimals: int
+    id: str = "key:untypable"
+    #: the key's shape for the first input sequence, which names an array answer's positions
+    shape: tuple[int, ...] = ()
+
+    @property
+    def abs_tol(self) -> float:
+        """The tolerance that accepts a value typed to `decimals` decimals."""
+        return 0.5 * 10.0**-self.decimals
+
+    @property
+    def advice(self) -> str:
+        return (
+            f"round the key, `evaluation: {{rounding: {{decimals: {self.decimals}}}}}` (and say so in the "
+            f"statement), or accept values typed to {self.decimals} decimals, "
+            f"`answer: {{compare: {{abs_tol: {self.abs_tol:g}}}}}`"
+        )
 
 
 @dataclass(frozen=True)
@@ -111,7 +162,7 @@ class RevealRisk:
     advice: str
 
 
-Finding = Union[SemanticsChange, NearBoundary, RevealRisk]
+Finding = Union[SemanticsChange, NearBoundary, UntypableKey, RevealRisk]
 
 
 @dataclass(frozen=True)
@@ -123,11 +174,12 @@ class ProblemAudit:
     boundaries: tuple[NearBoundary, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     reveals: tuple[RevealRisk, ...] = ()
+    untypable: tuple[UntypableKey, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
         """Every warning, in the order `grade check` prints them."""
-        return (*self.changes, *self.boundaries, *self.reveals)
+        return (*self.changes, *self.boundaries, *self.untypable, *self.reveals)
 
     @property
     def warnings(self) -> int:
@@ -174,11 +226,60 @@ def _reported(problem: Problem, trace: object, raw: bool) -> Array:
     return reported(problem, trace, raw=raw, squeeze=False)
 
 
+def _by_position(problem: Problem, flags: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(B, T, n) flags as (B, positions): a sequence's steps (a step flagged if any unit is), or
+    an array's entries, flat and row-major as its kind names them (`entries_for`)."""
+    if answer_layout(problem) is None:
+        return np.asarray(flags.any(axis=2), dtype=np.bool_)
+    return np.asarray(flags.reshape(len(flags), -1), dtype=np.bool_)
+
+
 def _differs(problem: Problem, key: Array, other: Array) -> NDArray[np.bool_]:
-    """(B, T): True where `other` differs from `key` beyond the comparison tolerance."""
+    """(B, positions): True where `other` differs from `key` beyond the comparison tolerance."""
     abs_tol, rel_tol = tolerance_for(problem)
     close = within_tolerance(other, key, abs_tol, rel_tol)
-    return np.asarray(~close.all(axis=2), dtype=np.bool_)
+    return _by_position(problem, ~close)
+
+
+def _suggested_decimals(values: Array) -> int:
+    """Decimals that keep two significant digits of the smallest non-zero value, within bounds."""
+    magnitudes = np.abs(values[values != 0])
+    low, high = SUGGESTED_DECIMALS
+    if magnitudes.size == 0:
+        return low
+    return int(min(high, max(low, np.ceil(-np.log10(magnitudes.min())) + 1)))
+
+
+def _untypable(problem: Problem, groups: list[tuple[InputGroup, Array]]) -> tuple[UntypableKey, ...]:
+    """The key values no student types: with no rounding and no `answer.compare`, values that are
+    not within the default tolerance of themselves typed to TYPED_DECIMALS decimals."""
+    assert isinstance(problem.answer, SequenceAnswer)
+    if problem.evaluation.rounding is not None or problem.answer.compare is not None:
+        return ()
+    abs_tol, rel_tol = tolerance_for(problem)
+    first: tuple[str, tuple[int, ...], tuple[float, ...], tuple[int, ...]] | None = None
+    sequences = 0
+    every: list[Array] = []
+    for group, key in groups:
+        every.append(key.reshape(-1))
+        typed = np.round(key, TYPED_DECIMALS)
+        flagged = ~within_tolerance(typed, key, abs_tol, rel_tol)
+        long = _by_position(problem, flagged)
+        for b in np.flatnonzero(long.any(axis=1)):
+            sequences += 1
+            if first is None:
+                positions = tuple(int(p) for p in np.flatnonzero(long[b]))
+                if answer_layout(problem) is None:
+                    # for a vector cell, the first unit of each step that cannot be typed
+                    values = tuple(float(key[b, t][flagged[b, t]][0]) for t in positions)
+                else:
+                    values = tuple(float(key[b].reshape(-1)[p]) for p in positions)
+                first = (group.labels[b], positions, values, _squeeze(problem, key[b]).shape)
+    if first is None:
+        return ()
+    label, positions, values, shape = first
+    decimals = _suggested_decimals(np.concatenate(every))
+    return (UntypableKey(label, positions, values, sequences, decimals, shape=shape),)
 
 
 def _near_boundary(values: Array, places: int) -> NDArray[np.bool_]:
@@ -312,8 +413,10 @@ def audit_problem(problem: Problem) -> ProblemAudit:
     changes: list[SemanticsChange] = []
     boundaries: list[NearBoundary] = []
     rounding = problem.evaluation.rounding
+    keys: list[tuple[InputGroup, Array]] = []
     for group in groups:
         key = _reported(problem, trace_for(problem, group.inputs), raw=False)
+        keys.append((group, key))
         for neighbour in [*neighbours(problem.evaluation), *knob_neighbours(problem)]:
             other_trace = trace_for(problem, group.inputs, neighbour.evaluation, neighbour.model)
             other = _reported(problem, other_trace, raw=False)
@@ -333,9 +436,21 @@ def audit_problem(problem: Problem) -> ProblemAudit:
         for name, warning, evaluation in _boundary_semantics(problem):
             raw = _reported(problem, trace_for(problem, group.inputs, evaluation), raw=True)
             near = _near_boundary(raw, rounding.places)
+            at = _by_position(problem, near)
             for b in np.flatnonzero(near.any(axis=(1, 2))):
-                positions = tuple(int(t) for t in np.flatnonzero(near[b].any(axis=1)))
-                # for a vector cell, the first unit that is near a boundary
-                values = tuple(float(raw[b, t][near[b, t]][0]) for t in positions)
-                boundaries.append(NearBoundary(name, group.labels[b], positions, values, warning))
-    return ProblemAudit(problem.id, tuple(changes), tuple(boundaries), tuple(notes), reveal_risks(problem))
+                positions = tuple(int(p) for p in np.flatnonzero(at[b]))
+                if answer_layout(problem) is None:
+                    # for a vector cell, the first unit that is near a boundary
+                    values = tuple(float(raw[b, t][near[b, t]][0]) for t in positions)
+                else:
+                    values = tuple(float(raw[b].reshape(-1)[p]) for p in positions)
+                shape = _squeeze(problem, raw[b]).shape
+                boundaries.append(NearBoundary(name, group.labels[b], positions, values, warning, shape))
+    return ProblemAudit(
+        problem.id,
+        tuple(changes),
+        tuple(boundaries),
+        tuple(notes),
+        reveal_risks(problem),
+        _untypable(problem, keys),
+    )

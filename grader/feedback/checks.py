@@ -12,16 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.compare.answers import entries_for
+from grader.compare.entries import joined
 from grader.documents import DocumentError, load_file
 from grader.engine.keys import answer_symbol, describe_key
 from grader.errors import SpecError
 from grader.feedback.audit import (
     BOUNDARY_DISTANCE,
+    TYPED_DECIMALS,
     Finding,
     NearBoundary,
     ProblemAudit,
     RevealRisk,
     SemanticsChange,
+    UntypableKey,
     audit_problem,
 )
 from grader.feedback.explain import format_value
@@ -206,24 +210,50 @@ def check_problems(problems: ProblemSet) -> list[ProblemCheck]:
     return checks
 
 
+def _named(problem: Problem, shape: tuple[int, ...], positions: tuple[int, ...]) -> list[str]:
+    """Each position's name, in the answer's own terms: `h_3`, `row 2, column 1 of ∂L/∂W_1`;
+    `shape` is the key's."""
+    entries = entries_for(problem, shape) if shape else None
+    if entries is None:
+        return [names(answer_symbol(problem), (p,)) for p in positions]
+    return [entries.name(p) for p in positions]
+
+
 def _finding_lines(problem: Problem, finding: Finding, status: str) -> list[str]:
     """One finding as `grade check` prints it: `  warning [id]: …` and its detail lines."""
-    symbol = answer_symbol(problem)
     head = f"  {status} [{finding.id}]: "
     if isinstance(finding, SemanticsChange):
         where = f" for {finding.inputs_label}" if finding.inputs_label else ""
         width = max(len("as specified"), len(finding.neighbour.name))
+        entries = entries_for(problem, finding.key.shape)
+        changed = (
+            names(answer_symbol(problem), finding.positions)
+            if entries is None
+            else entries.names(finding.positions)
+        )
         return [
-            f"{head}under {finding.neighbour.description}, the answer{where} changes at "
-            f"{names(symbol, finding.positions)}",
+            f"{head}under {finding.neighbour.description}, the answer{where} changes at {changed}",
             f"    {'as specified'.ljust(width)}  {describe_key(finding.key)}",
             f"    {finding.neighbour.name.ljust(width)}  {describe_key(finding.alternative)}",
+        ]
+    if isinstance(finding, UntypableKey):
+        where = f" for {finding.inputs_label}" if finding.inputs_label else ""
+        named = _named(problem, finding.shape, finding.positions)
+        shown = [f"{name} = {format_value(value)}" for name, value in zip(named, finding.values, strict=True)]
+        listed = joined(shown) if len(shown) <= 3 else ", ".join(shown[:2]) + f" and {len(shown) - 2} more"
+        others = finding.sequences - 1
+        more = f" (and for {others} more input sequence{'s' if others > 1 else ''})" if others else ""
+        verb = "needs" if len(shown) == 1 else "need"
+        return [
+            f"{head}a key cannot be typed: {listed}{where}{more} {verb} more than {TYPED_DECIMALS} "
+            "decimals, and with no rounding the default tolerance (1e-6) accepts no shorter value",
+            f"    instead: {finding.advice}",
         ]
     if isinstance(finding, NearBoundary):
         where = f" for {finding.inputs_label}" if finding.inputs_label else ""
         values = ", ".join(
-            f"{symbol}_{t} = {format_value(v)}"
-            for t, v in zip(finding.positions, finding.values, strict=True)
+            f"{name} = {format_value(v)}"
+            for name, v in zip(_named(problem, finding.shape, finding.positions), finding.values, strict=True)
         )
         semantics = "" if finding.semantics == "as specified" else f" under {finding.semantics}"
         return [

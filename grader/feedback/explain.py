@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from grader.compare.answers import entries_for
+from grader.compare.entries import plural
 from grader.engine.keys import (
     answer_symbol,
     describe_key,
@@ -83,7 +85,22 @@ def _header(solution: WorkedSolution) -> list[str]:
     ]
 
 
+def _answer_named(solution: WorkedSolution) -> str | None:
+    """The answer in its own terms when it is an array (`∂L/∂W_1`, `outputs, one row per point`);
+    None for a sequence of steps."""
+    entries = entries_for(solution.problem, np.shape(solution.answer))
+    if entries is None:
+        return None
+    if entries.layout == "points":
+        per_point = "one row per point" if len(entries.shape) == 2 else "one per point"
+        return f"{plural(entries.label)}, {per_point}"
+    return entries.label
+
+
 def _answer_line(solution: WorkedSolution) -> str:
+    named = _answer_named(solution)
+    if named is not None:
+        return f"answer: {named} = {describe_key(solution.answer)}"
     symbol = solution.reports
     steps = len(solution.answer)
     return f"answer [{symbol}_0, …, {symbol}_{steps - 1}] = {describe_key(solution.answer)}"
@@ -118,7 +135,9 @@ def render_markdown(solution: WorkedSolution) -> str:
     lines.append("|" + "|".join("---:" for _ in columns) + "|")
     for row in _cells(solution):
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", f"Answer: ${solution.reports}$ = {describe_key(solution.answer)}"]
+    named = _answer_named(solution)
+    answer = f"${solution.reports}$" if named is None else named
+    lines += ["", f"Answer: {answer} = {describe_key(solution.answer)}"]
     return "\n".join(lines) + "\n"
 
 

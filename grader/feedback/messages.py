@@ -15,10 +15,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import ArrayComparison, ChoiceComparison, Comparison, SequenceComparison
-from grader.compare.entries import step_names
+from grader.compare.answers import (
+    ArrayComparison,
+    ChoiceComparison,
+    Comparison,
+    SequenceComparison,
+    entries_for,
+)
+from grader.compare.entries import EntryNames, plural, step_names
 from grader.compare.policy import reveals
-from grader.engine.keys import Key, answer_symbol, answer_vector_size, kind_for
+from grader.engine.keys import Key, answer_symbol, answer_vector_size
 from grader.feedback.explain import render_solution, worked_solution
 from grader.feedback.follow_through import FollowThrough, follow_through
 from grader.feedback.mistakes import Match, diagnose
@@ -78,6 +84,16 @@ def _sequence_feedback(problem: Problem, comparison: SequenceComparison, level: 
     return f"Not correct: {step_names(symbol, wrong)} {verb} wrong; the other entries are right."
 
 
+def _whole(entries: EntryNames, shape: tuple[int, ...]) -> str:
+    """An answer of `shape`, named as `entries` names the expected one, in the words of
+    `describe_shape`: '∂L/∂W_1 as <shape>', or for outputs '<shape>, one row of outputs per
+    point'."""
+    if entries.layout != "points":
+        return f"{entries.label} as {describe_shape(shape)}"
+    per_point = f"one {entries.label}" if len(shape) < 2 else f"one row of {plural(entries.label)}"
+    return f"{describe_shape(shape)}, {per_point} per point"
+
+
 def _array_feedback(comparison: ArrayComparison, level: str) -> str:
     """As `_sequence_feedback`, for an answer of any shape: entries named by `comparison.entries`."""
     entries = comparison.entries
@@ -95,10 +111,8 @@ def _array_feedback(comparison: ArrayComparison, level: str) -> str:
                 f"Expected {steps} values [{entries.label}_0, …, {entries.label}_{steps - 1}], "
                 f"one per time step; you gave {given[0] if given else 1}."
             )
-        return (
-            f"Expected {entries.label} as {describe_shape(entries.shape)}; "
-            f"you gave {describe_shape(comparison.given_shape)}."
-        )
+        given_words = describe_shape(comparison.given_shape)
+        return f"Expected {_whole(entries, entries.shape)}; you gave {given_words}."
     if not reveals(level, "count"):
         return "Not correct."
     wrong = comparison.wrong_entries
@@ -106,6 +120,8 @@ def _array_feedback(comparison: ArrayComparison, level: str) -> str:
     if not reveals(level, "positions"):
         return f"Not correct: {len(wrong)} of {comparison.entry_count} entries {verb} wrong."
     if len(wrong) == comparison.entry_count:
+        if entries.layout != "sequence" and len(wrong) > 1:
+            return "Not correct: every entry is wrong."  # a list of every row and column says no more
         return f"Not correct: every entry is wrong ({entries.names(wrong)})."
     return f"Not correct: {entries.names(wrong)} {verb} wrong; the other entries are right."
 
@@ -137,21 +153,32 @@ def feedback_for(problem: Problem, comparison: Comparison, level: str | None = N
     return _choice_feedback(problem.answer, comparison, shown)
 
 
-def invalid_feedback(problem: Problem, message: str, expected_length: int | None) -> str:
-    """Why an answer could not be read, and what a readable one looks like (without the key)."""
+def invalid_feedback(problem: Problem, message: str, shape: tuple[int, ...] | None) -> str:
+    """Why an answer could not be read, and what a readable one looks like (without the key);
+    `shape` is the key's, when known."""
     if isinstance(problem.answer, ChoiceAnswer):
         ids = ", ".join(choice.id for choice in problem.answer.choices)
         how = "one or more of" if problem.answer.multiple else "one of"
         return f"Could not read your answer: {message}. Enter {how} {ids}. This used no attempt."
+    entries = None if shape is None else entries_for(problem, shape)
+    if entries is not None and shape is not None:
+        if len(shape) == 2:
+            how = "each row in brackets, [[…], […]], or rows apart by ';' or new lines"
+        else:
+            how = "separated by commas" if shape and shape[0] > 1 else ""
+        return (
+            f"Could not read your answer: {message}. Enter {_whole(entries, shape)}"
+            + (f": {how}" if how else "")
+            + ". This used no attempt."
+        )
+    expected_length = shape[0] if shape else None
     symbol = symbol_of(problem)
     count = f"{expected_length} numbers" if expected_length else "numbers"
     width = None if problem.model is None else answer_vector_size(problem)
-    shape = "" if width is None else f", each a list of {width}"
-    if width is not None and kind_for(problem).answer_width is not None and expected_length:
-        count, shape = f"{expected_length} rows", f" of {width} numbers each"  # a 2-D feature map
+    shape_words = "" if width is None else f", each a list of {width}"
     first_last = f"[{symbol}_0, …, {symbol}_{expected_length - 1}]" if expected_length else ""
     return (
-        f"Could not read your answer: {message}. Enter {count}{shape} {first_last}, "
+        f"Could not read your answer: {message}. Enter {count}{shape_words} {first_last}, "
         "separated by commas. This used no attempt."
     ).replace("  ", " ").replace(" ,", ",")
 
@@ -206,8 +233,9 @@ def teach(
     """Feedback for one well-formed answer at reveal `level` (default: the problem's base level).
 
     For a wrong sequence answer this also finds which entries follow from the student's own
-    earlier ones (always, so that `scoring: follow_through` can use it) and, from `diagnosis` on,
-    which catalogued mistakes explain it; from `solution` on it appends the worked table.
+    earlier ones (always, so that `scoring: follow_through` can use it); for a wrong answer of
+    either kind, a sequence or an array (nothing of which is carried forward), from `diagnosis`
+    on, which catalogued mistakes explain it; from `solution` on it appends the worked table.
     `inputs` (T, d) are the student's own inputs when they differ from the problem's; `mistakes`
     their row of `mistakes.mistake_answers`, when a class was computed in one batch; `analysis`
     and `matches` this answer's `follow_through` and `diagnose` when the caller computed them
@@ -217,17 +245,17 @@ def teach(
     """
     shown = level or problem.reveal.show
     base = feedback_for(problem, comparison, shown)
-    if isinstance(comparison, ArrayComparison):
-        # follow-through is a sequence's: nothing of an array answer is carried forward
-        return Lesson(base, dataclasses.replace(comparison, carried_forward=()))
-    if not isinstance(comparison, SequenceComparison):
+    if not isinstance(comparison, SequenceComparison | ArrayComparison):
         return Lesson(base, comparison)
     if comparison.correct:
         return Lesson(base, dataclasses.replace(comparison, carried_forward=()))
     assert not isinstance(key, tuple)
     key_array = np.asarray(key, dtype=np.float64)
     given_array = np.asarray(given, dtype=np.float64)
-    if analysis is None and (analyse or reveals(shown, "diagnosis")):
+    if isinstance(comparison, ArrayComparison):
+        # follow-through is a sequence's: nothing of an array answer is carried forward
+        analysis = None
+    elif analysis is None and (analyse or reveals(shown, "diagnosis")):
         analysis = follow_through(problem, key_array, given_array, inputs)
     carried = () if analysis is None else analysis.follows
     scored = dataclasses.replace(comparison, carried_forward=carried)

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import tolerance_for, within_tolerance
+from grader.compare.answers import entries_for, tolerance_for, within_tolerance
+from grader.compare.entries import EntryNames
 from grader.engine.keys import answer_symbol, compute_keys, fixed_inputs, kind_for, reported, trace_for
 from grader.engine.kinds import ModelKind
 from grader.engine.rounding import is_tie
@@ -90,15 +91,33 @@ class Evidence:
         return kind_for(self.problem)
 
     @property
+    def entries(self) -> EntryNames | None:
+        """How the answer's entries are named when it is an array (None: a sequence of steps)."""
+        return entries_for(self.problem, np.shape(self.key))
+
+    @property
     def changed(self) -> tuple[int, ...]:
-        """Positions where the mistake's answer differs from the key (when lengths agree)."""
+        """Positions where the mistake's answer differs from the key (when the shapes agree): the
+        steps of a sequence, the flat (row-major) entries of an array."""
+        entries = self.entries
+        if entries is not None:
+            if np.shape(self.mistaken) != np.shape(self.key):
+                return ()
+            close = within_tolerance(self.mistaken, self.key, *tolerance_for(self.problem))
+            return tuple(int(index) for index in np.flatnonzero(~close.reshape(-1)))
         if len(self.mistaken) != len(self.key):
             return ()
         differs = ~_close(self.problem, self.key, self.mistaken)
         return tuple(int(t) for t in np.flatnonzero(differs))
 
     def names(self, positions: Sequence[int]) -> str:
-        return names(self.symbol, positions)
+        """The positions' names in the answer's own terms: `h_3`, `row 2, column 1 of ∂L/∂W_1`."""
+        entries = self.entries
+        return names(self.symbol, positions) if entries is None else entries.names(positions)
+
+    def at(self, values: Array, position: int) -> Any:
+        """The value at a position of `changed` in an array of the key's shape."""
+        return np.asarray(values).reshape(-1)[position] if self.entries is not None else values[position]
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,18 @@ def _carry_sentence(evidence: Evidence) -> str:
     problem = evidence.problem
     first = _first_change(evidence)
     carried_exact = problem.evaluation.carry == "rounded"
+    if evidence.entries is not None:
+        # an array's entries are not steps: what is carried is every value to the next stage
+        where = f" It first matters at {evidence.names([first])}." if evidence.changed else ""
+        if carried_exact:
+            return (
+                "Your answer is what you get carrying the unrounded values forward; this problem "
+                "rounds every value it computes and carries the rounded ones to the next stage." + where
+            )
+        return (
+            "Your answer is what you get carrying the rounded values forward; this problem carries "
+            "the values before rounding and rounds only what you report." + where
+        )
     trace = evidence.key_trace  # identical to the mistaken run before `first`
     kind = evidence.kind
     h = kind.carried  # the quantity the next step sees
@@ -230,16 +261,16 @@ def _tie_sentence(rule: str) -> Callable[[Evidence], str]:
         trace = evidence.key_trace
         # the reported quantity before rounding
         before = reported(problem, trace, raw=True)[0]
-        ties = [p for p in evidence.changed if bool(np.any(is_tie(before[p], places)))] or list(
+        ties = [p for p in evidence.changed if bool(np.any(is_tie(evidence.at(before, p), places)))] or list(
             evidence.changed[:1]
         )
         first = ties[0]
-        raw = format_value(before[first])
-        own = format_value(evidence.given[first])
+        raw = format_value(evidence.at(before, first))
+        own = format_value(evidence.at(evidence.given, first))
         spec_rule = TIE_WORDS[problem.evaluation.rounding.ties]
         halves = "±0.5" if places == 0 else "half-way values"
         return (
-            f"Your {evidence.symbol}_{first}: before rounding it is {raw}, exactly half-way, and you "
+            f"Your {evidence.names([first])}: before rounding it is {raw}, exactly half-way, and you "
             f"rounded it {TIE_WORDS[rule]} to {own}; this problem rounds {halves} {spec_rule}."
             + _follows(evidence, first)
         )
@@ -294,6 +325,12 @@ def _no_rounding_sentence(evidence: Evidence) -> str:
     assert rounding is not None
     target = "the closest integer" if rounding.to == "integer" else f"{rounding.places} decimals"
     carried = evidence.problem.evaluation.carry == "rounded"
+    if evidence.entries is not None:
+        then = " and carries the rounded values to the next stage." if carried else "."
+        return (
+            "You did not round: your values are the ones before rounding. This problem rounds "
+            f"every value it reports to {target}{then}"
+        )
     h = evidence.kind.carried
     if evidence.symbol == h:
         then = " and uses the rounded value in the next step." if carried else "."

@@ -9,17 +9,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grader.compare.answers import compare_choices, compare_sequence
+from grader.compare.answers import ArrayComparison, compare_answer, compare_choices
 from grader.compare.results import ProblemResult, Status
 from grader.compare.scoring import score_fraction, status_of
-from grader.engine.keys import Key, answer_symbol, answer_vector_size, fixed_inputs
+from grader.engine.keys import Key, answer_layout, answer_symbol, answer_vector_size, fixed_inputs
 from grader.feedback.follow_through import FollowThrough, follow_through_batch
 from grader.feedback.messages import invalid_feedback, reveals, teach
 from grader.feedback.mistakes import Match, diagnose_batch
-from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+from grader.parse import InvalidAnswer, parse_choices, parse_sequence, read_array
 from grader.spec.models import ChoiceAnswer, Problem
 
-__all__ = ["grade_and_read", "grade_answer", "grade_answers", "may_diagnose", "parse_answer"]
+__all__ = ["grade_and_read", "grade_answer", "grade_answers", "may_diagnose", "parse_answer", "read_answer"]
 
 Array = NDArray[np.float64]
 
@@ -82,16 +82,18 @@ def grade_answers(
             if isinstance(read, ProblemResult):
                 continue
             given, comparison = read
-            if comparison.correct or not comparison.length_matches:
+            if comparison.correct or not _same_shape(comparison):
                 continue
             groups.setdefault(np.shape(given), []).append(position)
         for positions in groups.values():
             key_block = np.stack([np.asarray(answers[p][1], dtype=np.float64) for p in positions])
             given_block = np.stack([np.asarray(reads[p][0], dtype=np.float64) for p in positions])  # type: ignore[index]
             inputs_block = np.stack([_inputs(problem, answers[p][2]) for p in positions])
-            found = follow_through_batch(problem, key_block, given_block, inputs_block)
-            if found is not None:
-                analyses.update(zip(positions, found, strict=True))
+            if not isinstance(reads[positions[0]][1], ArrayComparison):  # type: ignore[index]
+                # nothing of an array answer is carried forward from an earlier entry
+                found = follow_through_batch(problem, key_block, given_block, inputs_block)
+                if found is not None:
+                    analyses.update(zip(positions, found, strict=True))
             rows = [answers[p][3] for p in positions]
             if reveals(shown, "diagnosis") and all(row is not None for row in rows):
                 matches = diagnose_batch(problem, key_block, given_block, inputs_block, rows)  # type: ignore[arg-type]
@@ -115,31 +117,52 @@ def _inputs(problem: Problem, inputs: Array | None) -> Array:
     return fixed_inputs(problem) if inputs is None else np.asarray(inputs, dtype=np.float64)
 
 
+def _same_shape(comparison: Any) -> bool:
+    if isinstance(comparison, ArrayComparison):
+        return comparison.shape_matches
+    return bool(comparison.length_matches)
+
+
 def parse_answer(problem: Problem, raw: Any) -> Any:
-    """How `problem` reads a raw answer: choice ids, or an array; raise InvalidAnswer if malformed."""
+    """How `problem` reads a raw answer: choice ids, or an array; raise InvalidAnswer if malformed.
+
+    The one home of that rule. A sequence's length is free (a wrong one is graded and
+    diagnosed); an array answer (a gradient, a feature map, the outputs of points: the kind's
+    `answer_layout`) is read with the key's rank and the sizes the student gave, so that a wrong
+    size is graded too and feedback says the expected shape.
+    """
     if isinstance(problem.answer, ChoiceAnswer):
         return parse_choices(raw, problem.answer)
     assert problem.model is not None
+    layout = answer_layout(problem)
+    if layout is not None:
+        return read_array(raw, layout.shape)
     return parse_sequence(raw, vector_size=answer_vector_size(problem), symbol=answer_symbol(problem))
+
+
+def read_answer(problem: Problem, raw: Any, key: Key) -> tuple[Any, Any]:
+    """(the parsed answer, its comparison with `key`); raise InvalidAnswer if malformed."""
+    given: Any = parse_answer(problem, raw)
+    if isinstance(problem.answer, ChoiceAnswer):
+        assert isinstance(key, tuple)
+        return given, compare_choices(problem.answer, given)
+    assert not isinstance(key, tuple)
+    return given, compare_answer(problem, np.asarray(key), given)
 
 
 def _read(problem: Problem, raw: Any, key: Key) -> ProblemResult | tuple[Any, Any]:
     """(the parsed answer, its comparison with `key`), or the result of an unreadable answer."""
-    expected_length = None if isinstance(key, tuple) else len(key)
     try:
-        given: Any = parse_answer(problem, raw)
-        if isinstance(problem.answer, ChoiceAnswer):
-            assert isinstance(key, tuple)
-            return given, compare_choices(problem.answer, given)
-        assert not isinstance(key, tuple)
-        return given, compare_sequence(problem, np.asarray(key), given)
+        return read_answer(problem, raw, key)
     except InvalidAnswer as error:
         return ProblemResult(
             problem=problem.id,
             status=Status.INVALID,
             score=0.0,
             max_score=problem.points,
-            feedback=invalid_feedback(problem, error.message, expected_length),
+            feedback=invalid_feedback(
+                problem, error.message, None if isinstance(key, tuple) else np.shape(key)
+            ),
             max_attempts=problem.max_attempts,
         )
 

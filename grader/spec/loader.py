@@ -333,31 +333,34 @@ def _check_expected(problem: Problem, path: Path, document: Document) -> None:
     if problem.expected is None:
         return
     # late imports: the spec layer reaches the engine and the parser only for this cross-check
-    from grader.compare.answers import compare_choices, compare_sequence
-    from grader.engine.keys import answer_symbol, answer_vector_size, compute_key, describe_key
-    from grader.parse import InvalidAnswer, parse_choices, parse_sequence
+    from grader.compare.answers import ArrayComparison
+    from grader.engine.keys import answer_symbol, compute_key, describe_key
+    from grader.grading.answer import read_answer
+    from grader.parse import InvalidAnswer, describe_shape
 
     def fail(message: str) -> SpecError:
         return SpecError(message, file=path, line=document.line_of(("expected",)), field="expected")
 
     key = compute_key(problem)
     try:
-        if isinstance(problem.answer, ChoiceAnswer):
-            selected = parse_choices(problem.expected, problem.answer)
-            if compare_choices(problem.answer, selected).correct:
-                return
-            raise fail(
-                f"the choices marked correct are {describe_key(key)}, but `expected` says "
-                f"{describe_key(selected)}"
-            )
-        assert problem.model is not None and not isinstance(key, tuple)
-        given = parse_sequence(problem.expected, vector_size=answer_vector_size(problem))
+        given, comparison = read_answer(problem, problem.expected, key)
     except InvalidAnswer as error:
         raise fail(f"not a well-formed answer: {error.message}") from None
-    comparison = compare_sequence(problem, key, given)
     if comparison.correct:
         return
-    if comparison.length_matches:
+    if isinstance(problem.answer, ChoiceAnswer):
+        raise fail(
+            f"the choices marked correct are {describe_key(key)}, but `expected` says {describe_key(given)}"
+        )
+    if isinstance(comparison, ArrayComparison):
+        if comparison.shape_matches:
+            detail = "differ at " + comparison.entries.names(comparison.wrong_entries)
+        else:
+            detail = (
+                f"the key is {describe_shape(comparison.expected_shape)}, "
+                f"`expected` {describe_shape(comparison.given_shape)}"
+            )
+    elif comparison.length_matches:
         name = answer_symbol(problem)
         detail = "differ at " + ", ".join(f"{name}_{t}" for t in comparison.wrong_positions)
     else:

@@ -439,6 +439,7 @@ AUDIT_WARNINGS: dict[str, str] = {
     **{f"semantics:ties_{rule}": f"the key changes when ties are rounded {rule}" for rule in TIE_RULES},
     "boundary": "a value before rounding lies on a rounding boundary",
     "boundary:activation_exact": "with exact activations, a value lies on a rounding boundary",
+    "key:untypable": "a key value needs more decimals than a student types (no rounding, default tolerance)",
     "reveal:positions": "feedback that names wrong entries gives the key away within the attempts",
     "reveal:shared_solution": "one student can publish the worked solution for a class with the same inputs",
 }

@@ -114,3 +114,65 @@ def test_a_choice_spec_checked_on_its_own_finds_its_model_beside_it(grade):
     run = grade("check", PROBLEMS / "lstm-info.yaml")
     assert run.code == 0
     assert "key verified by simulating lstm-states-1" in run.out
+
+
+UNTYPABLE = """\
+    id: exact-rnn
+    title: An RNN without rounding
+    statement: Enter [h_0, h_1].
+    model: {cell: rnn, W_h: 0.5, W_x: 1, b: 0}
+    inputs: [0.5, 0.25]
+    max_attempts: 3
+    answer: sequence
+"""
+
+
+def test_a_key_no_student_can_type_is_flagged_with_what_to_add(grade, write_spec):
+    run = grade("check", "--strict", write_spec(UNTYPABLE, "exact-rnn.yaml"))
+    assert run.code == 3
+    assert (
+        "warning [key:untypable]: a key cannot be typed: h_0 = 0.462117 and h_1 = 0.447091 need more "
+        "than 4 decimals, and with no rounding the default tolerance (1e-6) accepts no shorter value"
+    ) in run.out
+    assert (
+        "instead: round the key, `evaluation: {rounding: {decimals: 2}}` (and say so in the "
+        "statement), or accept values typed to 2 decimals, `answer: {compare: {abs_tol: 0.005}}`"
+    ) in run.out
+
+
+@pytest.mark.parametrize(
+    "fix",
+    [
+        "evaluation: {rounding: {decimals: 2}}\n",
+        "answer: {kind: sequence, compare: {abs_tol: 0.005}}\n",
+        "audit:\n  accept:\n    - {id: 'key:untypable', reason: The statement asks for six decimals.}\n",
+    ],
+)
+def test_rounding_a_tolerance_or_an_accept_passes_strict(grade, write_spec, fix):
+    text = UNTYPABLE.replace("    answer: sequence\n", "") if fix.startswith("answer") else UNTYPABLE
+    spec = write_spec(text + "    " + fix.replace("\n  ", "\n      "), "fixed.yaml")
+    run = grade("check", "--strict", spec)
+    assert run.code == 0, run.out + run.err
+
+
+def test_an_untypable_key_of_varying_points_names_its_entries(grade, write_spec):
+    spec = write_spec(
+        """\
+        id: exact-outputs
+        title: Outputs without rounding
+        statement: Enter y for the points {inputs}.
+        model:
+          network: feedforward
+          layers:
+            - {W: [[1, 0], [0, 1]], b: [0, 0], activation: tanh}
+        inputs: {choose_from: [[[1, 0]], [[0.5, 0.25], [0, 1]]]}
+        max_attempts: 3
+        answer: {kind: outputs}
+        """,
+        "exact-outputs.yaml",
+    )
+    out = grade("check", spec).out
+    assert (
+        "warning [key:untypable]: a key cannot be typed: output 1 of point 1 = 0.761594 for "
+        "choose_from[0] (and for 1 more input sequence) needs more than 4 decimals"
+    ) in out

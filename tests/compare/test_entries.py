@@ -15,6 +15,7 @@ NAMES = [
     ("h", (4, 2), "sequence", [2], "h_2"),  # a vector cell's step is one entry
     # one quantity: a number, a vector, a matrix; rows and columns counted from 1
     ("∂L/∂b_2", (), "array", [0], "∂L/∂b_2"),
+    ("∂L/∂W_1", (1,), "array", [0], "∂L/∂W_1"),  # one number typed as a list of one
     ("∂L/∂b_1", (3,), "array", [1], "entry 2 of ∂L/∂b_1"),
     ("∂L/∂b_1", (3,), "array", [0, 2], "entries 1 and 3 of ∂L/∂b_1"),
     ("∂L/∂W_1", (2, 3), "array", [3], "row 2, column 1 of ∂L/∂W_1"),
@@ -33,6 +34,8 @@ NAMES = [
     ("output", (4, 1), "points", [0, 3], "output of points 1 and 4"),
     ("a_1", (2, 2), "points", [0, 1], "a_1 1 and 2 of point 1"),  # a symbol is not pluralised
     ("activity", (2, 2), "points", [2, 3], "activities 1 and 2 of point 2"),
+    ("layer-1 output", (2, 2), "points", [0, 1], "layer-1 outputs 1 and 2 of point 1"),  # the last word
+    ("layer-1 output", (3,), "points", [1], "layer-1 output of point 2"),
 ]
 
 

@@ -15,7 +15,7 @@ from grader.errors import EXIT_USAGE
 from grader.feedback.audit import audit_problem
 from grader.feedback.explain import worked_solution
 from grader.feedback.mistakes import diagnose
-from grader.grading import grade_answer
+from grader.grading import grade_answer, grade_answers
 from grader.spec.models import Problem
 from tests.conftest import ROOT
 
@@ -98,10 +98,27 @@ def test_answers_are_graded_as_a_list_or_a_list_of_rows():
     assert grade_answer(two, "[[-4, -4], [-4, -4]]", compute_key(two)).score == 1.0
     assert grade_answer(two, "-4 -4; -4 -4", compute_key(two)).score == 1.0
     wrong = grade_answer(two, "[-4, -4, -4, -4]", compute_key(two))
-    assert wrong.score == 0.0 and wrong.feedback == (
-        "Could not read your answer: expected a list of 2-vectors like [[0, 0], [0, 0]]; entry 0 is "
-        "not a list of numbers. Enter 2 rows of 2 numbers each [y_0, …, y_1], separated by commas. "
-        "This used no attempt."
+    assert (wrong.score, wrong.attempts_used) == (0.0, 0)
+    assert wrong.feedback == (
+        "Could not read your answer: expected 2 rows of 2 numbers (a 2×2 matrix); got one row of 4 "
+        "numbers: put each row in brackets, or separate rows with ';' or new lines. Enter the feature "
+        "map as 2 rows of 2 numbers (a 2×2 matrix): each row in brackets, [[…], […]], or rows apart by "
+        "';' or new lines. This used no attempt."
+    )
+
+
+def test_a_map_is_graded_per_entry_and_named_by_row_and_column():
+    two = conv_problem({"kernel": [[1, 0], [0, -1]]}, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    key = compute_key(two)  # [[-4, -4], [-4, -4]]
+    per_entry = two.model_copy(update={"scoring": "per_element"})
+    result = grade_answer(per_entry, "-4 -4; 4 -4", key, level="positions")
+    assert result.score == 0.75
+    assert result.feedback == (
+        "Not correct: row 2, column 1 of the feature map is wrong; the other entries are right."
+    )
+    one = conv_problem({"kernel": [1, 0, -1]}, [1, 2, 3, 4])
+    assert grade_answer(one, "-2, 2", compute_key(one), level="positions").feedback == (
+        "Not correct: entry 2 of the feature map is wrong; the other entries are right."
     )
 
 
@@ -274,7 +291,7 @@ def test_explain_works_a_sample_for_other_inputs_and_names_bad_ones(grade):
     # relu, then the one 2×2 max: 8
     run = grade("explain", SAMPLES / "conv-2d.yaml", "--inputs", "1 2 3; 3 4 5; 0 0 0")
     assert run.code == 0, run.err
-    assert run.out.splitlines()[-1] == "answer [y_0, …, y_0] = [[8]]"
+    assert run.out.splitlines()[-1] == "answer: the feature map = [[8]]"
     wrong = grade("explain", SAMPLES / "conv-2d.yaml", "--inputs", "[1, 2, 3, 4]")
     assert wrong.code == EXIT_USAGE
     assert wrong.err == (
@@ -296,11 +313,13 @@ def test_explain_as_json_names_the_rows_of_the_table(grade):
 def test_a_map_of_the_wrong_size_is_described_as_a_map():
     one = conv_problem({"kernel": [1, 0, -1]}, [1, 2, 3, 4])
     two = conv_problem({"kernel": [[1, 0], [0, -1]]}, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
-    assert (
-        grade_answer(one, "-2", compute_key(one)).feedback == "Expected 2 values [y_0, …, y_1]; you gave 1."
+    assert grade_answer(one, "-2", compute_key(one)).feedback == (
+        "Expected the feature map as 2 numbers (a vector); you gave 1 number."
     )
-    assert grade_answer(two, "[[-4, -4]]", compute_key(two)).feedback == (
-        "Expected 2 rows [y_0, …, y_1] of 2 values each; you gave 1."
+    wrong = grade_answer(two, "[[-4, -4, -4]]", compute_key(two))
+    assert wrong.attempts_used == 1 and wrong.feedback == (
+        "Expected the feature map as 2 rows of 2 numbers (a 2×2 matrix); you gave 1 row of 3 numbers "
+        "(a 1×3 matrix)."
     )
 
 
@@ -308,7 +327,21 @@ def test_a_map_of_the_wrong_size_from_a_named_mistake_says_which():
     problem = conv_problem({"kernel": [1, 1], "padding": 1}, [1, 2, 3])
     feedback = grade_answer(problem, "3, 5", compute_key(problem)).feedback
     assert feedback == (
-        "Expected 4 values [y_0, …, y_3]; you gave 2. Your answer is what you get without the padding; "
-        "this problem adds one zero on every side of the input before sliding the kernel, which makes "
-        "the map larger."
+        "Expected the feature map as 4 numbers (a vector); you gave 2 numbers (a vector). Your answer is "
+        "what you get without the padding; this problem adds one zero on every side of the input before "
+        "sliding the kernel, which makes the map larger."
     )
+
+
+def test_a_2d_map_of_the_wrong_width_is_graded_and_diagnosed_not_refused():
+    problem = conv_problem({"kernel": [[1, 1], [0, 1]], "padding": 1}, [[1, 2, 3], [4, 5, 6], [1, 1, 1]])
+    key = compute_key(problem)  # 4×4; without the padding, [[8, 11], [10, 12]]
+    result = grade_answer(problem, "8 11; 10 12", key)
+    assert result.attempts_used == 1 and result.score == 0.0
+    assert result.feedback == (
+        "Expected the feature map as 4 rows of 4 numbers (a 4×4 matrix); you gave 2 rows of 2 numbers "
+        "(a 2×2 matrix). Your answer is what you get without the padding; this problem adds one zero on "
+        "every side of the input before sliding the kernel, which makes the map larger."
+    )
+    batch = grade_answers(problem, [("8 11; 10 12", key, None, None)])
+    assert [r.feedback for r in batch] == [result.feedback]

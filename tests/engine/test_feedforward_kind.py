@@ -259,9 +259,21 @@ def test_an_answer_is_graded_per_point():
     right = grade_answer(problem, "[[0.84, 0.11, 0.04], [0.09, 0.24, 0.67]]", key)
     assert right.score == 1
     wrong = grade_answer(problem, "[[0.84, 0.11, 0.04], [0.09, 0.24, 0.68]]", key, level="positions")
-    assert wrong.score == 0 and "y_1" in wrong.feedback
+    assert wrong.score == 0 and wrong.feedback == (
+        "Not correct: output 3 of point 2 is wrong; the other entries are right."
+    )
+    per_entry = problem.model_copy(update={"scoring": "per_element"})
+    assert grade_answer(per_entry, "0.84 0.11 0.04; 0.09 0.24 0.68", key).score == pytest.approx(5 / 6)
     short = grade_answer(problem, "[[0.84, 0.11], [0.09, 0.24]]", key)
-    assert "each a list of 3" in short.feedback
+    assert short.attempts_used == 1 and short.feedback == (
+        "Expected 2 rows of 3 numbers (a 2×3 matrix), one row of outputs per point; you gave 2 rows of "
+        "2 numbers (a 2×2 matrix)."
+    )
+    ragged = grade_answer(problem, "[[0.84, 0.11, 0.04], [0.09, 0.24]]", key)
+    assert ragged.attempts_used == 0 and ragged.feedback.startswith(
+        "Could not read your answer: row 2 has 2 numbers; expected 3. Enter 2 rows of 3 numbers "
+        "(a 2×3 matrix), one row of outputs per point"
+    )
 
 
 # --- gradients --------------------------------------------------------------------------------
@@ -291,6 +303,49 @@ def gradient_problem(
             "answer": {"kind": "gradient", "wrt": wrt},
         }
     )
+
+
+@pytest.mark.parametrize(
+    ("wrt", "wrong", "named"),
+    [
+        ("layers.1.W", [(1, 0)], "row 2, column 1 of ∂L/∂W_1 is wrong"),
+        ("layers.1.W", [(0, 1), (1, 0)], "row 1 (column 2) and row 2 (column 1) of ∂L/∂W_1 are wrong"),
+        ("layers.2.W", [(0, 0), (0, 1)], "row 1, columns 1 and 2 of ∂L/∂W_2 are wrong"),
+        ("layers.2.b", [(1,)], "entry 2 of ∂L/∂b_2 is wrong"),
+    ],
+)
+def test_a_gradient_is_graded_per_entry_and_named_by_row_and_column(wrt, wrong, named):
+    problem = gradient_problem(TWO_LAYERS, {"kind": "squared_error", "target": [1, 0]}, wrt)
+    key = np.asarray(compute_key(problem))
+    given = key.copy()
+    for entry in wrong:
+        given[entry] += 1
+    result = grade_answer(problem, given.tolist(), key, level="positions")
+    assert result.feedback == f"Not correct: {named}; the other entries are right."
+    per_entry = problem.model_copy(update={"scoring": "per_element"})
+    assert grade_answer(per_entry, given.tolist(), key).score == pytest.approx(1 - len(wrong) / key.size)
+
+
+def test_a_gradient_of_the_wrong_shape_says_the_parameters_shape():
+    problem = gradient_problem(TWO_LAYERS, {"kind": "squared_error", "target": [1, 0]}, "layers.1.W")
+    key = compute_key(problem)
+    result = grade_answer(problem, "1 2 3; 4 5 6", key)
+    assert result.attempts_used == 1 and result.feedback == (
+        "Expected ∂L/∂W_1 as 2 rows of 2 numbers (a 2×2 matrix); you gave 2 rows of 3 numbers (a 2×3 matrix)."
+    )
+    flat = grade_answer(problem, "1 2 3 4", key)
+    assert flat.attempts_used == 0 and flat.feedback.startswith(
+        "Could not read your answer: expected 2 rows of 2 numbers (a 2×2 matrix); got one row of 4 numbers"
+    )
+
+
+def test_the_gradient_of_a_parameter_written_as_a_number_is_named_by_itself():
+    layers = [{"W": 0.5, "b": 0.1, "activation": "tanh"}, {"W": 2.0, "b": 0.0}]
+    problem = gradient_problem(layers, {"kind": "squared_error", "target": 1}, "layers.1.W", inputs=[1, 2])
+    key = compute_key(problem)
+    assert grade_answer(problem, str(float(key[0])), key).score == 1
+    wrong = grade_answer(problem, "[[3]]", key, level="positions")
+    assert wrong.feedback == "Not correct: every entry is wrong (∂L/∂W_1)."
 
 
 def loss_of(layers: list[dict[str, Any]], loss: dict[str, Any], points: list[list[float]]) -> float:
@@ -494,4 +549,6 @@ def test_a_hidden_layer_answer_names_its_points_by_the_layer():
     problem = network_problem(SOFTMAX, [[1, 0], [0, 1]], answer={"kind": "outputs", "layer": 1})
     key = compute_key(problem)  # [[1, 0], [0, 0.5]]
     wrong = grade_answer(problem, "1 0; 0 0.7", key, level="positions")
-    assert wrong.score == 0 and "a^1_1 is wrong" in wrong.feedback
+    assert wrong.score == 0 and wrong.feedback == (
+        "Not correct: layer-1 output 2 of point 2 is wrong; the other entries are right."
+    )

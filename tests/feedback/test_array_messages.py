@@ -3,6 +3,8 @@ when it is wrong, and never a key value below `solution`."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +13,11 @@ from hypothesis import strategies as st
 from grader.compare.answers import compare_array
 from grader.compare.entries import EntryNames
 from grader.compare.scoring import score_fraction
+from grader.engine.keys import compute_key
 from grader.feedback.messages import feedback_for, teach
+from grader.grading import grade_answer
 from grader.spec.loader import load_problems
+from grader.spec.models import Problem
 from tests.conftest import PROBLEMS
 
 #: any problem: the feedback of an array answer depends only on its comparison and the level
@@ -58,6 +63,9 @@ def test_each_level_shows_its_part_of_a_matrix_answer(level, text):
         (EntryNames("h", (3,), "sequence"), W_KEY[0], [0.5, 9.0, 1.0],
          "Not correct: h_1 is wrong; the other entries are right."),
         (EntryNames("y", ()), np.array(0.5), 0.7, "Not correct: every entry is wrong (y)."),
+        (W, W_KEY, -W_KEY - 1, "Not correct: every entry is wrong."),
+        (EntryNames("h", (3,), "sequence"), W_KEY[0], -W_KEY[0] - 1,
+         "Not correct: every entry is wrong (h_0, h_1 and h_2)."),
         (W, W_KEY, W_KEY, "Correct."),
     ],
 )
@@ -117,3 +125,52 @@ def test_below_solution_no_key_value_of_a_matrix_is_shown(case, level):
     for value in key.flat:
         for shown in {repr(float(value)), f"{value:g}", f"{value:.2f}", f"{value:.1f}"}:
             assert shown not in text
+
+
+#: a gradient of distinctive values (exact tanh and sigmoid, nothing rounded): ∂L/∂W_1 is
+#: [[-0.0622…, -0.1936…], [0.0641…, 0.0994…]], so finding none of them in a message means none
+#: was shown
+GRADIENT = Problem.model_validate(
+    {
+        "id": "gradient",
+        "title": "Gradient",
+        "statement": "Enter ∂L/∂W_1.",
+        "model": {
+            "network": "feedforward",
+            "layers": [
+                {"W": [[0.5, -0.5], [1, 0.3]], "b": [0.1, -0.5], "activation": "tanh"},
+                {"W": [[1, -1], [0.2, 0.7]], "b": [0, 0.4], "activation": "sigmoid"},
+            ],
+            "loss": {"kind": "squared_error", "target": [1, 0]},
+        },
+        "inputs": [[1, 2], [-0.5, 0.3], [0.2, -1]],
+        "answer": {"kind": "gradient", "wrt": "layers.1.W"},
+    }
+)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def _key_values_in(text: str, key: np.ndarray) -> list[str]:
+    return [n for n in _NUMBER.findall(text) if np.any(np.abs(key - float(n)) < 5e-4)]
+
+
+def _wrong_gradients(key: np.ndarray) -> list[object]:
+    one_off = key.copy()
+    one_off[1, 0] += 1
+    return [one_off.tolist(), (-key).tolist(), key.T.tolist(), key[:, :1].tolist(), "1 2 3 4", [[1, 2], [3]]]
+
+
+@pytest.mark.parametrize("level", LEVELS[:-1])
+def test_below_solution_no_gradient_value_is_shown_for_any_wrong_answer(level):
+    key = np.asarray(compute_key(GRADIENT))
+    for answer in _wrong_gradients(key):
+        result = grade_answer(GRADIENT, answer, key, level=level)
+        assert result.score < 1
+        assert _key_values_in(result.feedback, key) == [], (answer, result.feedback)
+
+
+def test_the_search_finds_the_gradient_once_the_solution_is_shown():
+    key = np.asarray(compute_key(GRADIENT))
+    result = grade_answer(GRADIENT, (-key).tolist(), key, level="solution")
+    assert "opposite sign of the gradient" in result.feedback
+    assert _key_values_in(result.feedback, key)

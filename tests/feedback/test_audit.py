@@ -202,3 +202,118 @@ def test_a_vector_entry_takes_every_combination_of_its_units(max_attempts, warne
     if warned:
         assert "an entry takes at most 9 values" in risks["reveal:positions"]
         assert "for each of 2 units" in risks["reveal:positions"]
+
+
+# --- keys no student can type -----------------------------------------------------------------
+
+_GATE = {"W_h": 0.5, "W_x": 1, "b": 0}
+#: one unrounded problem per kind, whose key has values like tanh(1) = 0.76159415…
+_UNROUNDED = {
+    "lstm": (
+        {"cell": "lstm", "gates": {"forget": _GATE, "input": _GATE, "output": _GATE, "cell": _GATE}},
+        [1, 0],
+        "sequence",
+    ),
+    "rnn": ({"cell": "rnn", "W_h": 0.5, "W_x": 1, "b": 0}, [1, 0], "sequence"),
+    "gru": (
+        {"cell": "gru", "gates": {"update": _GATE, "reset": _GATE, "candidate": _GATE}},
+        [1, 0],
+        "sequence",
+    ),
+    "feedforward": (
+        {"network": "feedforward", "layers": [{"W": [[1, -1]], "b": [0], "activation": "tanh"}]},
+        [[1, 0], [0.5, 0]],
+        {"kind": "outputs"},
+    ),
+    "gradient": (
+        {
+            "network": "feedforward",
+            "layers": [{"W": [[1, -1]], "b": [0], "activation": "tanh"}],
+            "loss": {"kind": "squared_error", "target": [1]},
+        },
+        [[1, 0]],
+        {"kind": "gradient", "wrt": "layers.1.W"},
+    ),
+    "convolution": (
+        {"network": "convolution", "kernel": [1, -1], "activation": "sigmoid"},
+        [1, 0, 2],
+        {"kind": "outputs"},
+    ),
+}
+
+
+def _unrounded(kind, evaluation=None, compare=None):
+    model, inputs, answer = _UNROUNDED[kind]
+    if compare is not None:
+        answer = {**(answer if isinstance(answer, dict) else {"kind": answer}), "compare": compare}
+    return Problem.model_validate(
+        {
+            "id": f"{kind}-exact",
+            "title": "Exact",
+            "statement": "Enter the answer.",
+            "model": model,
+            "inputs": inputs,
+            "evaluation": evaluation or {},
+            "answer": answer,
+        }
+    )
+
+
+@pytest.mark.parametrize("kind", list(_UNROUNDED))
+def test_a_key_no_student_can_type_is_a_warning_for_every_kind(kind):
+    audit = audit_problem(_unrounded(kind))
+    [finding] = audit.untypable
+    assert finding.id == "key:untypable" and finding.id in AUDIT_WARNINGS
+    assert finding in audit.findings
+    assert finding.positions and all(abs(v - round(v, 4)) > 1e-6 for v in finding.values)
+    assert 2 <= finding.decimals <= 6
+    assert f"decimals: {finding.decimals}" in finding.advice and "abs_tol" in finding.advice
+
+
+@pytest.mark.parametrize("kind", list(_UNROUNDED))
+@pytest.mark.parametrize(
+    ("evaluation", "compare"),
+    [({"rounding": {"decimals": 3}}, None), (None, {"abs_tol": 0.0005}), (None, {"abs_tol": 1e-6})],
+)
+def test_rounding_or_a_tolerance_the_author_chose_makes_a_key_typable(kind, evaluation, compare):
+    # a tolerance written out is the author's choice, even the default one
+    assert audit_problem(_unrounded(kind, evaluation, compare)).untypable == ()
+
+
+def test_a_key_of_short_decimals_needs_no_rounding(shipped):
+    # tanh(0) = 0 and identity layers: exact values a student types in full
+    problem = Problem.model_validate(
+        {
+            "id": "short",
+            "title": "Short",
+            "statement": "Enter y.",
+            "model": {"network": "feedforward", "layers": [{"W": [[0.5, -0.25]], "b": [0.125]}]},
+            "inputs": [[1, 2], [0.5, 0.5]],
+            "answer": {"kind": "outputs"},
+        }
+    )
+    assert audit_problem(problem).untypable == ()
+
+
+@pytest.mark.parametrize(
+    ("second", "decimals"),
+    [
+        (0.5, 2),  # y = tanh(1) = 0.7616… and tanh(0.5) = 0.4621…: 0.76 and 0.46
+        (0.01, 4),  # tanh(0.01) = 0.0099996…: 0.0100
+        (1e-5, 6),  # tanh(1e-5) = 0.00001: at most six decimals are suggested
+    ],
+)
+def test_the_suggested_decimals_keep_two_digits_of_the_smallest_value(second, decimals):
+    problem = Problem.model_validate(
+        {
+            "id": "small",
+            "title": "Small",
+            "statement": "Enter y.",
+            "model": {"network": "feedforward", "layers": [{"W": [[1]], "b": [0], "activation": "tanh"}]},
+            "inputs": [[1], [second]],
+            "answer": {"kind": "outputs"},
+        }
+    )
+    [finding] = audit_problem(problem).untypable
+    assert finding.decimals == decimals
+    assert finding.abs_tol == pytest.approx(0.5 * 10.0**-decimals)

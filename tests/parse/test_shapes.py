@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.parse import InvalidAnswer, describe_shape, parse_array
+from grader.parse import InvalidAnswer, describe_shape, parse_array, read_array
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 #: The test machine is shared and loaded: slowness must not turn into a failure.
@@ -230,3 +230,47 @@ def test_arbitrary_yaml_values_are_read_into_the_shape_or_invalid(value, shape):
         assert error.message
     else:
         assert parsed.shape == shape
+
+
+# read_array: the key's rank, the sizes as typed (a wrong size is graded, not refused)
+READ = [
+    ("1 2; 3 4", (2, 3), [[1, 2], [3, 4]]),
+    ("[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", (2, 2), [[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
+    ([[1, 2]], (2, 2), [[1, 2]]),
+    ("1 2 3", (None,), [1, 2, 3]),
+    ("1 2 3", (2,), [1, 2, 3]),
+    ("[[1], [2], [3]]", (2,), [1, 2, 3]),
+    ("1 2 3", (2, 1), [[1], [2], [3]]),  # a column may be typed flat, of any length
+    ("1 2 3", (1, 2), [[1, 2, 3]]),  # and a single row
+    ("[[1, 2], [3, 4]]", (None, 3), [[1, 2], [3, 4]]),
+    ("4", (1,), [4]),
+]
+
+
+@pytest.mark.parametrize(("raw", "shape", "values"), READ)
+def test_read_array_keeps_the_sizes_typed(raw, shape, values):
+    read = read_array(raw, shape)
+    assert read.dtype == float and read.tolist() == values
+
+
+READ_WRONG = [
+    (
+        "1 2 3 4",
+        (2, 2),
+        "expected 2 rows of 2 numbers (a 2×2 matrix); got one row of 4 numbers: put each row in "
+        "brackets, or separate rows with ';' or new lines",
+    ),
+    ("[[1, 2], [3]]", (2, 2), "row 2 has 1 number; expected 2"),
+    ("[[1, 2], [3, 4, 5]]", (2, 3), "row 1 has 2 numbers; expected 3"),
+    ("[[1, 2], [3, 4]]", (3,), "expected 3 numbers (a vector); got 2 rows"),
+    ("[[1, 2], [3, 4]]", (None,), "expected numbers (a vector); got 2 rows"),
+    ("1 2", (), "expected a single number; got 2 numbers"),
+    ("[]", (None, 2), "the answer is empty: expected rows of 2 numbers (a matrix)"),
+]
+
+
+@pytest.mark.parametrize(("raw", "shape", "message"), READ_WRONG)
+def test_read_array_refuses_another_rank_or_ragged_rows(raw, shape, message):
+    with pytest.raises(InvalidAnswer) as error:
+        read_array(raw, shape)
+    assert error.value.message == message

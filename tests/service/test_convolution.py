@@ -51,6 +51,10 @@ def test_a_student_sees_the_image(client: TestClient) -> None:
         ("conv-2d", "4 3; 4 7", "correct", "Correct."),
         ("conv-2d", "[[2.25, 1.75], [2.25, 2.25]]", "incorrect", "Not correct: every entry is wrong"),
         ("conv-2d", "[4, 3, 4, 7]", "invalid", "Could not read your answer"),
+        ("conv-2d", "4 3; 4 8", "incorrect",
+         "Not correct: row 2, column 2 of the feature map is wrong; the other entries are right."),
+        ("conv-2d", "4 3 1; 4 7 1", "incorrect",
+         "Expected the feature map as 2 rows of 2 numbers (a 2×2 matrix); you gave 2 rows of 3 numbers"),
     ],
 )
 def test_maps_are_graded(
