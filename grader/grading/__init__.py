@@ -8,6 +8,10 @@ result, or an `AttemptTally` when a student has several or timed attempts), and 
 (problem, variant, answer) triples are graded once: a class of 100,000 typically types a few
 thousand distinct answers. A `SubmissionBlock` (common JSONL lines, kept as parsed) is folded
 column by column. Memory holds the gradebook and those caches, never the submissions themselves.
+
+The parts: `answer` (one answer), `identities` (answer identities), `memo` (the memo of graded
+answers, which the service's checker shares), `gradebook` (the gradebook's columns), `chunks` (the
+streaming of chunks) and `classes` (`ClassGrader`, which puts them together).
 """
 
 from __future__ import annotations
@@ -24,24 +28,27 @@ LOOKAHEAD = 2
 # so that a class graded from its cached table never imports numpy
 if TYPE_CHECKING:
     from grader.compare.attempts import missing_result
-    from grader.grading.answer import grade_answer, grade_answers, parse_answer
+    from grader.grading.answer import grade_and_read, grade_answer, grade_answers, parse_answer
     from grader.grading.classes import (
-        AttemptColumns,
-        AttemptHistory,
         ClassGrader,
         grade_directory,
         grade_submission,
         grade_submissions,
     )
+    from grader.grading.gradebook import AttemptColumns, AttemptHistory, Gradebook
     from grader.grading.identities import answer_identity, answer_of
+    from grader.grading.memo import GradedAnswers
 
 _HOMES = {
     "missing_result": "grader.compare.attempts",
+    "grade_and_read": "grader.grading.answer",
     "grade_answer": "grader.grading.answer",
     "grade_answers": "grader.grading.answer",
     "parse_answer": "grader.grading.answer",
-    "AttemptColumns": "grader.grading.classes",
-    "AttemptHistory": "grader.grading.classes",
+    "AttemptColumns": "grader.grading.gradebook",
+    "AttemptHistory": "grader.grading.gradebook",
+    "Gradebook": "grader.grading.gradebook",
+    "GradedAnswers": "grader.grading.memo",
     "ClassGrader": "grader.grading.classes",
     "grade_directory": "grader.grading.classes",
     "grade_submission": "grader.grading.classes",
@@ -64,8 +71,11 @@ __all__ = [
     "AttemptColumns",
     "AttemptHistory",
     "ClassGrader",
+    "GradedAnswers",
+    "Gradebook",
     "answer_identity",
     "answer_of",
+    "grade_and_read",
     "grade_answer",
     "grade_answers",
     "grade_directory",

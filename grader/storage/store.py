@@ -178,13 +178,8 @@ _USED = select(attempt_counts.c.used).where(
 _THIS_COUNTER = and_(
     attempt_counts.c.student == bindparam("b_student"), attempt_counts.c.problem == bindparam("b_problem")
 )
-#: The claim: one conditional UPDATE; the row lock (or SQLite's write lock) orders concurrent claims.
-_CLAIM_LIMITED = (
-    update(attempt_counts)
-    .where(_THIS_COUNTER, attempt_counts.c.used < bindparam("b_limit"))
-    .values(used=attempt_counts.c.used + 1)
-    .returning(attempt_counts.c.used)
-)
+#: The next attempt number of a counter that exists (an offline attempt, taken without a limit;
+#: online claims are one upsert each, `Storage._claim_limited`).
 _CLAIM_UNLIMITED = (
     update(attempt_counts)
     .where(_THIS_COUNTER)
@@ -301,6 +296,22 @@ class Storage:
             .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0, unreadable=0)
             .on_conflict_do_nothing()
         )
+        # The claim of an attempt in one statement: a student's first attempt at a problem creates
+        # the counter at 1; a later one adds 1 while under the limit (no row returned at the
+        # limit). The conflict's row lock (SQLite's write lock) orders concurrent claims, as the
+        # conditional UPDATE after an INSERT ... DO NOTHING did in two statements.
+        claim = dialect_insert(attempt_counts).values(
+            student=bindparam("b_student"), problem=bindparam("b_problem"), used=1, unreadable=0
+        )
+        self._claim_unlimited = claim.on_conflict_do_update(
+            index_elements=[attempt_counts.c.student, attempt_counts.c.problem],
+            set_={"used": attempt_counts.c.used + 1},
+        ).returning(attempt_counts.c.used)
+        self._claim_limited = claim.on_conflict_do_update(
+            index_elements=[attempt_counts.c.student, attempt_counts.c.problem],
+            set_={"used": attempt_counts.c.used + 1},
+            where=attempt_counts.c.used < bindparam("b_limit"),
+        ).returning(attempt_counts.c.used)
         # Take one of the window's submissions, in one statement: a new student's row starts at 1,
         # a row of an older window starts over at 1, a full window's row is left alone (no row
         # returned). The SET expressions read the row as it was, on both backends.
@@ -459,12 +470,11 @@ class Storage:
                 assert now is not None, "a rate limit needs the time"
                 self._take_rate(connection, student, rate, now)
             where = {"b_student": student, "b_problem": problem}
-            connection.execute(self._ensure_counter, where)
             if max_attempts is None:
-                claimed = connection.execute(_CLAIM_UNLIMITED, where).scalar_one_or_none()
+                claimed = connection.execute(self._claim_unlimited, where).scalar_one_or_none()
             else:
                 claimed = connection.execute(
-                    _CLAIM_LIMITED, {**where, "b_limit": max_attempts}
+                    self._claim_limited, {**where, "b_limit": max_attempts}
                 ).scalar_one_or_none()
             if claimed is not None:
                 number = int(claimed)
