@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     storage_url = database_of(args, default=None, environment=False)  # recording is never implied
     storage = None if storage_url is None else _open_storage(storage_url)  # a bad --db fails first
     grader = ClassGrader(problems, now=now, parallel=args.parallel and can_parallelize())
-    submissions = read_submissions(args.submissions, blocks=True)
+    submissions = read_submissions(args.submissions, blocks=True, problem_ids=problems.ids)
     grader.add(progress(submissions, quiet=args.quiet, weight=submissions_in))
     if args.format in ROW_FORMATS:
         emit(ROW_FORMATS[args.format](problems.ids, grader.gradebook_rows()), args.output)
