@@ -87,8 +87,9 @@ def record_batch(
     return Recorded(added=added, already=len(batch.entries) - added, past_due=batch.past_due)
 
 
-#: An attempt read, before grading: problem, student, answer, time, stored text, origin, lateness.
-_Pending = tuple[Problem, str, Any, "datetime | None", str, str, Lateness]
+#: An attempt read, before grading: problem, student, answer, its identity (`answer_identity`),
+#: time, stored text, origin, lateness.
+_Pending = tuple[Problem, str, Any, Hashable, "datetime | None", str, str, Lateness]
 
 
 def graded_attempts(problems: ProblemSet, items: Iterable[object], *, now: datetime) -> GradedBatch:
@@ -121,18 +122,22 @@ def graded_attempts(problems: ProblemSet, items: Iterable[object], *, now: datet
                     past_due += 1
                     continue
                 origin = attempt_origin(*identity, occurrence)
-                when = attempt.submitted_at
-                pending.append((problem, item.student, attempt.answer, when, text, origin, late))
+                answer, when = attempt.answer, attempt.submitted_at
+                read = (problem, item.student, answer, answer_identity(answer), when, text, origin, late)
+                pending.append(read)
     variants, results = _grade(problems, pending)
     spec_hashes = problems.content_hashes
     # a record differs from attempt to attempt only in its student, time and text: the rest is
     # made once per (graded answer, lateness), and shared
-    made: dict[tuple[str, int, Hashable, Lateness], NewSubmission] = {}
+    made: dict[tuple[str, int, Hashable, int], NewSubmission] = {}
     invalid = Status.INVALID.value
     entries = []
-    for problem, student, answer, submitted_at, text, origin, late in pending:
+    pending.reverse()  # taken from the end, in the input's order: each freed once it is an entry
+    while pending:
+        problem, student, answer, given, submitted_at, text, origin, late = pending.pop()
         variant = variants[problem.id].get(student, 0)
-        graded_as = (problem.id, variant, answer_identity(answer), late)
+        # a lateness by identity: `lates` keeps each alive, and equal ones only make a record twice
+        graded_as = (problem.id, variant, given, id(late))
         shared = made.get(graded_as)
         if shared is None:
             result = results[graded_as[:3]]
@@ -171,9 +176,9 @@ def _grade(
             names = list(ordered)
             variants[problem_id] = dict(zip(names, book.variant_ids(problem_id, names).tolist(), strict=True))
     distinct: dict[str, dict[tuple[int, Hashable], Any]] = {problem.id: {} for problem in problems}
-    for problem, student, answer, *_ in pending:
+    for problem, student, answer, identity, *_ in pending:
         variant = variants[problem.id].get(student, 0)
-        distinct[problem.id].setdefault((variant, answer_identity(answer)), answer)
+        distinct[problem.id].setdefault((variant, identity), answer)
     results: dict[tuple[str, int, Hashable], ProblemResult] = {}
     for problem in problems:
         answers = distinct[problem.id]

@@ -46,9 +46,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewSubmission:
-    """A graded (or unreadable) answer about to be recorded."""
+    """A graded (or unreadable) answer about to be recorded (slots: a batch holds one per attempt
+    until it is recorded, `record_offline`)."""
 
     student: str
     problem: str
@@ -86,7 +87,7 @@ class StoredSubmission:
     spec_hash: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OfflineAttempt:
     """A batch-graded attempt to record once: `origin` identifies it across runs of the batch."""
 

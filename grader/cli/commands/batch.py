@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
     if storage is not None and storage_url is not None:
         from grader.service.offline import record_batch
+
+        del grader  # the gradebook's memory, freed before the recording holds every attempt
         from grader.storage import masked_text
 
         try:  # the input read a second time, streamed: the gradebook above kept no attempts
