@@ -4,6 +4,7 @@ on SQLite and PostgreSQL, all or nothing, and the same grading as the service's 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,7 +27,7 @@ from grader.storage import NewSubmission, OfflineAttempt, Storage, open_storage
 from grader.storage import store as storage_module
 from grader.storage.schema import attempt_counts, submissions
 from grader.submissions.models import Attempt, Submission
-from tests.service.conftest import NOW, own_postgres_database
+from tests.service.conftest import NOW, Database, own_postgres_database
 
 # -- the reference: today's recording, one attempt at a time ---------------------------------
 
@@ -181,10 +182,10 @@ def test_bulk_recording_stores_exactly_the_rows_of_recording_one_at_a_time(
     assert _contents(bulk) == _contents(reference)
 
 
-def _batch(count: int, student: str = "ann") -> list[OfflineAttempt]:
+def _batch(count: int, student: str = "ann", first: int = 0) -> list[OfflineAttempt]:
     return [
         OfflineAttempt(
-            f"{n:064x}",
+            f"{first + n:064x}",
             NewSubmission(student, "p1", NOW, BATCH_SOURCE, "[1]", [1], "correct", 1.0, 1.0, ""),
             True,
         )
@@ -348,3 +349,31 @@ def test_record_batch_counts_what_it_added_and_what_was_there(course: ProblemSet
         ("ann", "invalid", None),
         ("cy", "correct", 1),
     ]
+
+
+def test_two_runs_at_once_record_each_attempt_once(database: Database) -> None:
+    # two processes' worth of connections: each run its own Storage, started together
+    runs = [open_storage(database.url), open_storage(database.url)]
+    entries = _batch(600, student="bo") + _batch(600, student="cy", first=600)
+    start = threading.Barrier(len(runs))
+    added: list[int] = []
+
+    def run(storage: Storage) -> None:
+        start.wait()
+        added.append(storage.record_offline(entries))
+
+    try:
+        threads = [threading.Thread(target=run, args=(storage,)) for storage in runs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(added) == [0, len(entries)]  # one run records them all, the other none
+        assert runs[0].count() == len(entries)
+        for student in ("bo", "cy"):
+            attempts = [s.attempt for s in runs[0].submissions(student=student)]
+            assert attempts == list(range(1, 601))
+            assert runs[0].attempts_used(student, "p1") == 600
+    finally:
+        for storage in runs:
+            storage.close()
