@@ -279,9 +279,6 @@ class AttemptsExhausted(Exception):
         super().__init__(f"{used} attempts used")
 
 
-_ABSENT = object()
-
-
 def _utc(moment: datetime) -> datetime:
     # SQLite hands timestamps back without a zone; every stored time is UTC.
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
@@ -419,7 +416,6 @@ class Storage:
         #: Called after a commit made a score due at an LMS (the LTI sender wakes up at once).
         self.on_score_due: list[Callable[[], None]] = []
         dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert_ignore = dialect_insert
         self._ensure_counter = (
             dialect_insert(attempt_counts)
             .values(student=bindparam("b_student"), problem=bindparam("b_problem"), used=0, unreadable=0)
