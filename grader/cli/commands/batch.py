@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     problems = load_problems(args.problems)
     storage = None if storage_url is None else _open_storage(storage_url)  # a bad --db fails first
     grader = ClassGrader(problems, now=now, parallel=args.parallel and can_parallelize())
-    submissions = read_submissions(args.submissions, blocks=True)
+    submissions = read_submissions(args.submissions, blocks=True, problem_ids=problems.ids)
     grader.add(progress(submissions, quiet=args.quiet, weight=submissions_in))
     if args.format in ROW_FORMATS:
         emit(ROW_FORMATS[args.format](problems.ids, grader.gradebook_rows()), args.output)
@@ -131,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
     if storage is not None and storage_url is not None:
         from grader.service.offline import record_batch
+
+        del grader  # the gradebook's memory, freed before the recording holds every attempt
         from grader.storage import masked_text
 
         try:  # the input read a second time, streamed: the gradebook above kept no attempts
