@@ -18,15 +18,18 @@ turned into per-student variants), then prints side by side, in one run:
 - key computation for N variants: KeyBook (vectorized over students) against a per-student
   Python loop (draw the variant, run the engine on it), and their ratio.
 
-Each measurement runs in a fresh subprocess so that no cache or import is shared; the steps run
---repeat times, interleaved, and the best run of each is shown. Not a test: it prints figures;
-nothing here asserts a time.
+Each measurement runs in a fresh subprocess so that no import is shared; the steps run --repeat
+times, interleaved, and the best run of each is shown. `grade --format csv` of this file goes the
+columnar way (docs/course-operations.md, "Inputs"), with its table of graded answers in the
+work directory: the first run fills it, the others read it (benchmarks/columnar.py shows both).
+Not a test: it prints figures; nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -184,6 +187,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="grader-bench-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADER_CACHE_DIR"] = str(work / "cache")  # never the user's cache
     try:
         problems = work / "problems"
         if problems.exists():

@@ -10,14 +10,18 @@ its latency is counted from that due time, so a server that falls behind shows i
     python benchmarks/load.py --rate 0 --concurrency 32   # closed loop: as fast as it goes
     python benchmarks/load.py --answers distinct          # no two answers alike (no result cache)
     python benchmarks/load.py --answers distinct --in-process 300   # CPU per new answer, no HTTP
+    python benchmarks/load.py --answers distinct --problem feedforward-softmax   # problems/network/
     python benchmarks/load.py --url http://127.0.0.1:8000 --secret "$GRADER_SECRET"   # a running server
 
 Answers (`--answers repeated`, alias `pool`, the default) are drawn from every sequence of -1, 0
 and 1 of the right length (243, one of them correct) plus unreadable ones, as a class types them,
 so most are graded from the result cache; `distinct` makes every answer a new one (random reals,
 and near misses with one real entry), as answers to the real-valued kinds are, so every one is
-graded. Prints requests/s, latency percentiles, the server's CPU per request, the status mix, and
-whether p99 met the target.
+graded: for a sequence, as above; for an answer of another shape (a feedforward problem's list of
+outputs per point, a feature map), in the key's shape, random reals and the key with one entry a
+new real. `--problem` picks the problem; the server loads the directory of problems/ that holds
+it (`--problems` to name another). Prints requests/s, latency percentiles, the server's CPU per
+request, the status mix, and whether p99 met the target.
 """
 
 from __future__ import annotations
@@ -41,7 +45,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from grader.auth import issue_student_token
 
@@ -51,7 +58,40 @@ _LISTENING = re.compile(r"Uvicorn running on (http://\S+)")
 _UNREADABLE = ["[1, -1, zero, 1, -1]", "", "1 -1 0 1", "[[1]]"]
 
 
-def answers(kind: str, count: int, length: int = 5) -> list[str]:
+def problems_of(problem: str) -> Path:
+    """The directory of problems/ whose specs include `problem` (file names are the ids)."""
+    for directory in [ROOT / "problems", *sorted(p for p in (ROOT / "problems").iterdir() if p.is_dir())]:
+        if (directory / f"{problem}.yaml").is_file():
+            return directory
+    raise SystemExit(f"no problem {problem!r} in {ROOT / 'problems'} or its directories; give --problems")
+
+
+def shaped_answers(key: list[Any], count: int) -> list[str]:
+    """`count` distinct answers in the shape of `key` (nested lists of numbers): random reals,
+    and the key with one entry a new real (near misses), alternately."""
+    chooser = random.Random(14)
+    flat = np.asarray(key, dtype=np.float64).ravel()
+    shape = np.shape(key)
+    texts: list[str] = []
+    seen: set[str] = set()
+    while len(texts) < count:
+        if len(texts) % 2:
+            values = np.array([round(chooser.uniform(-1, 1), 6) for _ in flat])
+        else:
+            values = flat.copy()
+            values[chooser.randrange(len(flat))] = round(chooser.uniform(-1, 1), 6)
+        text = json.dumps(values.reshape(shape).tolist())
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+    return texts
+
+
+def answers(kind: str, count: int, length: int = 5, key: list[Any] | None = None) -> list[str]:
+    if kind == "distinct" and key is not None and np.ndim(key) != 1:
+        return shaped_answers(key, count)
+    if key is not None and np.ndim(key) == 1:
+        length = len(key)
     if kind == "distinct":
         # new answers as real-valued kinds get them: random wrong sequences of reals, and
         # near-misses (the pool's integers with one entry a new real number); no two alike
@@ -74,8 +114,17 @@ def answers(kind: str, count: int, length: int = 5) -> list[str]:
     return [pool[(index * 7919) % len(pool)] for index in range(count)]
 
 
+def key_of(directory: Path, problem_id: str) -> list[Any]:
+    """The key of a problem (a fixed one; a variant's has the same shape), as nested lists."""
+    from grader.engine.keys import compute_key, key_to_json
+    from grader.spec.loader import load_problems
+
+    key: list[Any] = key_to_json(compute_key(load_problems(directory)[problem_id]))
+    return key
+
+
 @contextmanager
-def server(db: str, workers: int, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+def server(db: str, workers: int, env: dict[str, str], problems: Path) -> Iterator[tuple[str, int]]:
     """`grade serve` on a free port: yields (its URL, its process id)."""
     command = [
         sys.executable,
@@ -83,7 +132,7 @@ def server(db: str, workers: int, env: dict[str, str]) -> Iterator[tuple[str, in
         "grader",
         "serve",
         "--problems",
-        str(ROOT / "problems"),
+        str(problems),
         "--db",
         db,
         "--port",
@@ -175,7 +224,7 @@ async def run_load(
     return latencies, statuses, elapsed
 
 
-def in_process(kind: str, problem_id: str, count: int) -> None:
+def in_process(kind: str, problem_id: str, count: int, directory: Path) -> None:
     """CPU per answer of the grading core and of `Checker.submit` (with a SQLite file), in this
     process: the server's work per submission without HTTP, less disturbed by a busy machine.
     The best of 5 rounds of `count` answers each, every answer new to the checker's caches."""
@@ -184,10 +233,10 @@ def in_process(kind: str, problem_id: str, count: int) -> None:
     from grader.spec.loader import load_problems
     from grader.storage import open_storage
 
-    texts = answers(kind, count * 10 + 50)
+    texts = answers(kind, count * 10 + 50, key=key_of(directory, problem_id))
     now = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory() as scratch:
-        checker = Checker(load_problems(ROOT / "problems"), open_storage(str(Path(scratch) / "cpu.db")))
+        checker = Checker(load_problems(directory), open_storage(str(Path(scratch) / "cpu.db")))
         problem = checker.problem(problem_id)
         key, inputs = checker.key(problem, "cpu"), checker.variant(problem, "cpu").inputs
         mistakes = checker.mistakes(problem, inputs)
@@ -237,6 +286,11 @@ def main() -> None:
         " every answer new",
     )
     parser.add_argument("--problem", default=PROBLEM, help=f"problem to submit to (default {PROBLEM})")
+    parser.add_argument(
+        "--problems",
+        type=Path,
+        help="the course directory the server loads (default: the one of problems/ holding --problem)",
+    )
     parser.add_argument("--db", help="database for the server (default: a fresh SQLite file)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--url", help="load a server already running here instead of starting one")
@@ -250,8 +304,9 @@ def main() -> None:
         " a round",
     )
     args = parser.parse_args()
+    directory = args.problems or problems_of(args.problem)
     if args.in_process:
-        in_process(args.answers, args.problem, args.in_process)
+        in_process(args.answers, args.problem, args.in_process, directory)
         return
 
     secret = args.secret or secrets.token_urlsafe(32)
@@ -262,7 +317,7 @@ def main() -> None:
         issue_student_token(secret, f"load-{i}", now=now, valid_for=timedelta(hours=2))
         for i in range(students)
     ]
-    drawn = answers(args.answers, args.requests + 200)
+    drawn = answers(args.answers, args.requests + 200, key=key_of(directory, args.problem))
     texts = drawn[: args.requests]
     # the warm-up sends answers of the same mix; distinct ones none the measured run sends
     warm_texts = drawn[args.requests :] if args.answers == "distinct" else drawn[:200]
@@ -293,7 +348,7 @@ def main() -> None:
             latencies, statuses, elapsed, cpu = load(args.url, None)
             where = args.url
         else:
-            with server(db, args.workers, env) as (url, pid):
+            with server(db, args.workers, env, directory) as (url, pid):
                 latencies, statuses, elapsed, cpu = load(url, pid)
             database = args.db or "<a fresh SQLite file>"
             where = f"grade serve --workers {args.workers} --db {database}"

@@ -51,6 +51,19 @@ answer:
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' tables of graded answers (`engine.keycache`) in a directory of their own, never
+    the user's cache; `GRADER_CACHE_DIR` is restored after."""
+    before = os.environ.get("GRADER_CACHE_DIR")
+    os.environ["GRADER_CACHE_DIR"] = str(tmp_path_factory.mktemp("grader-cache"))
+    yield
+    if before is None:
+        os.environ.pop("GRADER_CACHE_DIR", None)
+    else:
+        os.environ["GRADER_CACHE_DIR"] = before
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens",

@@ -146,8 +146,12 @@ def _mistyped_verb(word: str) -> str | None:
     return close[0] if close else None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code instead of exiting."""
+def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> int:
+    """Run the command line; returns the exit code instead of exiting.
+
+    `whole_process`: this is the process's command (`run`), so a command may end it without
+    teardown once its outputs are written (`common.exit_without_teardown`).
+    """
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         parsed = _parse(arguments)
@@ -155,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     if isinstance(parsed, int):
         return parsed
+    parsed.whole_process = whole_process
     try:
         code: int = parsed.run(parsed)
         return code
@@ -170,4 +175,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    sys.exit(main(whole_process=True))

@@ -31,7 +31,8 @@ def sigmoid(z: Array) -> Array:
     """
     z = np.asarray(z, dtype=np.float64)
     small = np.exp(-np.abs(z))
-    result: Array = np.where(z >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+    denominator = 1.0 + small
+    result: Array = np.where(z >= 0, 1.0 / denominator, small / denominator)
     return result
 
 

@@ -36,6 +36,7 @@ from grader.engine.recurrent import (
     initial_h,
     input_size_of,
     parameter_entries,
+    per_model,
 )
 from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
@@ -107,6 +108,7 @@ class GruTrace:
 Stacked = tuple[Array, Array, Array]  # W_h (3, n, n), W_x (3, n, d), b (3, n), gates in GRU_GATES order
 
 
+@per_model
 def _stacked(model: GruModel) -> Stacked:
     parts = [arrays(getattr(model.gates, name), model.size, model.input_size) for name in GRU_GATES]
     return (

@@ -141,12 +141,27 @@ class Parameters:
 def parameters_of(model: LstmModel) -> Parameters:
     """The model's parameters as float64 arrays of fixed shapes, read-only: shared by every call
     with an equal model."""
+    # this very model object seen before: found without hashing it (a pydantic model's hash
+    # walks every field, which cost more than the step asking); the entry holds the model, so
+    # its id is not reused while it is there
+    seen = _SEEN_MODELS.get(id(model))
+    if seen is not None and seen[0] is model:
+        return seen[1]
     try:
         # the id first: a model equal to a cached one but not it (two problems of one cell) is
         # then told apart without comparing every field
-        return _shared_parameters(id(model), model)
+        params = _shared_parameters(id(model), model)
     except TypeError:  # a model built with lists in it is not hashable
         return _parameters_from(model)
+    if len(_SEEN_MODELS) >= _SEEN_LIMIT:
+        _SEEN_MODELS.clear()  # a memo: forgetting costs the next call one hash
+    _SEEN_MODELS[id(model)] = (model, params)
+    return params
+
+
+#: id of a model object → (that model, its parameters); at most _SEEN_LIMIT entries.
+_SEEN_MODELS: dict[int, tuple[LstmModel, Parameters]] = {}
+_SEEN_LIMIT = 256
 
 
 # Follow-through runs one step per answer entry, each asking for the parameters: building them
@@ -194,13 +209,15 @@ def lstm_step(
 ) -> tuple[Array, Array, Array, Array]:
     """One step for a batch: (z, gate values, c_t, h_t), shapes (B,4,n), (B,4,n), (B,n), (B,n)."""
     z = np.einsum("gij,bj->bgi", params.W_h, h_prev) + np.einsum("gij,bj->bgi", params.W_x, x) + params.b
-    forget = activations.sigmoid(z[:, 0])
-    input_ = activations.sigmoid(z[:, 1])
-    output = activations.sigmoid(z[:, 2])
-    candidate = activations.tanh(z[:, 3])
+    # the three sigmoid gates in one call: element-wise, so the same values as one call each, and
+    # a step of a few units costs numpy's call overhead more than arithmetic
+    gates = np.empty_like(z)
+    gates[:, :3] = activations.sigmoid(z[:, :3])
+    gates[:, 3] = activations.tanh(z[:, 3])
+    forget, input_, output, candidate = gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3]
     c = forget * c_prev + input_ * candidate
     h = output * activations.tanh(c)
-    return z, np.stack([forget, input_, output, candidate], axis=1), c, h
+    return z, gates, c, h
 
 
 def run_lstm(
@@ -355,7 +372,7 @@ def _step(model: LstmModel, activations: Activations, h_prev: Array, memory: Arr
         possible = np.all(np.abs(ratio) < 1, axis=-1)
         return np.arctanh(np.where(np.abs(ratio) < 1, ratio, 0.0)), possible
 
-    return Step(h_raw, c, np.max(gates[:, 0], axis=-1) > FORGOTTEN, recover)
+    return Step(h_raw, c, gates[:, 0].max(axis=-1) > FORGOTTEN, recover)
 
 
 def _with_gate(problem: Problem, gate: str, **values: Any) -> Problem:

@@ -7,7 +7,8 @@ every b has n entries, every W_h is n×n and every W_x n×d.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,7 @@ __all__ = [
     "input_size_of",
     "nonlinearity",
     "parameter_entries",
+    "per_model",
 ]
 
 Array = NDArray[np.float64]
@@ -116,6 +118,39 @@ def check_initial(initial: SpecBlock, size: int) -> None:
 def input_size_of(parameters: ParameterSet) -> int:
     """d, from W_x (1 for a scalar model)."""
     return len(parameters.W_x[0]) if isinstance(parameters.W_x, list) and parameters.W_x else 1
+
+
+Model = TypeVar("Model")
+Built = TypeVar("Built", bound=tuple[Array, ...])
+
+#: Models a `per_model` memo holds at most before it starts again empty.
+_MODELS_REMEMBERED = 256
+
+
+def per_model(build: Callable[[Model], Built]) -> Callable[[Model], Built]:
+    """`build(model)` (a model's parameters as arrays) once per model object, read-only.
+
+    The follow-through runs one step per answer entry, each asking for the parameters: building
+    them from the spec's fields costs more than the step itself. A model is found by its id,
+    without hashing it (a pydantic hash walks every field); the memo holds the model, so that
+    its id cannot be reused while it is there. An equal model that is another object is built
+    again. Bounded: past _MODELS_REMEMBERED models it starts again empty.
+    """
+    seen: dict[int, tuple[Model, Built]] = {}
+
+    def shared(model: Model) -> Built:
+        found = seen.get(id(model))
+        if found is not None and found[0] is model:
+            return found[1]
+        built = build(model)
+        for array in built:
+            array.setflags(write=False)  # shared by every later call
+        if len(seen) >= _MODELS_REMEMBERED:
+            seen.clear()
+        seen[id(model)] = (model, built)
+        return built
+
+    return shared
 
 
 def arrays(parameters: ParameterSet, n: int, d: int) -> tuple[Array, Array, Array]:

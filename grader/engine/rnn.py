@@ -32,6 +32,7 @@ from grader.engine.recurrent import (
     input_size_of,
     nonlinearity,
     parameter_entries,
+    per_model,
 )
 from grader.engine.rounding import round_with_ties
 from grader.feedback.mistakes import Evidence, Mistake, MistakeVariant, engine_answers, with_model
@@ -97,6 +98,7 @@ def _step(model: RnnModel, activations: Activations, h_prev: Array, memory: Arra
     return Step(h, np.zeros((rows, 0)), np.zeros(rows, dtype=np.bool_), None)
 
 
+@per_model
 def _arrays(model: RnnModel) -> tuple[Array, Array, Array]:
     return arrays(model._parameters(), model.size, model.input_size)
 

@@ -35,34 +35,36 @@ TIE_BREAKERS: dict[str, Callable[[Array, Array], Array]] = {
 
 
 def _scaled(values: Array, places: int) -> tuple[Array, Array, Array, float]:
+    """(values · 10^places, its floor, the fraction above the floor, the scale); the caller
+    ignores floating-point warnings (huge values: see round_with_ties)."""
     scale = 10.0**places
-    with np.errstate(over="ignore", invalid="ignore"):  # huge values: see round_with_ties
-        scaled = np.asarray(values, dtype=np.float64) * scale
-        below = np.floor(scaled)
-        return scaled, below, scaled - below, scale
+    scaled = np.asarray(values, dtype=np.float64) * scale
+    below = np.floor(scaled)
+    return scaled, below, scaled - below, scale
 
 
 def _tie_mask(scaled: Array, fraction: Array) -> NDArray[np.bool_]:
     width = np.minimum(TIE_TOLERANCE * np.maximum(1.0, np.abs(scaled)), MAX_TIE_WIDTH)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(np.abs(fraction - 0.5) <= width, dtype=np.bool_)
+    return np.asarray(np.abs(fraction - 0.5) <= width, dtype=np.bool_)
 
 
 def is_tie(values: Array, places: int = 0) -> NDArray[np.bool_]:
     """True where a value lies (within TIE_TOLERANCE) exactly half-way between two results."""
-    scaled, _, fraction, _ = _scaled(values, places)
-    return _tie_mask(scaled, fraction)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled, _, fraction, _ = _scaled(values, places)
+        return _tie_mask(scaled, fraction)
 
 
 def round_with_ties(values: Array, places: int = 0, ties: str = "away_from_zero") -> Array:
     """Round to `places` decimals; exact halves go the way `ties` says; never returns -0.0."""
-    with np.errstate(over="ignore", invalid="ignore"):  # huge values are handled just below
+    # one warnings context for the whole: entering one costs more than rounding a short array
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values are handled below
         scaled, below, fraction, scale = _scaled(values, places)
         above = below + 1.0
         nearest = np.where(fraction < 0.5, below, above)
         rounded = np.where(_tie_mask(scaled, fraction), TIE_BREAKERS[ties](below, above), nearest)
         result = rounded / scale
-    # beyond 2^52 (after scaling) every float64 is already a whole number of the last place;
-    # scaling such a value may even overflow, so it is kept as it is
-    exact = ~(np.abs(scaled) < 2.0**52)
+        # beyond 2^52 (after scaling) every float64 is already a whole number of the last place;
+        # scaling such a value may even overflow, so it is kept as it is
+        exact = ~(np.abs(scaled) < 2.0**52)
     return np.asarray(np.where(exact, values, result) + 0.0, dtype=np.float64)

@@ -19,7 +19,7 @@ from grader.feedback.mistakes import Match, diagnose_batch
 from grader.parse import InvalidAnswer, parse_choices, parse_sequence, read_array
 from grader.spec.models import ChoiceAnswer, Problem
 
-__all__ = ["grade_answer", "grade_answers", "may_diagnose", "parse_answer", "read_answer"]
+__all__ = ["grade_and_read", "grade_answer", "grade_answers", "may_diagnose", "parse_answer", "read_answer"]
 
 Array = NDArray[np.float64]
 
@@ -39,11 +39,25 @@ def grade_answer(
     (their variant), for feedback that re-runs the model on them; `mistakes` the catalogued
     mistakes' answers for those inputs when computed for a class at once (else computed here).
     """
+    return grade_and_read(problem, raw, key, level=level, inputs=inputs, mistakes=mistakes)[0]
+
+
+def grade_and_read(
+    problem: Problem,
+    raw: Any,
+    key: Key,
+    *,
+    level: str | None = None,
+    inputs: Array | None = None,
+    mistakes: dict[str, Array] | None = None,
+) -> tuple[ProblemResult, Any]:
+    """`grade_answer`, and the answer as `parse_answer` read it (None when it could not be read):
+    for a caller that stores the parsed answer too, so that it is not parsed twice."""
     read = _read(problem, raw, key)
     if isinstance(read, ProblemResult):
-        return read
+        return read, None
     given, comparison = read
-    return _scored(problem, key, given, comparison, level, inputs, mistakes)
+    return _scored(problem, key, given, comparison, level, inputs, mistakes), given
 
 
 def grade_answers(

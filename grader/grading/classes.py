@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Hashable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple, Union
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,9 @@ from grader.errors import SubmissionError
 from grader.feedback.mistakes import mistake_answers
 from grader.grading.answer import grade_answer, grade_answers, may_diagnose
 from grader.grading.chunks import Chunk, chunks, no_cyclic_gc
+from grader.grading.gradebook import PENDING, AttemptColumns, Cell, Gradebook
 from grader.grading.identities import answer_identity, answer_of
+from grader.grading.memo import GradedAnswers
 from grader.report.gradebook import GradebookColumns
 from grader.spec.loader import ProblemSet
 from grader.spec.models import Problem
@@ -30,9 +32,6 @@ from grader.submissions.files import read_submission_directory
 from grader.submissions.models import Attempt, Submission, SubmissionBlock
 
 __all__ = [
-    "AttemptColumns",
-    "AttemptHistory",
-    "Cell",
     "ClassGrader",
     "grade_directory",
     "grade_submission",
@@ -48,44 +47,14 @@ _NO_ANSWERS: dict[str, Any] = {}
 _plain = tuple.__new__
 
 
-class AttemptHistory(NamedTuple):
-    """One student's attempts at one problem, as graded at its base reveal level."""
-
-    variant: int
-    #: (result, answer identity, time) per attempt, in the order they arrived
-    attempts: tuple[tuple[ProblemResult, Hashable, datetime | None], ...]
-    #: valid, accepted attempts within `max_attempts` (the fold's count)
-    used: int
-
-
-class AttemptColumns(NamedTuple):
-    """Every student's attempts at one problem, by row (`ClassGrader.attempt_columns`)."""
-
-    #: each row's variant id (0 for every row of a problem without variants)
-    variants: list[int]
-    #: a row's one untimed attempt as graded (None: no attempt, or one of `tallied`)
-    plain: list[ProblemResult | None]
-    #: the identity of that attempt's answer (`answer_identity`; None where `plain` is)
-    answers: list[Hashable | None]
-    #: the rows with several or timed attempts
-    tallied: dict[int, AttemptHistory]
-
-
-#: A gradebook cell: nothing yet, one plain attempt (its result at the base reveal level; the
-#: answer's identity is kept beside it, in `ClassGrader._answers`), or a tally once a student has
-#: several attempts or timed ones.
-Cell = Union[None, ProblemResult, AttemptTally]
-#: A cell whose answer is being graded with the rest of its chunk (never seen outside `_fold`).
-_PENDING: Any = ("pending",)
-
-
 class ClassGrader:
     """A gradebook filled as submissions stream in; `report()` renders it.
 
-    The gradebook is columnar: per problem, a list of cells and of variant ids, one per student
-    row. `now` is when the grades are released (reveal escalation after the due date); the
-    caller reads the clock, never this class. `parallel` hashes students' variant seeds in a
-    second process while this one reads (`engine.parallel`); the results are the same.
+    The gradebook is columnar (`Gradebook`: per problem, a list of cells and of variant ids, one
+    per student row); each distinct answer is graded once (`GradedAnswers`). `now` is when the
+    grades are released (reveal escalation after the due date); the caller reads the clock,
+    never this class. `parallel` hashes students' variant seeds in a second process while this
+    one reads (`engine.parallel`); the results are the same.
     """
 
     def __init__(
@@ -109,20 +78,16 @@ class ClassGrader:
             self._index.setdefault(problem.title, index)
         self._ids = frozenset(problem.id for problem in self._list)
         self._base_levels = [problem.reveal.show for problem in self._list]
-        self._rows: dict[str, int] = {}
-        self._students: list[str] = []
-        self._cells: list[list[Cell]] = [[] for _ in self._list]
-        #: per problem and row, the identity of a plain cell's answer (None for the other cells)
-        self._answers: list[list[Hashable | None]] = [[] for _ in self._list]
-        #: variant id per student row, for problems whose inputs vary (None: everyone has variant 0)
-        self._variants: list[list[int] | None] = [
-            [] if self.keys.varies(problem.id) else None for problem in self._list
-        ]
+        self.gradebook = Gradebook([self.keys.varies(problem.id) for problem in self._list])
+        # the gradebook's columns under the names the folds' loops read (the same lists)
+        self._rows = self.gradebook.rows
+        self._students = self.gradebook.students
+        self._cells = self.gradebook.cells
+        self._answers = self.gradebook.answers
+        self._variants = self.gradebook.variants
         self._whole_source: dict[str, str] = {}
-        self._graded: dict[tuple[int, int, Hashable, str], ProblemResult] = {}
-        #: the same at each problem's base level, by problem index, then variant id: identity →
-        #: result (what `_fold_fresh` looks answers up in, without a key tuple per answer)
-        self._plain_results: list[list[dict[Hashable, ProblemResult]]] = [[{}] for _ in self._list]
+        #: results by (problem index, variant id, answer identity, reveal level)
+        self.memo = GradedAnswers()
         #: problem index → variant id → each catalogued mistake's answer for that variant's inputs
         self._mistakes: dict[int, dict[int, dict[str, Array]]] = {
             index: {} for index, problem in enumerate(self._list) if may_diagnose(problem)
@@ -149,10 +114,8 @@ class ClassGrader:
                 self._finish(waiting.popleft())
 
     def _new_row(self, student: str, new_students: list[str]) -> int:
-        row = self._rows[student] = len(self._students)
-        self._students.append(student)
         new_students.append(student)
-        return row
+        return self.gradebook.new_row(student)
 
     def _prepare(
         self, chunk: list[Submission | SubmissionError] | SubmissionBlock, hasher: PickHasher
@@ -166,10 +129,8 @@ class ClassGrader:
         if isinstance(chunk, SubmissionBlock) and self._all_new(chunk):
             # the common case, checked and done column-wise: every line a new student's, every
             # problem named by a known id
-            students = chunk.students
-            rows.update(zip(students, range(start, start + len(students)), strict=False))
-            self._students.extend(students)
-            new_students = list(students)
+            new_students = list(chunk.students)
+            self.gradebook.new_rows(new_students)
             fresh = chunk.answers
         elif isinstance(chunk, SubmissionBlock):
             # a new student's line whose problems are all known ids is folded column by column
@@ -232,9 +193,7 @@ class ClassGrader:
             if chunk.fresh is not None:
                 self._fold_fresh(chunk.start, chunk.fresh)
             else:
-                for columns in (self._cells, self._answers):
-                    for column in columns:
-                        column.extend([None] * len(new_students))
+                self.gradebook.leave_empty(len(new_students))
         self._fold(chunk.submissions)
 
     def _fold_fresh(self, start: int, answers: list[dict[str, Any]]) -> None:
@@ -243,21 +202,17 @@ class ClassGrader:
         Each entry is a new student's first line (one untimed answer per problem; `_NO_ANSWERS`
         for a line folded the general way): every cell is empty before, so each answer is a
         plain attempt at the base reveal level, graded once per (variant, answer) as in `_fold`,
-        and looked up in `_plain_results` (per problem and variant: identity → result).
+        and looked up in the memo's tables (per problem and variant: identity → result).
         """
         absent = _ABSENT
         for index, problem in enumerate(self._list):
-            problem_id, variants, tables = problem.id, self._variants[index], self._plain_results[index]
+            problem_id, variants = problem.id, self._variants[index]
+            tables = self.memo.tables(index, self._base_levels[index])
             raws = [given.get(problem_id, absent) for given in answers]
             identities = [
                 raw if type(raw) is str else None if raw is absent else answer_identity(raw) for raw in raws
             ]
-            if variants is None:
-                variant_ids = [0] * len(raws)
-            else:
-                variant_ids = variants[start:]
-                while len(tables) < len(self.keys.variants[problem_id].keys):
-                    tables.append({})
+            variant_ids = [0] * len(raws) if variants is None else variants[start:]
             results: list[ProblemResult | None] = list(
                 map(dict.get, map(tables.__getitem__, variant_ids), identities)
             )
@@ -328,12 +283,14 @@ class ClassGrader:
         timed, or a cell already filled) are folded last, in submission order, once every answer
         they need is graded.
         """
-        graded = self._graded
+        memo = self.memo
         index_of = self._index.get
         all_cells, all_answers = self._cells, self._answers
         all_variants, base_levels = self._variants, self._base_levels
+        # each problem's results at its base level: variant → identity → result
+        all_tables = [memo.tables(index, level) for index, level in enumerate(base_levels)]
         new: dict[int, dict[tuple[int, Hashable], Any]] = {}
-        pending: list[tuple[int, int, tuple[int, int, Hashable, str]]] = []
+        pending: list[tuple[int, int, int, Hashable]] = []
         tallied: list[tuple[int, int, int, list[Attempt]]] = []
         for row, submission in submissions:
             for problem_id, attempts in submission.attempts.items():
@@ -350,27 +307,26 @@ class ClassGrader:
                     # the common case, kept cheap
                     raw = attempts[0].answer
                     identity = raw if type(raw) is str else answer_identity(raw)
-                    cache_key = (index, variant, identity, level)
-                    result = graded.get(cache_key)
+                    result = all_tables[index][variant].get(identity)
                     answers[row] = identity
                     if result is None:
                         new.setdefault(index, {}).setdefault((variant, identity), raw)
-                        pending.append((index, row, cache_key))
-                        cells[row] = _PENDING  # filled in below, before anything reads it
+                        pending.append((index, row, variant, identity))
+                        cells[row] = PENDING  # filled in below, before anything reads it
                     else:
                         cells[row] = result
                     continue
                 for attempt in attempts:
                     identity = answer_identity(attempt.answer)
-                    if (index, variant, identity, level) not in graded:
+                    if (index, variant, identity, level) not in memo:
                         new.setdefault(index, {}).setdefault((variant, identity), attempt.answer)
                 if cell is None:
                     cells[row] = AttemptTally()  # so that a later attempt in this chunk is tallied too
                 tallied.append((row, index, variant, attempts))
         for index, batch in new.items():
             self._grade_together(index, batch)
-        for index, row, waiting in pending:
-            all_cells[index][row] = graded[waiting]
+        for index, row, variant, waiting in pending:
+            all_cells[index][row] = all_tables[index][variant][waiting]
         for row, index, variant, attempts in tallied:
             self._tally(row, index, variant, attempts)
 
@@ -385,12 +341,8 @@ class ClassGrader:
             for (variant, _), raw in answers.items()
         ]
         results = grade_answers(problem, batch, level=level)
-        tables = self._plain_results[index]
         for (variant, answer), result in zip(answers, results, strict=True):
-            self._graded[(index, variant, answer, level)] = result
-            while len(tables) <= variant:
-                tables.append({})
-            tables[variant][answer] = result
+            self.memo.put(index, variant, answer, level, result)
 
     def _tally(self, row: int, index: int, variant: int, attempts: list[Attempt]) -> None:
         """Fold attempts into a cell's AttemptTally (made from its plain attempt, if it has one)."""
@@ -409,12 +361,9 @@ class ClassGrader:
             result = self._grade(index, variant, identity, attempt.answer, level)
             cell.record(problem, result, identity, attempt.submitted_at)
 
-    def _grade(
-        self, index: int, variant: int, identity: Hashable, raw: Any, level: str
-    ) -> ProblemResult:
+    def _grade(self, index: int, variant: int, identity: Hashable, raw: Any, level: str) -> ProblemResult:
         """The result of an answer (`raw`, or None to recover it from `identity`), graded once."""
-        cache_key = (index, variant, identity, level)
-        result = self._graded.get(cache_key)
+        result = self.memo.get(index, variant, identity, level)
         if result is None:
             if raw is None and isinstance(identity, (str, bytes)):
                 raw = answer_of(identity)
@@ -423,7 +372,7 @@ class ClassGrader:
             inputs = self.keys.inputs_of(problem.id, variant)
             mistakes = self._mistakes.get(index, {}).get(variant)
             result = grade_answer(problem, raw, key, level=level, inputs=inputs, mistakes=mistakes)
-            self._graded[cache_key] = result
+            self.memo.put(index, variant, identity, level, result)
         return result
 
     # -- output ------------------------------------------------------------------------------
@@ -493,7 +442,7 @@ class ClassGrader:
 
     @property
     def student_count(self) -> int:
-        return len(self._students)
+        return len(self.gradebook)
 
     def issues(self) -> list[InputIssue]:
         """The unreadable inputs met so far, by file and line."""
@@ -524,8 +473,10 @@ class ClassGrader:
             return result(index, row, 0 if variants is None else variants[row], cell).score
 
         return [
-            missing if cell is None
-            else cell.score if type(cell) is plain and plain_final
+            missing
+            if cell is None
+            else cell.score
+            if type(cell) is plain and plain_final
             else score(row, cell)
             for row, cell in enumerate(cells)
         ]
@@ -533,17 +484,7 @@ class ClassGrader:
     def attempt_columns(self, problem_id: str) -> AttemptColumns:
         """Every student's attempts at one problem, as columns in row order: what item statistics
         read (every attempt, not only the one that counts), without an object per student."""
-        index = self._index[problem_id]
-        cells, variants = self._cells[index], self._variants[index]
-        plain_type = ProblemResult
-        plain = [cell if type(cell) is plain_type else None for cell in cells]
-        tallied = {
-            row: AttemptHistory(0 if variants is None else variants[row], cell.recorded, cell.used)
-            for row, cell in enumerate(cells)
-            if isinstance(cell, AttemptTally)
-        }
-        rows = [0] * len(cells) if variants is None else list(variants)
-        return AttemptColumns(rows, plain, list(self._answers[index]), tallied)
+        return self.gradebook.attempt_columns(self._index[problem_id])
 
     def report(self) -> Report:
         """The gradebook as a report: students in the order they first appeared."""

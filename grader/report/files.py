@@ -10,6 +10,7 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -54,9 +55,15 @@ def keep_mode(previous: Path, replacement: Path) -> None:
         os.chmod(replacement, stat.S_IMODE(os.stat(previous).st_mode))
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a mix."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+def write_atomically(path: Path, text: str | bytes | Iterable[bytes]) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a mix.
+
+    `text` may come as chunks of bytes (a report too large to hold twice), written in turn.
+    """
+    if isinstance(text, str):
+        chunks: Iterable[bytes] = [text.encode("utf-8")]
+    else:
+        chunks = [text] if isinstance(text, bytes) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary, handle = staging_beside(path)
@@ -66,7 +73,8 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         raise unwritable(path, error) from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for chunk in chunks:
+                stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

@@ -26,7 +26,7 @@ from grader.engine.keys import Key, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
 from grader.feedback.mistakes import MistakeTable, mistake_answers
-from grader.grading import answer_identity, answer_of, grade_answer, parse_answer
+from grader.grading import GradedAnswers, answer_identity, answer_of, grade_and_read, parse_answer
 from grader.parse import InvalidAnswer
 from grader.parse.errors import MAX_ANSWER_CHARS
 from grader.service.errors import ServiceError
@@ -58,6 +58,8 @@ __all__ = ["Checker", "answer_text", "new_submission", "recorded_attempts", "sto
 _REMEMBERED_REFUSALS = 10_000
 #: Answers longer than this (characters or JSON bytes) are graded without caching the result.
 _CACHED_ANSWER_LENGTH = 256
+#: Graded answers remembered per process, at most (see Checker.graded).
+_REMEMBERED_RESULTS = 65536
 
 
 def answer_text(raw: Any) -> str:
@@ -85,13 +87,21 @@ def _unstorable(raw: Any) -> bool:
     return False
 
 
+#: `new_submission`'s `parsed` when the caller did not parse the answer: it is parsed there.
+_UNREAD: Any = object()
+
+
+def _as_data(problem: Problem, given: Any) -> Any:
+    """A parsed answer (`parse_answer`'s choice ids or array) as JSON data, as it is stored."""
+    if isinstance(problem.answer, ChoiceAnswer):
+        return list(given)
+    return np.asarray(given).tolist()
+
+
 def _parsed(problem: Problem, raw: Any) -> Any:
     """The answer as the parser read it (JSON data), or None when it could not be read."""
     try:
-        given = parse_answer(problem, raw)
-        if isinstance(problem.answer, ChoiceAnswer):
-            return list(given)
-        return np.asarray(given).tolist()
+        return _as_data(problem, parse_answer(problem, raw))
     except InvalidAnswer:
         return None
 
@@ -106,17 +116,23 @@ def new_submission(
     source: str,
     late: Lateness,
     spec_hash: str | None = None,
+    parsed: Any = _UNREAD,
 ) -> NewSubmission:
     """The record of one graded answer, as the service and `grade --db` both store it: the score
     under the late factor (`late_score`), the days late the gradebook's fold reads back, and the
-    content hash of the spec that graded it (`ProblemSet.content_hash`)."""
+    content hash of the spec that graded it (`ProblemSet.content_hash`). `parsed` is the answer
+    as read for grading, JSON data (`Checker` passes it; otherwise `raw` is parsed here)."""
+    if result.status is Status.INVALID:
+        parsed = None
+    elif parsed is _UNREAD:
+        parsed = _parsed(problem, raw)
     return NewSubmission(
         student=student,
         problem=problem.id,
         submitted_at=submitted_at,
         source=source,
         raw=answer_text(raw),
-        parsed=None if result.status is Status.INVALID else _parsed(problem, raw),
+        parsed=parsed,
         status=result.status.value,
         score=late_score(result.score, late),
         max_score=result.max_score,
@@ -201,9 +217,10 @@ class Checker:
         self._mistake_rows = lru_cache(maxsize=4096)(self._compute_mistake_row)
         #: Keys of per-student variants, by the variant's inputs (many students share a variant).
         self._variant_keys = lru_cache(maxsize=16384)(self._compute_variant_key)
-        # Grading is a pure function of (problem, inputs, answer, reveal level); a class sends the
-        # same few wrong answers again and again, so results are cached under exactly that.
-        self._graded = lru_cache(maxsize=65536)(self._grade_uncached)
+        #: Grading is a pure function of (problem, inputs, answer, reveal level); a class sends the
+        #: same few wrong answers again and again, so results are kept under exactly that: the memo
+        #: batch grading keeps, the inputs named by their bytes and shape.
+        self.graded = GradedAnswers(limit=_REMEMBERED_RESULTS, longest=_CACHED_ANSWER_LENGTH)
 
     # -- problems and keys -------------------------------------------------------------------
 
@@ -255,25 +272,35 @@ class Checker:
         return row
 
     def _grade_uncached(
-        self, problem_id: str, inputs: bytes | None, shape: tuple[int, ...], identity: Any, level: str
-    ) -> ProblemResult:
+        self, problem_id: str, inputs: bytes | None, shape: tuple[int, ...], raw: Any, level: str
+    ) -> tuple[ProblemResult, Any]:
         problem = self.problems[problem_id]
         array = None if inputs is None else np.frombuffer(inputs, dtype=np.float64).reshape(shape)
         fixed = self._fixed.get(problem_id)
         key = fixed if fixed is not None else self._variant_keys(problem_id, inputs, shape)
         mistakes = self.mistakes(problem, array)
-        return grade_answer(problem, answer_of(identity), key, level=level, inputs=array, mistakes=mistakes)
+        return grade_and_read(problem, raw, key, level=level, inputs=array, mistakes=mistakes)
 
     def grade(self, problem: Problem, inputs: Any, raw: Any, level: str) -> ProblemResult:
         """`grade_answer` on a variant's `inputs` at reveal `level`, cached by exactly those."""
+        return self._grade_and_read(problem, inputs, raw, level)[0]
+
+    def _grade_and_read(
+        self, problem: Problem, inputs: Any, raw: Any, level: str
+    ) -> tuple[ProblemResult, Any]:
+        """`grade`, and the answer as stored (JSON data, None when unreadable) when it was read to
+        grade it; `_UNREAD` when the result came from the memo."""
         array = None if inputs is None else np.ascontiguousarray(inputs, dtype=np.float64)
         packed = None if array is None else array.tobytes()
         shape = () if array is None else array.shape
         identity = answer_identity(raw)
-        if len(identity) > _CACHED_ANSWER_LENGTH:  # long answers are rare: not worth their memory
-            return self._grade_uncached(problem.id, packed, shape, identity, level)
-        result: ProblemResult = self._graded(problem.id, packed, shape, identity, level)
-        return result
+        result = self.graded.get(problem.id, (packed, shape), identity, level)
+        if result is not None:
+            return result, _UNREAD
+        # graded from the answer its identity gives back, as a cached result would have been
+        result, given = self._grade_uncached(problem.id, packed, shape, answer_of(identity), level)
+        self.graded.put(problem.id, (packed, shape), identity, level, result)
+        return result, None if given is None else _as_data(problem, given)
 
     def summaries(self) -> list[ProblemSummary]:
         return [
@@ -402,10 +429,16 @@ class Checker:
             inputs = self._shared_inputs[problem.id]
         else:
             inputs = self.variant(problem, student).inputs
-        result = self.grade(problem, inputs, raw, problem.reveal.show)
+        result, parsed = self._grade_and_read(problem, inputs, raw, problem.reveal.show)
         if result.status is Status.INVALID:
             new = new_submission(
-                problem, student, raw, result, submitted_at=now, source=source, late=late,
+                problem,
+                student,
+                raw,
+                result,
+                submitted_at=now,
+                source=source,
+                late=late,
                 spec_hash=self.spec_hashes[problem.id],
             )
             try:
@@ -434,14 +467,25 @@ class Checker:
                 graded[possible] = self.grade(problem, inputs, raw, possible)
         records = {
             level: new_submission(
-                problem, student, raw, graded_at, submitted_at=now, source=source, late=late,
+                problem,
+                student,
+                raw,
+                graded_at,
+                submitted_at=now,
+                source=source,
+                late=late,
                 spec_hash=self.spec_hashes[problem.id],
+                parsed=parsed,
             )
             for level, graded_at in graded.items()
         }
         try:
             with self.storage.claim_attempt(
-                student, problem.id, problem.max_attempts, rate=self.limits.rate, now=moment,
+                student,
+                problem.id,
+                problem.max_attempts,
+                rate=self.limits.rate,
+                now=moment,
                 delivery=delivery,
             ) as (number, record):
                 level = reveal_level(problem, attempts_used=number, now=now)

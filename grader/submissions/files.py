@@ -17,7 +17,6 @@ An answer may also be a list of timestamped attempts, in any order (they are fol
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from grader.documents import Document, DocumentError, FieldPath, load_file, load_json
 from grader.errors import SubmissionError
 from grader.submissions.models import Attempt, Submission
+from grader.submissions.timestamps import parse_timestamp
 
 __all__ = [
     "SUBMISSION_SUFFIXES",
@@ -37,24 +37,6 @@ __all__ = [
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
 _TOP_KEYS = ("student", "answers")
 _ATTEMPT_KEYS = ("answer", "at")
-
-
-def parse_timestamp(value: Any) -> datetime:
-    """An ISO 8601 timestamp with a UTC offset; raise ValueError otherwise."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(
-                f"expected an ISO 8601 timestamp like 2023-03-29T08:59:00-03:00; got {value!r}"
-            ) from None
-    else:
-        raise ValueError(f"expected an ISO 8601 timestamp; got {value!r}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"timestamp {value!s} has no UTC offset (add e.g. +00:00)")
-    return moment
 
 
 def _is_attempt_list(value: Any) -> bool:

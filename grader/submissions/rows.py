@@ -41,7 +41,10 @@ from grader.submissions.models import Attempt, Submission
 __all__ = [
     "BLANK",
     "CSV_COLUMNS",
+    "CsvRows",
     "EDX_REQUIRED",
+    "csv_export",
+    "csv_row_submission",
     "open_jsonl",
     "parse_line",
     "read_csv",
@@ -237,56 +240,78 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | SubmissionError]:
             yield SubmissionError(f"invalid CSV: {error}", file=file, line=reader.line_num)
 
 
-def read_csv(path: Path) -> Iterator[Submission | SubmissionError]:
-    """A CSV export: `student,problem,answer[,submitted_at]`, or Open edX's report (by its header)."""
+#: A CSV export's rows after its header: (first line, cells) each, or the error that ends them.
+CsvRows = Iterator[tuple[int, list[str]] | SubmissionError]
+
+
+def csv_export(path: Path) -> tuple[list[str], CsvRows] | Iterator[Submission | SubmissionError]:
+    """A `student,problem,answer[,submitted_at]` export's header names and its rows; or, for an
+    empty file, a bad header or an Open edX report, what `read_csv` yields for the whole file."""
     rows = _csv_rows(path)
     file = str(path)
     first = next(rows, None)
     if first is None:
-        return
+        return iter(())
     if isinstance(first, SubmissionError):
-        yield first
-        return
+        return iter((first,))
     line, header = first
     names = [name.strip() for name in header]
     if all(column in names for column in EDX_REQUIRED):
-        yield from _edx_rows(names, rows, file)
-        return
+        return _edx_rows(names, rows, file)
     if names[:3] != list(CSV_COLUMNS[:3]) or names[3:] not in ([], ["submitted_at"]):
-        yield SubmissionError(
-            f"expected the header {','.join(CSV_COLUMNS[:3])}[,submitted_at] "
-            f"(or an Open edX problem response report); got {','.join(names)}",
-            file=file, line=line,
-        )
+        return iter((
+            SubmissionError(
+                f"expected the header {','.join(CSV_COLUMNS[:3])}[,submitted_at] "
+                f"(or an Open edX problem response report); got {','.join(names)}",
+                file=file, line=line,
+            ),
+        ))
+    return names, rows
+
+
+def read_csv(path: Path) -> Iterator[Submission | SubmissionError]:
+    """A CSV export: `student,problem,answer[,submitted_at]`, or Open edX's report (by its header)."""
+    export = csv_export(path)
+    if not isinstance(export, tuple):
+        yield from export
         return
-    width = len(names)
+    names, rows = export
+    file = str(path)
     for item in rows:
         if isinstance(item, SubmissionError):
             yield item
             continue
         line, row = item
-        if len(row) != width:
-            if not row:
-                continue
-            yield SubmissionError(
-                f"expected {width} columns ({','.join(names)}); got {len(row)}", file=file, line=line
-            )
-            continue
-        # a CSV cell is text: `_student_id` inlined (this runs once per row of a class export)
-        student, problem = row[0].strip(), row[1].strip()
-        if not student or not problem:
-            field = "student" if not student else "problem"
-            yield SubmissionError(f"the {field} column is empty", file=file, line=line, field=field)
-            continue
-        at = None
-        if width == 4 and row[3]:
-            try:
-                at = _timestamp(row[3].strip(), file, line, "submitted_at")
-            except SubmissionError as error:
-                yield error
-                continue
-        attempt = _plain(Attempt, (row[2], at, file, line))
-        yield _plain(Submission, (student, {problem: [attempt]}, file, False))
+        submission = csv_row_submission(names, row, file, line)
+        if submission is not None:
+            yield submission
+
+
+def csv_row_submission(
+    names: list[str], row: list[str], file: str, line: int
+) -> Submission | SubmissionError | None:
+    """A row of a `student,problem,answer[,submitted_at]` export as its submission, or the error it
+    has; None for a blank row."""
+    width = len(names)
+    if len(row) != width:
+        if not row:
+            return None
+        return SubmissionError(
+            f"expected {width} columns ({','.join(names)}); got {len(row)}", file=file, line=line
+        )
+    # a CSV cell is text: `_student_id` inlined (this runs once per row of a class export)
+    student, problem = row[0].strip(), row[1].strip()
+    if not student or not problem:
+        field = "student" if not student else "problem"
+        return SubmissionError(f"the {field} column is empty", file=file, line=line, field=field)
+    at = None
+    if width == 4 and row[3]:
+        try:
+            at = _timestamp(row[3].strip(), file, line, "submitted_at")
+        except SubmissionError as error:
+            return error
+    attempt = _plain(Attempt, (row[2], at, file, line))
+    return _plain(Submission, (student, {problem: [attempt]}, file, False))
 
 
 def _edx_problem(block_key: str, title: str) -> str:

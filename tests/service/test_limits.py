@@ -87,13 +87,13 @@ def test_after_the_first_refusal_the_rest_of_a_flood_is_not_graded(
     client = limited(storage, THREE_PER_TEN_MINUTES)
     checker = client.app.state.checker  # type: ignore[attr-defined]
     graded: list[str] = []
-    grade = checker.grade
+    grade = checker._grade_and_read  # what submit grades with (and reads the answer for storing)
 
     def counted_grade(problem: Any, *rest: Any) -> Any:
         graded.append(problem.id)
         return grade(problem, *rest)
 
-    monkeypatch.setattr(checker, "grade", counted_grade)
+    monkeypatch.setattr(checker, "_grade_and_read", counted_grade)
     eve = as_student("eve")
     codes = [client.post(SUBMIT, json={"answer": WRONG}, headers=eve).status_code for _ in range(10)]
     assert codes == [200] * 3 + [429] * 7

@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.submissions}: no such file or directory")
         previous = load_previous_report(args.previous)
         regrade = regrade_class(
-            previous, problems, read_submissions(args.submissions, blocks=True),
+            previous, problems, read_submissions(args.submissions, blocks=True, problem_ids=problems.ids),
             now=now, allow_lower=args.allow_lower, old_problems=old_problems,
         )
         assert regrade.report is not None

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         from grader.submissions.formats import read_submissions
 
         grader = ClassGrader(problems, now=moment_of(args.now), parallel=can_parallelize())
-        submissions = read_submissions(args.submissions, blocks=True)
+        submissions = read_submissions(args.submissions, blocks=True, problem_ids=problems.ids)
         grader.add(progress(submissions, quiet=args.quiet, weight=submissions_in))
         stats = class_statistics(grader, top=args.top)
         issues = [str(issue) for issue in grader.issues()]
