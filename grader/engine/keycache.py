@@ -30,7 +30,7 @@ __all__ = ["cache_directory", "fingerprint", "load_table", "save_table"]
 #: module loads the models: this one must not).
 COURSE_FILE = "course.yaml"
 #: The format of a table; a new layout needs a new number.
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
