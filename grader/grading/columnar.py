@@ -118,6 +118,12 @@ def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[Ite
     enabled = gc.isenabled()
     gc.disable()
     try:
+        if not changed:  # every answer in the table, most often: chunk by chunk
+            warm = _graded_part(data, table, results)
+            if warm == _NOT_COMMON:
+                return None
+            if isinstance(warm, tuple):
+                return _render_json(table, warm[0], warm[1]), len(warm[0])
         scanned = scan_lines(data, table["problems"])
         if scanned is None:
             return None
@@ -389,6 +395,59 @@ def _part(
     if not plain and (len(students) != rows[1] - rows[0] or roster.digest() != expected):
         return _UNKNOWN  # another class of this size: its picks are not these
     return b"".join(bodies), students, cells.formatted
+
+
+def _graded_part(
+    data: bytes, table: dict[str, Any], results: list[dict[Any, tuple[float, float, bytes]]]
+) -> bytes | tuple[list[bytes], list[list[tuple[float, float, bytes]]]]:
+    """The students of `data` (a whole file) and each one's kept result per problem, read in
+    chunks as `_part` reads them, when every answer is in the table; else _NOT_COMMON or
+    _UNKNOWN (an answer or a roster not kept)."""
+    if not data:
+        return _NOT_COMMON
+    problems: list[str] = table["problems"]
+    orders = line_orders(data, problems)
+    total = _line_count(data)
+    picks: list[list[int]] = []
+    roster = hashlib.sha256()
+    if any(table["requests"]):
+        kept = _kept_part(table, (0, total, total))
+        if kept is None:
+            return _UNKNOWN
+        picks, expected = kept
+    lookups = [known.__getitem__ for known in results]
+    graded: list[list[tuple[float, float, bytes]]] = [[] for _ in results]
+    students: list[bytes] = []
+    start = 0
+    try:
+        while start < len(data):
+            stop = data.find(b"\n", start + _CHUNK_BYTES) + 1 or len(data)
+            scanned = scan_lines(data[start:stop], problems, orders)
+            start = stop
+            if scanned is None:
+                return _NOT_COMMON
+            ids = list(scanned.students)
+            offset, count = len(students), len(ids)
+            kept_picks = iter(picks)
+            for request, raws, lookup, column in zip(
+                table["requests"], scanned.answers, lookups, graded, strict=True
+            ):
+                keys = (
+                    raws
+                    if request is None
+                    else zip(next(kept_picks)[offset : offset + count], raws, strict=True)
+                )
+                column += map(lookup, keys)
+            if picks:
+                roster.update(b"\n" + b"\n".join(ids) if students else b"\n".join(ids))
+            students += ids
+    except KeyError:
+        return _UNKNOWN
+    if len(set(students)) != len(students):  # a student in two chunks returns
+        return _NOT_COMMON
+    if picks and roster.digest() != expected:
+        return _UNKNOWN  # another class of this size: its picks are not these
+    return students, graded
 
 
 def _can_fork() -> bool:
