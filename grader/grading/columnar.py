@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.engine.keycache import fingerprint, load_table, save_table
-from grader.submissions.scan import CutLines, ScannedClass, cut_lines, line_orders, scan_lines
+from grader.submissions.scan import Columns, CutLines, cut_lines, line_orders, scan_columns
 
 __all__ = ["MIN_PARALLEL_BYTES", "columnar_gradebook", "columnar_report"]
 
@@ -74,7 +74,7 @@ def columnar_gradebook(
     general reader. `parallel`: each of two processes (`fork`) reads, hashes and looks up half of
     the file, when its answers are all in the cached table."""
     table, changed, data, levels = _prepare(problems, source, now)
-    scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
+    scores: list[dict[Any, float]] = [table["scores"].setdefault(level, {}) for level in levels]
     enabled = gc.isenabled()
     gc.disable()  # findall's tuples are containers: a collection per 700 of them rescans them all
     try:
@@ -111,8 +111,8 @@ def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[Ite
     file needs the general reader. Each distinct result is serialized once (`_grade_new`); a
     student's entry is joined from them; every answer is graded before the first chunk."""
     table, changed, data, levels = _prepare(problems, source, now)
-    scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
-    results: list[dict[bytes, tuple[float, float, bytes]]] = [
+    scores: list[dict[Any, float]] = [table["scores"].setdefault(level, {}) for level in levels]
+    results: list[dict[Any, tuple[float, float, bytes]]] = [
         table["results"].setdefault(level, {}) for level in levels
     ]
     enabled = gc.isenabled()
@@ -124,7 +124,7 @@ def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[Ite
                 return None
             if isinstance(warm, tuple):
                 return _render_json(table, warm[0], warm[1]), len(warm[0])
-        scanned = scan_lines(data, table["problems"])
+        scanned = scan_columns(data, table["problems"])
         if scanned is None:
             return None
         changed = _hash_roster(table, scanned.students, _first_rows(data)) or changed
@@ -168,12 +168,12 @@ def _in_one_process(
     now: datetime,
     data: bytes,
     table: dict[str, Any],
-    scores: list[dict[bytes, float]],
+    scores: list[dict[Any, float]],
 ) -> tuple[bytes, int, bool] | None:
     """The gradebook, grading the answers the table does not have; None: not common."""
     if not any(table["requests"]):
         return _in_one_process_by_objects(problems, source, now, data, table, scores)
-    scanned = scan_lines(data, table["problems"])
+    scanned = scan_columns(data, table["problems"])
     if scanned is None:
         return None
     hashed = _hash_roster(table, scanned.students, _first_rows(data))
@@ -199,7 +199,7 @@ def _in_one_process_by_objects(
     now: datetime,
     data: bytes,
     table: dict[str, Any],
-    scores: list[dict[bytes, float]],
+    scores: list[dict[Any, float]],
 ) -> tuple[bytes, int, bool] | None:
     """`_in_one_process` for a course without per-student variants: each distinct answers
     object's row cells are found once (`_render_objects`)."""
@@ -208,16 +208,16 @@ def _in_one_process_by_objects(
         return None
     try:
         body, formatted = _render_objects(table, lines, scores, complete=False)
-    except KeyError:  # answers not graded before: each line's raw answers, as `scan_lines` cuts them
+    except KeyError:  # answers not graded before: each line's raw answers, as `scan_columns` cuts them
         students = lines.parts[1::3]
         rows = list(map(lines.answers.__getitem__, lines.parts[2::3]))
-        columns: list[Sequence[bytes]] = [
-            tuple(map(operator.itemgetter(index), rows)) for index in range(len(scores))
+        columns: list[list[bytes | None]] = [
+            list(map(operator.itemgetter(index), rows)) for index in range(len(scores))
         ]
         del rows
         new = [set(column).difference(known) for column, known in zip(columns, scores, strict=True)]
         try:
-            _grade_new(problems, source, now, table, ScannedClass(students, columns), columns, new, scores)
+            _grade_new(problems, source, now, table, Columns(students, columns), columns, new, scores)
         except _NotCommon:
             return None
         body, formatted = _render_objects(table, lines, scores, complete=False)
@@ -276,7 +276,7 @@ def _kept_picks(rosters: dict[bytes, Any], roster: bytes) -> list[list[int]] | N
     return kept
 
 
-def _keys(table: dict[str, Any], scanned: ScannedClass) -> list[Sequence[Any]]:
+def _keys(table: dict[str, Any], scanned: Columns) -> list[Sequence[Any]]:
     """Each row's key per problem: its raw answer, or where the problem varies (its picks, its
     raw answer) (KeyError: a roster whose picks `_hash_roster` has not kept)."""
     keys: list[Sequence[Any]] = []
@@ -368,10 +368,10 @@ def _part(
                     parts[1::3] = names
                 bodies.append(b"".join(parts))
             else:
-                scanned = scan_lines(chunk, problems, orders)
+                scanned = scan_columns(chunk, problems, orders)
                 if scanned is None:
                     return _NOT_COMMON
-                ids = list(scanned.students)
+                ids = scanned.students
                 offset, count = len(students), len(ids)
                 kept_picks = iter(picks)
                 columns = [
@@ -422,11 +422,11 @@ def _graded_part(
     try:
         while start < len(data):
             stop = data.find(b"\n", start + _CHUNK_BYTES) + 1 or len(data)
-            scanned = scan_lines(data[start:stop], problems, orders)
+            scanned = scan_columns(data[start:stop], problems, orders)
             start = stop
             if scanned is None:
                 return _NOT_COMMON
-            ids = list(scanned.students)
+            ids = scanned.students
             offset, count = len(students), len(ids)
             kept_picks = iter(picks)
             for request, raws, lookup, column in zip(
@@ -461,7 +461,7 @@ def _can_fork() -> bool:
 
 
 def _in_two_processes(
-    data: bytes, table: dict[str, Any], scores: list[dict[bytes, float]]
+    data: bytes, table: dict[str, Any], scores: list[dict[Any, float]]
 ) -> bytes | tuple[bytes, int] | None:
     """The gradebook from two halves of the file, the second in a forked child; _NOT_COMMON; or
     None when a half has an answer not in the table (or the child failed): then one process."""
@@ -594,11 +594,11 @@ def _grade_new(
     source: Path,
     now: datetime,
     table: dict[str, Any],
-    scanned: ScannedClass,
-    keys: list[Sequence[bytes]],
-    new: list[set[bytes]],
-    scores: list[dict[bytes, float]],
-    results: list[dict[bytes, tuple[float, float, bytes]]] | None = None,
+    scanned: Columns,
+    keys: Sequence[Sequence[Any]],
+    new: list[set[Any]],
+    scores: list[dict[Any, float]],
+    results: list[dict[Any, tuple[float, float, bytes]]] | None = None,
 ) -> None:
     """Grade the keys in `new` with `ClassGrader`, on the first student who has each: keep each
     one's score in `scores` and, given `results`, its score, maximum and JSON (`_render_json`)."""
@@ -625,9 +625,9 @@ def _grade_new(
         for row in rows:
             answers.append(
                 {
-                    pid: orjson.loads(raws[row])
+                    pid: orjson.loads(raw)
                     for pid, raws in zip(ids, scanned.answers, strict=True)
-                    if raws[row]
+                    if (raw := raws[row]) is not None
                 }
             )
     except orjson.JSONDecodeError:
@@ -753,7 +753,7 @@ def _rows(
 
 
 def _render_objects(
-    table: dict[str, Any], lines: CutLines, scores: list[dict[bytes, float]], *, complete: bool
+    table: dict[str, Any], lines: CutLines, scores: list[dict[Any, float]], *, complete: bool
 ) -> tuple[bytes, bool]:
     """`_render` of lines cut at their answers objects: each distinct object's cells found once
     (KeyError: an answer not graded before), then every line's object replaced by its cells in

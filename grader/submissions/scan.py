@@ -29,7 +29,17 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-__all__ = ["CutLines", "ScannedClass", "cut_lines", "line_orders", "line_pattern", "scan_jsonl", "scan_lines"]
+__all__ = [
+    "Columns",
+    "CutLines",
+    "ScannedClass",
+    "cut_lines",
+    "line_orders",
+    "line_pattern",
+    "scan_columns",
+    "scan_jsonl",
+    "scan_lines",
+]
 
 #: printable ASCII but the quote and the backslash: a JSON string's text with no escapes
 _TEXT = rb"[ !#-\[\]-~]"
@@ -53,14 +63,22 @@ class ScannedClass(NamedTuple):
     answers: list[Sequence[bytes]]  # in the order of `problems` given to `scan_jsonl`
 
 
+class Columns(NamedTuple):
+    """A JSONL export as columns (`scan_columns`): student ids, and per problem each line's raw
+    answer (None: none)."""
+
+    students: list[bytes]
+    answers: list[list[bytes | None]]
+
+
 class CutLines(NamedTuple):
     """A JSONL export cut at its lines' answers objects (`cut_lines`)."""
 
     #: `re.split`'s list: b"", then per line its student id and its answers object (`{…}`) and
     #: b"" (so `parts[1::3]` are the ids, `parts[2::3]` the objects; joined, the ids and objects)
     parts: list[bytes]
-    #: each distinct answers object → its raw answer per problem (b"": none), in `problems` order
-    answers: dict[bytes, tuple[bytes, ...]]
+    #: each distinct answers object → its raw answer per problem (None: none), in `problems` order
+    answers: dict[bytes, tuple[bytes | None, ...]]
 
 
 #: a line cut at its id and its answers object (what the object holds is matched per object)
@@ -109,6 +127,17 @@ def scan_lines(
 ) -> ScannedClass | None:
     """`scan_jsonl` of the text of a file, or of a part of one that starts and ends at lines
     (`orders`: the file's `line_orders`, when `data` is a part of it)."""
+    columns = scan_columns(data, problems, orders)
+    if columns is None:
+        return None
+    answers: list[Sequence[bytes]] = [tuple(map(_filled, column, column)) for column in columns.answers]
+    return ScannedClass(tuple(columns.students), answers)
+
+
+def scan_columns(
+    data: bytes, problems: Sequence[str], orders: list[Sequence[str]] | None = None
+) -> Columns | None:
+    """`scan_lines` as `re.split` cuts it, without copies: lists, and None for no answer."""
     if not _may_be_common(data, problems):
         return None
     for order in line_orders(data, problems) if orders is None else orders:
@@ -121,11 +150,8 @@ def scan_lines(
     students = parts[1::stride]
     if not _distinct(students):
         return None
-    by_name = {
-        problem: tuple(map(_filled, column, column))
-        for problem, column in zip(order, (parts[place::stride] for place in range(2, stride)), strict=True)
-    }
-    return ScannedClass(tuple(students), [by_name[problem] for problem in problems])
+    by_name = dict(zip(order, (parts[place::stride] for place in range(2, stride)), strict=True))
+    return Columns(students, [by_name[problem] for problem in problems])
 
 
 def cut_lines(
@@ -150,10 +176,7 @@ def cut_lines(
             break
     else:
         return None
-    by_name = {
-        problem: map(_filled, column, column)
-        for problem, column in zip(order, (pieces[place::stride] for place in range(1, stride)), strict=True)
-    }
+    by_name = dict(zip(order, (pieces[place::stride] for place in range(1, stride)), strict=True))
     columns = [by_name[problem] for problem in problems]
     answers = zip(*columns, strict=True) if columns else repeat((), len(objects))
     return CutLines(parts, dict(zip(objects, answers, strict=True)))
