@@ -20,7 +20,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +86,8 @@ def save_table(problems: Path, table: dict[str, Any]) -> None:
     directory = cache_directory()
     if directory is None:
         return
+    import tempfile  # only when a table is written: a warm run reads one
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".columnar-", dir=directory)
