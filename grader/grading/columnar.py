@@ -4,11 +4,15 @@ line is common.
 `ClassGrader` builds a cell per student and problem; a class of 100,000 typed a few hundred
 distinct answers per problem. Here (issue 15) the file is cut into columns of raw bytes by one
 regular-expression pass (`submissions.scan`); each row's key for a problem is its raw answer
-(prefixed, for per-student variants, with the student's picks: the bytes that decide the
-variant's inputs, hashed by the pinned SHAKE-256 derivation with its prefix hashed once and
-copied per student); each distinct key is graded once, and every per-row step is a C-level call
-(`map`, `translate`, slicing, dict look-ups, joins). The gradebook's rows are joined per distinct
-combination of scores; the report's entries from each result's JSON, kept per key.
+(None: no answer), or for per-student variants the pair (the student's picks as one int, the
+raw answer): the picks decide the variant's inputs, hashed by the pinned SHAKE-256 derivation
+with its prefix hashed once and copied per student; each distinct key is graded once, and every
+per-row step is a C-level call (`map`, `zip`, slicing, dict look-ups, joins). The gradebook's
+rows are joined per distinct combination of scores (for a course without variants, per distinct
+answers object: `submissions.scan.cut_lines`); the report's entries from each result's JSON,
+kept per key. A run whose answers are all in the table reads the file a megabyte at a time
+(`_part`, `_graded_part`): what a chunk makes is freed for the next, and few fresh pages are
+touched (each costs the kernel a page fault).
 
 Nothing here decides a grade. A key not graded before is graded by `ClassGrader` itself, on the
 first student who has it (that student's own line, as `blocks.read_jsonl_blocks` reads it), so
