@@ -277,6 +277,55 @@ def test_two_processes_write_the_gradebook_of_one(courses, tmp_path, monkeypatch
         assert two is None
 
 
+@pytest.mark.parametrize("course", ["fixed", "varying"])
+@pytest.mark.parametrize("chunk", [1, 300])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_warm_run_read_in_chunks_writes_the_reports_of_the_whole_file(
+    courses, tmp_path, monkeypatch, course, chunk, parallel
+):
+    monkeypatch.setattr(columnar, "_CHUNK_BYTES", chunk)  # 1: a chunk per line
+    monkeypatch.setattr(columnar, "MIN_PARALLEL_BYTES", 0)
+    path = tmp_path / "class.jsonl"
+    lines = numbered(COMMON * 4)
+    path.write_text("".join(line + "\n" for line in lines))
+    expected = (general_csv(courses[course], path).encode(), len(lines))
+    warm: list[object] = []  # what each chunked read gave: rows and students, or a miss
+
+    def recorded(read):
+        def call(*args, **kwargs):
+            warm.append(read(*args, **kwargs))
+            return warm[-1]
+
+        return call
+
+    for name in ("_part", "_graded_part"):
+        monkeypatch.setattr(columnar, name, recorded(getattr(columnar, name)))
+    assert columnar_gradebook(courses[course], path, now=NOW, parallel=parallel) == expected  # graded
+    warm.clear()
+    assert columnar_gradebook(courses[course], path, now=NOW, parallel=parallel) == expected
+    assert warm and all(isinstance(part, tuple) for part in warm)  # every answer from the table
+    for _ in range(2):  # results graded, then from the table
+        report = columnar_report(courses[course], path, now=NOW)
+        assert report is not None
+        assert (b"".join(report[0]), report[1]) == (general_json(courses[course], path).encode(), len(lines))
+    assert isinstance(warm[-1], tuple) and len(warm[-1][0]) == len(lines)
+
+
+@pytest.mark.parametrize("course", ["fixed", "varying"])
+@pytest.mark.parametrize("odd", ["returning", ODD[-3]])  # a student in an earlier chunk; another order
+def test_an_odd_line_in_a_later_chunk_sends_the_file_the_general_way(
+    courses, tmp_path, monkeypatch, course, odd
+):
+    monkeypatch.setattr(columnar, "_CHUNK_BYTES", 1)
+    path = tmp_path / "class.jsonl"
+    lines = numbered(COMMON * 2)
+    path.write_text("".join(line + "\n" for line in lines))
+    assert columnar_gradebook(courses[course], path, now=NOW) is not None  # the table is warm
+    path.write_text("".join(line + "\n" for line in [*lines, lines[1] if odd == "returning" else odd]))
+    assert columnar_gradebook(courses[course], path, now=NOW) is None
+    assert columnar_report(courses[course], path, now=NOW) is None
+
+
 def test_a_changed_spec_is_not_graded_from_the_old_table(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
     problems = varying_course(tmp_path / "problems")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from grader import __version__
 from grader.errors import EXIT_OK, EXIT_SOME_INPUT_UNREADABLE, EXIT_USAGE, GraderError
@@ -46,13 +46,14 @@ _COMMON_EXIT_CODES = {
     EXIT_OK: "done",
     EXIT_SOME_INPUT_UNREADABLE: "graded, but some submission files or rows could not be read (each named "
     "on stderr)",
-    EXIT_USAGE: "usage error, an invalid problem spec (nothing graded), or an output that cannot be "
-    "written",
+    EXIT_USAGE: "usage error, an invalid problem spec (nothing graded), or an output that cannot be written",
 }
 
 
 def exit_codes_epilog(codes: Mapping[int, str]) -> str:
     """The `exit codes:` section closing a help text, each meaning wrapped under itself."""
+    import textwrap  # only for a help text: a command's run never formats one
+
     return "exit codes:\n" + "".join(
         textwrap.fill(meaning, width=88, initial_indent=f"  {code}  ", subsequent_indent="     ") + "\n"
         for code, meaning in codes.items()
@@ -60,7 +61,17 @@ def exit_codes_epilog(codes: Mapping[int, str]) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with our usage code and a one-line message."""
+    """argparse that exits with our usage code and a one-line message, and closes its help with
+    `exit_codes_epilog(exit_codes)`, formatted only when the help is."""
+
+    def __init__(self, *args: Any, exit_codes: Mapping[int, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exit_codes = exit_codes  # None: a subcommand's parser, its epilog as given
+
+    def format_help(self) -> str:
+        if self.exit_codes is not None:
+            self.epilog = exit_codes_epilog(self.exit_codes)
+        return super().format_help()
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -93,10 +104,9 @@ def _top_parser() -> argparse.ArgumentParser:
             "problem's YAML spec.\n\n"
             "commands (`grade COMMAND --help` shows each one's options and exit codes):\n"
             f"  grade {'SUBMISSIONS'.ljust(width)}  grade per-student files, or a JSONL / CSV / Open edX "
-            "export (see `grade SUBMISSIONS --help`)\n"
-            + verbs
+            "export (see `grade SUBMISSIONS --help`)\n" + verbs
         ),
-        epilog=exit_codes_epilog(codes),
+        exit_codes=codes,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"grade {__version__}")
@@ -107,7 +117,7 @@ def _command_parser(prog: str, module: ModuleType) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog,
         description=(module.__doc__ or "").strip(),
-        epilog=exit_codes_epilog(module.EXIT_CODES),
+        exit_codes=module.EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     module.add_arguments(parser)

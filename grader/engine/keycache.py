@@ -20,7 +20,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ __all__ = ["cache_directory", "fingerprint", "load_table", "save_table"]
 #: module loads the models: this one must not).
 COURSE_FILE = "course.yaml"
 #: The format of a table; a new layout needs a new number.
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -87,6 +86,8 @@ def save_table(problems: Path, table: dict[str, Any]) -> None:
     directory = cache_directory()
     if directory is None:
         return
+    import tempfile  # only when a table is written: a warm run reads one
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".columnar-", dir=directory)

@@ -4,11 +4,15 @@ line is common.
 `ClassGrader` builds a cell per student and problem; a class of 100,000 typed a few hundred
 distinct answers per problem. Here (issue 15) the file is cut into columns of raw bytes by one
 regular-expression pass (`submissions.scan`); each row's key for a problem is its raw answer
-(prefixed, for per-student variants, with the student's picks: the bytes that decide the
-variant's inputs, hashed by the pinned SHAKE-256 derivation with its prefix hashed once and
-copied per student); each distinct key is graded once, and every per-row step is a C-level call
-(`map`, `translate`, slicing, dict look-ups, joins). The gradebook's rows are joined per distinct
-combination of scores; the report's entries from each result's JSON, kept per key.
+(None: no answer), or for per-student variants the pair (the student's picks as one int, the
+raw answer): the picks decide the variant's inputs, hashed by the pinned SHAKE-256 derivation
+with its prefix hashed once and copied per student; each distinct key is graded once, and every
+per-row step is a C-level call (`map`, `zip`, slicing, dict look-ups, joins). The gradebook's
+rows are joined per distinct combination of scores (for a course without variants, per distinct
+answers object: `submissions.scan.cut_lines`); the report's entries from each result's JSON,
+kept per key. A run whose answers are all in the table reads the file a megabyte at a time
+(`_part`, `_graded_part`): what a chunk makes is freed for the next, and few fresh pages are
+touched (each costs the kernel a page fault).
 
 Nothing here decides a grade. A key not graded before is graded by `ClassGrader` itself, on the
 first student who has it (that student's own line, as `blocks.read_jsonl_blocks` reads it), so
@@ -32,12 +36,13 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 from grader.engine.keycache import fingerprint, load_table, save_table
-from grader.submissions.scan import ScannedClass, scan_lines
+from grader.submissions.scan import Columns, CutLines, cut_lines, line_orders, scan_columns
 
 __all__ = ["MIN_PARALLEL_BYTES", "columnar_gradebook", "columnar_report"]
 
@@ -48,6 +53,8 @@ _TWO_TO_MINUS_53 = 2.0**-53
 _HASH_BATCH = 4096
 #: students per chunk of a JSON report: it is written as it is joined, never held whole
 _JSON_CHUNK = 4096
+#: bytes of a file cut, looked up and joined at a time (`_part`): some thousands of lines
+_CHUNK_BYTES = 1 << 20
 #: rosters whose picks a table keeps (a class and its two halves, for the last two classes)
 _KEPT_ROSTERS = 6
 
@@ -71,7 +78,7 @@ def columnar_gradebook(
     general reader. `parallel`: each of two processes (`fork`) reads, hashes and looks up half of
     the file, when its answers are all in the cached table."""
     table, changed, data, levels = _prepare(problems, source, now)
-    scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
+    scores: list[dict[Any, float]] = [table["scores"].setdefault(level, {}) for level in levels]
     enabled = gc.isenabled()
     gc.disable()  # findall's tuples are containers: a collection per 700 of them rescans them all
     try:
@@ -81,7 +88,16 @@ def columnar_gradebook(
                 return None
             if isinstance(halves, tuple):
                 return halves
-        graded = _in_one_process(problems, source, now, data, table, scores)
+        graded = None
+        if not changed:  # every answer in the table, most often: chunk by chunk
+            whole = _part(data, table, scores, (0, _line_count(data), _line_count(data)),
+                          line_orders(data, table["problems"]), complete=False)  # fmt: skip
+            if whole == _NOT_COMMON:
+                return None
+            if isinstance(whole, tuple):
+                graded = table["header"] + whole[0], len(whole[1]), whole[2]
+        if graded is None:
+            graded = _in_one_process(problems, source, now, data, table, scores)
     finally:
         if enabled:
             gc.enable()
@@ -99,14 +115,20 @@ def columnar_report(problems: Path, source: Path, *, now: datetime) -> tuple[Ite
     file needs the general reader. Each distinct result is serialized once (`_grade_new`); a
     student's entry is joined from them; every answer is graded before the first chunk."""
     table, changed, data, levels = _prepare(problems, source, now)
-    scores: list[dict[bytes, float]] = [table["scores"].setdefault(level, {}) for level in levels]
-    results: list[dict[bytes, tuple[float, float, bytes]]] = [
+    scores: list[dict[Any, float]] = [table["scores"].setdefault(level, {}) for level in levels]
+    results: list[dict[Any, tuple[float, float, bytes]]] = [
         table["results"].setdefault(level, {}) for level in levels
     ]
     enabled = gc.isenabled()
     gc.disable()
     try:
-        scanned = scan_lines(data, table["problems"])
+        if not changed:  # every answer in the table, most often: chunk by chunk
+            warm = _graded_part(data, table, results)
+            if warm == _NOT_COMMON:
+                return None
+            if isinstance(warm, tuple):
+                return _render_json(table, warm[0], warm[1]), len(warm[0])
+        scanned = scan_columns(data, table["problems"])
         if scanned is None:
             return None
         changed = _hash_roster(table, scanned.students, _first_rows(data)) or changed
@@ -150,10 +172,12 @@ def _in_one_process(
     now: datetime,
     data: bytes,
     table: dict[str, Any],
-    scores: list[dict[bytes, float]],
+    scores: list[dict[Any, float]],
 ) -> tuple[bytes, int, bool] | None:
     """The gradebook, grading the answers the table does not have; None: not common."""
-    scanned = scan_lines(data, table["problems"])
+    if not any(table["requests"]):
+        return _in_one_process_by_objects(problems, source, now, data, table, scores)
+    scanned = scan_columns(data, table["problems"])
     if scanned is None:
         return None
     hashed = _hash_roster(table, scanned.students, _first_rows(data))
@@ -173,9 +197,35 @@ def _in_one_process(
     return table["header"] + body, len(scanned.students), formatted or hashed
 
 
-def _widths(table: dict[str, Any]) -> list[int]:
-    """The bytes of each varying problem's picks (`_picks`), in the order of `requests`."""
-    return [count * (1 if choices <= 256 else 4) for _, count, choices in filter(None, table["requests"])]
+def _in_one_process_by_objects(
+    problems: Path,
+    source: Path,
+    now: datetime,
+    data: bytes,
+    table: dict[str, Any],
+    scores: list[dict[Any, float]],
+) -> tuple[bytes, int, bool] | None:
+    """`_in_one_process` for a course without per-student variants: each distinct answers
+    object's row cells are found once (`_render_objects`)."""
+    lines = cut_lines(data, table["problems"])
+    if lines is None:
+        return None
+    try:
+        body, formatted = _render_objects(table, lines, scores, complete=False)
+    except KeyError:  # answers not graded before: each line's raw answers, as `scan_columns` cuts them
+        students = lines.parts[1::3]
+        rows = list(map(lines.answers.__getitem__, lines.parts[2::3]))
+        columns: list[list[bytes | None]] = [
+            list(map(operator.itemgetter(index), rows)) for index in range(len(scores))
+        ]
+        del rows
+        new = [set(column).difference(known) for column, known in zip(columns, scores, strict=True)]
+        try:
+            _grade_new(problems, source, now, table, Columns(students, columns), columns, new, scores)
+        except _NotCommon:
+            return None
+        body, formatted = _render_objects(table, lines, scores, complete=False)
+    return table["header"] + body, len(lines.parts) // 3, formatted
 
 
 def _roster(students: Sequence[bytes]) -> bytes:
@@ -199,61 +249,209 @@ def _hash_roster(table: dict[str, Any], students: Sequence[bytes], first: int) -
     them, with its two halves' when `first` rows make the first (as `_in_two_processes` cuts the
     file): a student's picks never change for one salt and spec (`variants`), so a class graded
     again is looked up, not hashed. True when the roster was new."""
-    widths = _widths(table)
-    rosters: dict[bytes, list[bytes]] = table["rosters"]
-    roster = _roster(students)
-    if not widths or roster in rosters:
+    if not any(table["requests"]):
         return False
-    requests = [request for request in table["requests"] if request is not None]
-    blobs = [b"".join(_picks(prefix, students, count, choices)) for prefix, count, choices in requests]
-    rosters[roster] = blobs
-    if first:
-        rosters[_roster(students[:first])] = [
-            blob[: first * width] for blob, width in zip(blobs, widths, strict=True)
-        ]
-        rosters[_roster(students[first:])] = [
-            blob[first * width :] for blob, width in zip(blobs, widths, strict=True)
-        ]
+    rosters: dict[bytes, Any] = table["rosters"]
+    roster = _roster(students)
+    if _kept_picks(rosters, roster) is not None:
+        return False
+    # a student's picks of a problem as one int (`int.from_bytes` of a fixed number of bytes:
+    # one to one), a small one for small draws: ints are loaded from the table without an
+    # allocation each, and a (picks, raw answer) key is hashed without joining bytes
+    rosters[roster] = [
+        list(map(partial(int.from_bytes, byteorder="big"), _picks(prefix, students, count, choices)))
+        for prefix, count, choices in filter(None, table["requests"])
+    ]
+    if first:  # the halves refer to the whole: each kept once
+        rosters[_roster(students[:first])] = (roster, 0, first)
+        rosters[_roster(students[first:])] = (roster, first, len(students))
     while len(rosters) > _KEPT_ROSTERS:
         del rosters[next(iter(rosters))]  # the oldest
     return True
 
 
-def _keys(table: dict[str, Any], scanned: ScannedClass) -> list[Sequence[bytes]]:
-    """Each row's key per problem: its raw answer, after its picks where the problem varies
-    (KeyError: a roster whose picks `_hash_roster` has not kept)."""
-    keys: list[Sequence[bytes]] = []
-    students = scanned.students
-    blobs = iter(table["rosters"][_roster(students)] if any(table["requests"]) else ())
-    widths = iter(_widths(table))
-    end = len(students)
+def _kept_picks(rosters: dict[bytes, Any], roster: bytes) -> list[list[int]] | None:
+    """The picks kept for a roster, per varying problem (a half's from its whole's); None: none."""
+    kept = rosters.get(roster)
+    if type(kept) is tuple:
+        whole, start, stop = kept
+        picks = rosters.get(whole)
+        return None if type(picks) is not list else [column[start:stop] for column in picks]
+    return kept
+
+
+def _keys(table: dict[str, Any], scanned: Columns) -> list[Sequence[Any]]:
+    """Each row's key per problem: its raw answer, or where the problem varies (its picks, its
+    raw answer) (KeyError: a roster whose picks `_hash_roster` has not kept)."""
+    keys: list[Sequence[Any]] = []
+    picks: Iterator[list[int]] = iter(())
+    if any(table["requests"]):
+        kept = _kept_picks(table["rosters"], _roster(scanned.students))
+        if kept is None:
+            raise KeyError("roster")
+        picks = iter(kept)
     for request, raws in zip(table["requests"], scanned.answers, strict=True):
-        if request is None:
-            keys.append(raws)
-        else:
-            blob, width = next(blobs), next(widths)
-            cuts = map(slice, range(0, end * width, width), range(width, end * width + 1, width))
-            keys.append(list(map(bytes.__add__, map(blob.__getitem__, cuts), raws)))
+        keys.append(raws if request is None else list(zip(next(picks), raws, strict=True)))
     return keys
 
 
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1) if data else 0
+
+
+def _kept_part(table: dict[str, Any], rows: tuple[int, int, int]) -> tuple[list[list[int]], bytes] | None:
+    """The picks kept for rows `start:stop` of a class of `total` (the newest roster of that
+    size, or its half), per varying problem, and the roster they were kept for (what the rows'
+    students must hash to); None: none kept."""
+    start, stop, total = rows
+    rosters: dict[bytes, Any] = table["rosters"]
+    wholes = [key for key, kept in rosters.items() if type(kept) is list and kept and len(kept[0]) == total]
+    if not wholes:
+        return None
+    whole = wholes[-1]
+    if (start, stop) == (0, total):
+        return rosters[whole], whole
+    for key, kept in rosters.items():
+        if kept == (whole, start, stop):
+            return [column[start:stop] for column in rosters[whole]], key
+    return None
+
+
 def _part(
-    data: bytes, table: dict[str, Any], scores: list[dict[bytes, float]]
-) -> bytes | tuple[bytes, Sequence[bytes]]:
-    """A part of the file's gradebook rows and students, when every answer is in the table;
-    else _NOT_COMMON or _UNKNOWN."""
-    scanned = scan_lines(data, table["problems"])
-    if scanned is None:
+    data: bytes,
+    table: dict[str, Any],
+    scores: list[dict[Any, float]],
+    rows: tuple[int, int, int],
+    orders: list[Sequence[str]],
+    *,
+    complete: bool,
+) -> bytes | tuple[bytes, list[bytes], bool]:
+    """The gradebook rows of `data` (rows `start:stop` of a file of `total`, `rows`), its
+    students and whether a number was formatted (`_Cells`), when every answer is in the table;
+    else _NOT_COMMON or _UNKNOWN (an answer, a roster or, with `complete`, a number not kept).
+
+    Read in chunks of lines, each cut, looked up and joined before the next: what a chunk makes
+    is freed for the next to reuse, so the process touches a few megabytes besides the file, not
+    a column of objects per problem for the whole class (a fresh page costs the kernel a fault)."""
+    if not data:
         return _NOT_COMMON
+    problems: list[str] = table["problems"]
+    cells = _Cells(table, complete=complete)
+    lookups = [known.__getitem__ for known in scores]
+    tails: dict[bytes, bytes] = {}  # an answers object → its cells (a course without variants)
+    plain = not any(table["requests"])
+    picks: list[list[int]] = []
+    roster = hashlib.sha256()
+    if not plain:
+        kept = _kept_part(table, rows)
+        if kept is None:
+            return _UNKNOWN
+        picks, expected = kept
+    bodies: list[bytes] = []
+    students: list[bytes] = []
+    start = 0
     try:
-        columns = [
-            list(map(known.__getitem__, column))
-            for column, known in zip(_keys(table, scanned), scores, strict=True)
-        ]
-        body, _ = _render(table, scanned.students, columns, complete=True)
+        while start < len(data):
+            stop = data.find(b"\n", start + _CHUNK_BYTES) + 1 or len(data)
+            chunk = data[start:stop]
+            start = stop
+            if plain:
+                lines = cut_lines(chunk, problems, orders)
+                if lines is None:
+                    return _NOT_COMMON
+                for answers in lines.answers.keys() - tails.keys():
+                    raws = lines.answers[answers]
+                    tails[answers] = cells[
+                        tuple(lookup(raw) for lookup, raw in zip(lookups, raws, strict=True))
+                    ]
+                parts = lines.parts
+                ids = parts[1::3]
+                parts[2::3] = map(tails.__getitem__, parts[2::3])
+                names = _names(table, ids)
+                if names is not None:
+                    parts[1::3] = names
+                bodies.append(b"".join(parts))
+            else:
+                scanned = scan_columns(chunk, problems, orders)
+                if scanned is None:
+                    return _NOT_COMMON
+                ids = scanned.students
+                offset, count = len(students), len(ids)
+                kept_picks = iter(picks)
+                columns = [
+                    list(
+                        map(
+                            lookup,
+                            raws
+                            if request is None
+                            else zip(next(kept_picks)[offset : offset + count], raws, strict=True),
+                        )
+                    )
+                    for request, raws, lookup in zip(table["requests"], scanned.answers, lookups, strict=True)
+                ]
+                roster.update(b"\n" + b"\n".join(ids) if students else b"\n".join(ids))
+                bodies.append(_rows(table, ids, columns, cells))
+            students += ids
     except KeyError:
         return _UNKNOWN
-    return body, scanned.students
+    if len(set(students)) != len(students):  # a student in two chunks returns
+        return _NOT_COMMON
+    if not plain and (len(students) != rows[1] - rows[0] or roster.digest() != expected):
+        return _UNKNOWN  # another class of this size: its picks are not these
+    return b"".join(bodies), students, cells.formatted
+
+
+def _graded_part(
+    data: bytes, table: dict[str, Any], results: list[dict[Any, tuple[float, float, bytes]]]
+) -> bytes | tuple[list[bytes], list[list[tuple[float, float, bytes]]]]:
+    """The students of `data` (a whole file) and each one's kept result per problem, read in
+    chunks as `_part` reads them, when every answer is in the table; else _NOT_COMMON or
+    _UNKNOWN (an answer or a roster not kept)."""
+    if not data:
+        return _NOT_COMMON
+    problems: list[str] = table["problems"]
+    orders = line_orders(data, problems)
+    total = _line_count(data)
+    picks: list[list[int]] = []
+    roster = hashlib.sha256()
+    if any(table["requests"]):
+        kept = _kept_part(table, (0, total, total))
+        if kept is None:
+            return _UNKNOWN
+        picks, expected = kept
+    lookups = [known.__getitem__ for known in results]
+    graded: list[list[tuple[float, float, bytes]]] = [[] for _ in results]
+    students: list[bytes] = []
+    start = 0
+    try:
+        while start < len(data):
+            stop = data.find(b"\n", start + _CHUNK_BYTES) + 1 or len(data)
+            scanned = scan_columns(data[start:stop], problems, orders)
+            start = stop
+            if scanned is None:
+                return _NOT_COMMON
+            ids = scanned.students
+            offset, count = len(students), len(ids)
+            kept_picks = iter(picks)
+            for request, raws, lookup, column in zip(
+                table["requests"], scanned.answers, lookups, graded, strict=True
+            ):
+                keys = (
+                    raws
+                    if request is None
+                    else zip(next(kept_picks)[offset : offset + count], raws, strict=True)
+                )
+                column += map(lookup, keys)
+            if picks:
+                roster.update(b"\n" + b"\n".join(ids) if students else b"\n".join(ids))
+            students += ids
+    except KeyError:
+        return _UNKNOWN
+    if len(set(students)) != len(students):  # a student in two chunks returns
+        return _NOT_COMMON
+    if picks and roster.digest() != expected:
+        return _UNKNOWN  # another class of this size: its picks are not these
+    return students, graded
 
 
 def _can_fork() -> bool:
@@ -267,20 +465,22 @@ def _can_fork() -> bool:
 
 
 def _in_two_processes(
-    data: bytes, table: dict[str, Any], scores: list[dict[bytes, float]]
+    data: bytes, table: dict[str, Any], scores: list[dict[Any, float]]
 ) -> bytes | tuple[bytes, int] | None:
     """The gradebook from two halves of the file, the second in a forked child; _NOT_COMMON; or
     None when a half has an answer not in the table (or the child failed): then one process."""
     middle = _middle(data)
     if not middle:
         return None
+    total, first_rows = _line_count(data), data.count(b"\n", 0, middle)
+    orders = line_orders(data, table["problems"])
     reading, writing = os.pipe()
     child = os.fork()
     if child == 0:  # the child: its half's rows down the pipe, then gone without teardown
         os.close(reading)
         code = 1
         try:
-            part = _part(data[middle:], table, scores)
+            part = _part(data[middle:], table, scores, (first_rows, total, total), orders, complete=True)
             message = part if isinstance(part, bytes) else b"R" + _framed(part[0], b"\n".join(part[1]))
             with os.fdopen(writing, "wb") as stream:
                 stream.write(message)
@@ -289,7 +489,7 @@ def _in_two_processes(
             os._exit(code)
     os.close(writing)
     try:
-        first = _part(data[:middle], table, scores)
+        first = _part(data[:middle], table, scores, (0, first_rows, total), orders, complete=True)
         with os.fdopen(reading, "rb") as stream:
             second = stream.read()
     finally:
@@ -398,11 +598,11 @@ def _grade_new(
     source: Path,
     now: datetime,
     table: dict[str, Any],
-    scanned: ScannedClass,
-    keys: list[Sequence[bytes]],
-    new: list[set[bytes]],
-    scores: list[dict[bytes, float]],
-    results: list[dict[bytes, tuple[float, float, bytes]]] | None = None,
+    scanned: Columns,
+    keys: Sequence[Sequence[Any]],
+    new: list[set[Any]],
+    scores: list[dict[Any, float]],
+    results: list[dict[Any, tuple[float, float, bytes]]] | None = None,
 ) -> None:
     """Grade the keys in `new` with `ClassGrader`, on the first student who has each: keep each
     one's score in `scores` and, given `results`, its score, maximum and JSON (`_render_json`)."""
@@ -429,9 +629,9 @@ def _grade_new(
         for row in rows:
             answers.append(
                 {
-                    pid: orjson.loads(raws[row])
+                    pid: orjson.loads(raw)
                     for pid, raws in zip(ids, scanned.answers, strict=True)
-                    if raws[row]
+                    if (raw := raws[row]) is not None
                 }
             )
     except orjson.JSONDecodeError:
@@ -497,39 +697,80 @@ def _render_json(
     yield table["json"][1]
 
 
+class _Cells(dict[tuple[float, ...], bytes]):
+    """A row's scores → its cells after the name (as `render_csv_rows` writes them), each
+    distinct combination joined once; numbers formatted as the table keeps them (`complete`:
+    KeyError for one it has not kept; else it is formatted and kept, and `formatted` set)."""
+
+    def __init__(self, table: dict[str, Any], *, complete: bool) -> None:
+        super().__init__()
+        self.texts: dict[float, str] = table["texts"]
+        self.maximum: float = table["maximum"]
+        self.complete = complete
+        self.formatted = False
+
+    def text(self, value: float) -> str:
+        shown = self.texts.get(value)
+        if shown is None:
+            if self.complete:
+                raise KeyError(value)
+            from grader.report.numbers import format_number
+
+            shown = self.texts[value] = format_number(round(value, 6))
+            self.formatted = True
+        return shown
+
+    def __missing__(self, scores: tuple[float, ...]) -> bytes:
+        cells = ["", *map(self.text, scores), self.text(round(sum(scores), 6)), self.text(self.maximum)]
+        joined = self[scores] = (",".join(cells) + "\n").encode()
+        return joined
+
+
+def _names(table: dict[str, Any], students: Sequence[bytes]) -> Sequence[bytes] | None:
+    """The students' names as the CSV writes them when some starts like a formula (prefixed
+    with a quote, `gradebook.neutralise`); None when none does (most classes: one look at every
+    name's first byte)."""
+    triggers = tuple(trigger.encode() for trigger in table["triggers"])
+    firsts = bytes(map(operator.itemgetter(0), students))  # an id is never empty
+    if not any(trigger[:1] in firsts for trigger in triggers):
+        return None
+    return [b"'" + name if name.startswith(triggers) else name for name in students]
+
+
 def _render(
     table: dict[str, Any], students: Sequence[bytes], columns: list[list[float]], *, complete: bool
 ) -> tuple[bytes, bool]:
     """The CSV rows as UTF-8 (as `render_csv_rows` writes them: no id here needs quoting) and
     whether a number was formatted that the table had not kept (`complete`: KeyError instead)."""
-    texts: dict[float, str] = table["texts"]
-    maximum: float = table["maximum"]
-    formatted = False
+    cells = _Cells(table, complete=complete)
+    return _rows(table, students, columns, cells), cells.formatted
 
-    def text(value: float) -> str:
-        nonlocal formatted
-        shown = texts.get(value)
-        if shown is None:
-            if complete:
-                raise KeyError(value)
-            from grader.report.numbers import format_number
 
-            shown = texts[value] = format_number(round(value, 6))
-            formatted = True
-        return shown
-
-    class Tails(dict[tuple[float, ...], bytes]):
-        """A row's scores → its cells after the name: each distinct combination joined once."""
-
-        def __missing__(self, scores: tuple[float, ...]) -> bytes:
-            cells = ["", *map(text, scores), text(round(sum(scores), 6)), text(maximum)]
-            joined = self[scores] = (",".join(cells) + "\n").encode()
-            return joined
-
-    triggers = tuple(trigger.encode() for trigger in table["triggers"])
-    names: Sequence[bytes] = students
-    if any(map(bytes.startswith, names, repeat(triggers))):
-        names = [b"'" + name if name.startswith(triggers) else name for name in names]
+def _rows(
+    table: dict[str, Any], students: Sequence[bytes], columns: list[list[float]], cells: _Cells
+) -> bytes:
+    """The CSV rows of these students and their scores per problem, each row's cells from `cells`."""
+    names = _names(table, students) or students
     rows = zip(*columns, strict=True) if columns else repeat((), len(names))
-    tails = map(Tails().__getitem__, rows)
-    return b"".join(chain.from_iterable(zip(names, tails, strict=False))), formatted
+    tails = map(cells.__getitem__, rows)
+    return b"".join(chain.from_iterable(zip(names, tails, strict=False)))
+
+
+def _render_objects(
+    table: dict[str, Any], lines: CutLines, scores: list[dict[Any, float]], *, complete: bool
+) -> tuple[bytes, bool]:
+    """`_render` of lines cut at their answers objects: each distinct object's cells found once
+    (KeyError: an answer not graded before), then every line's object replaced by its cells in
+    `lines.parts`, whose join is the rows."""
+    cells = _Cells(table, complete=complete)
+    lookups = [known.__getitem__ for known in scores]
+    tails = {
+        answers: cells[tuple(lookup(raw) for lookup, raw in zip(lookups, raws, strict=True))]
+        for answers, raws in lines.answers.items()
+    }
+    parts = lines.parts
+    parts[2::3] = map(tails.__getitem__, parts[2::3])
+    names = _names(table, parts[1::3])
+    if names is not None:
+        parts[1::3] = names
+    return b"".join(parts), cells.formatted

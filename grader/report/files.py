@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,7 +33,7 @@ def staging_beside(path: Path, *, directory: bool = False) -> tuple[Path, int | 
     replace with `keep_mode` (a directory once filled: a read-only one could not be filled).
     """
     for _ in range(100):
-        staging = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        staging = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
         try:
             if directory:
                 os.mkdir(staging, 0o777)
