@@ -19,9 +19,15 @@ from sqlalchemy import Connection, insert, select, text, update
 from grader.compare.policy import lateness
 from grader.compare.results import Status
 from grader.grading import grade_answer
+from grader.record import (
+    BATCH_SOURCE,
+    answer_text,
+    attempt_origin,
+    graded_attempts,
+    new_submission,
+    record_batch,
+)
 from grader.service import Checker
-from grader.service.checking import answer_text, new_submission
-from grader.service.offline import BATCH_SOURCE, attempt_origin, graded_attempts, record_batch
 from grader.spec.loader import ProblemSet
 from grader.storage import NewSubmission, OfflineAttempt, Storage, open_storage
 from grader.storage import store as storage_module
