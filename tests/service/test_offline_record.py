@@ -126,7 +126,11 @@ def storage_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
 
 # -- random batches -----------------------------------------------------------------------------
 
-_TIMES = [NOW, NOW + timedelta(minutes=5), datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-3)))]
+_TIMES = [
+    NOW,
+    NOW + timedelta(minutes=5, microseconds=123456),
+    datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-3))),
+]
 
 
 @st.composite
@@ -137,12 +141,13 @@ def _entries(draw: st.DrawFn) -> OfflineAttempt:
         problem=draw(st.sampled_from(["p1", "p2"])),
         submitted_at=draw(st.sampled_from(_TIMES)),
         source=BATCH_SOURCE,
-        raw=draw(st.sampled_from(["[1, 0]", "x", "ü, 2"])),
+        # text that COPY's text format escapes: backslash, tab, newline, carriage return; "\\N"
+        raw=draw(st.sampled_from(["[1, 0]", "x", "ü, 2", "a\tb\\c\nd\re", "\\N"])),
         parsed=None if status == "invalid" else draw(st.sampled_from([[1, 0], [0.5, -1.0], ["a"]])),
         status=status,
         score=1.0 if status == "correct" else draw(st.sampled_from([0.0, 0.25])),
         max_score=1.0,
-        feedback=draw(st.sampled_from(["", "h_2 is off", "naïve"])),
+        feedback=draw(st.sampled_from(["", "h_2 is off", "naïve", "line one\nline\ttwo \\"])),
         days_late=draw(st.sampled_from([0, 2])),
         spec_hash=draw(st.sampled_from([None, "ab" * 32])),
     )
