@@ -797,7 +797,7 @@ class Storage:
             convert = submissions.c[column].type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
                 done = {value: convert(value) for value in set(values[index])}
-                values[index] = [done[value] for value in values[index]]
+                values[index] = list(map(done.__getitem__, values[index]))
         _write_rows(connection, submissions.name, columns, values)
         return len(new)
 
