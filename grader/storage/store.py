@@ -228,20 +228,16 @@ _SCORE_DUE = (
 OFFLINE_CHUNK = 5000
 #: A chunk's attempts claimed per (student, problem): a new counter starts at the attempts
 #: claimed, an existing one grows by them. On PostgreSQL in one statement from a temporary table
-#: (filled by COPY), returning the count before of the counters that existed (a first run's new
-#: counters send nothing back); on SQLite, which holds the write lock, the counts are read before
-#: and the upsert is one executemany.
+#: (filled by COPY), returning each count after; on SQLite, which holds the write lock, the counts
+#: are read before and the upsert is one executemany.
 _CREATE_CLAIMS = (
     "CREATE TEMPORARY TABLE offline_claims (student TEXT NOT NULL, problem TEXT NOT NULL, n INTEGER NOT NULL)"
 )
 _ADD_CLAIMS = (
-    "WITH added AS ("
     "INSERT INTO attempt_counts (student, problem, used, unreadable) "
     "SELECT student, problem, n, 0 FROM offline_claims "
     "ON CONFLICT (student, problem) DO UPDATE SET used = attempt_counts.used + excluded.used "
-    "RETURNING student, problem, used) "
-    "SELECT added.student, added.problem, added.used - offline_claims.n FROM added "
-    "JOIN offline_claims USING (student, problem) WHERE added.used <> offline_claims.n"
+    "RETURNING student, problem, used"
 )
 _COUNTS_OF_STUDENTS = "SELECT student, problem, used FROM attempt_counts WHERE student IN"
 _ADD_COUNTS = (
@@ -368,73 +364,23 @@ def _columns(
     ]
 
 
-#: COPY's text format: a backslash, tab, newline or carriage return in a value is escaped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-#: The floats whose `repr` PostgreSQL spells otherwise.
-_COPY_FLOATS = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
-
-
-def _copy_text(value: Any) -> str:
-    """One value as COPY's text format spells it (None is NULL; a string as it is: see
-    `_copy_column`)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, float):
-        text = repr(value)
-        return _COPY_FLOATS.get(text, text)
-    if isinstance(value, int):
-        return str(value)
-    raise TypeError(f"no COPY text for {type(value).__name__} {value!r}")
-
-
-def _copy_column(values: Sequence[Any]) -> list[str]:
-    """A column's values as COPY text: each distinct value spelled once (a batch repeats its
-    times, statuses, feedback and parsed answers), floats each by itself (0.0 and -0.0 are equal
-    keys of a dict, not equal values); strings escaped only when one of them needs it."""
-    types = set(map(type, values))
-    if types <= {float, int}:
-        texts = list(map(repr, values))
-        if _COPY_FLOATS.keys().isdisjoint(texts):
-            return texts
-        return [_COPY_FLOATS.get(text, text) for text in texts]
-    if float in types:
-        return [_copy_text(value) for value in values]
-    distinct = set(values)
-    spelled = {value: _copy_text(value) for value in distinct}
-    if str in types:
-        every = "".join([value for value in distinct if type(value) is str])
-        if any(special in every for special in "\\\t\n\r"):
-            spelled = {
-                value: text.translate(_COPY_ESCAPES) if type(value) is str else text
-                for value, text in spelled.items()
-            }
-    return list(map(spelled.__getitem__, values))
-
-
 def _write_rows(
     connection: Connection, table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
 ) -> None:
     """Insert rows into `table`, in the connection's transaction, in bulk: `values` holds one list
-    per column of `columns` (values as the driver takes them). COPY on PostgreSQL, its text
-    built here column by column and joined row by row in C (psycopg's `write_row` spells each
-    value of each row in turn); one executemany on SQLite (the driver's own: SQLAlchemy's
-    executemany costs more per row than the insert itself)."""
+    per column of `columns` (values as the driver takes them). COPY on PostgreSQL, one
+    executemany on SQLite (the driver's own: SQLAlchemy's executemany costs more per row than the
+    insert itself)."""
     driver: Any = connection.connection.dbapi_connection
     cursor = driver.cursor()
+    rows = zip(*values, strict=True)
     try:
         if connection.dialect.name == "postgresql":
-            lines = map("\t".join, zip(*map(_copy_column, values), strict=True))
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write(("\n".join(lines) + "\n").encode("utf-8"))
+                for row in rows:
+                    copy.write_row(row)
         else:
             marks = ", ".join("?" * len(columns))
-            rows = zip(*values, strict=True)
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
     finally:
         cursor.close()
@@ -481,11 +427,12 @@ def _claim_attempts(connection: Connection, claims: dict[tuple[str, str], int]) 
             [students, problems, list(claims.values())],
         )
         cursor.execute(_ADD_CLAIMS)
-        before = dict.fromkeys(claims, 0)
-        before.update(((student, problem), used) for student, problem, used in cursor.fetchall())
+        used = {(student, problem): after for student, problem, after in cursor.fetchall()}
     finally:
         cursor.close()
-    return before
+    for pair, count in claims.items():
+        used[pair] -= count
+    return used
 
 
 def _row_to_submission(row: Any) -> StoredSubmission:
