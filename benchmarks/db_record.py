@@ -8,7 +8,7 @@ and 2 with per-student variants; about 2.9 attempts per student) as one JSONL fi
 backend, in a fresh subprocess with a fresh database (a SQLite file; a PostgreSQL database of its
 own, created and dropped here, reached with a pool of one connection), times:
 
-- grading: `service.offline.graded_attempts`, the attempts graded as the service would and made
+- grading: `record.graded_attempts`, the attempts graded as the service would and made
   ready to record (read, variants, keys, grading, origins);
 - recording: `Storage.record_offline` of them all into the empty database, in one transaction
   (executemany on SQLite, COPY on PostgreSQL): the figure issue 15 sets at 50,000 attempts/s;
@@ -49,7 +49,7 @@ STEPS = textwrap.dedent(
     from datetime import datetime
     from pathlib import Path
     from sqlalchemy import text
-    from grader.service.offline import graded_attempts
+    from grader.record import graded_attempts
     from grader.spec.loader import load_problems
     from grader.storage import open_storage
     from grader.submissions.formats import read_submissions
@@ -193,7 +193,7 @@ def main() -> None:
                     whole = min(whole, run(command)[1])
             print(f"\n{backend}: {attempts:,} attempts")
             for step, label in (
-                ("grading", "graded (offline.graded_attempts)"),
+                ("grading", "graded (record.graded_attempts)"),
                 ("recording", "recorded (Storage.record_offline)"),
                 ("rerun", "rerun, all there already"),
             ):

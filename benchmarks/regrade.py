@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.grading import grade_submissions
+from grader.record import record_batch
 from grader.regrade import regrade_class, regrade_database
-from grader.service.offline import record_batch
 from grader.spec.loader import load_problems
 from grader.storage import open_storage
 from grader.submissions.models import Attempt, Submission

@@ -1,13 +1,17 @@
 """Rules of the code's layout that a test can hold: what tests share lives in conftest.py or a
 helper module, and no test module imports another (pytest would collect the imported module's
 fixtures twice, and a test module that moves or is renamed breaks the ones leaning on it); the
-code's comments say why, and its measured figures live in docs/ and benchmarks/."""
+code's comments say why, and its measured figures live in docs/ and benchmarks/; and `grade
+SUBMISSIONS --db` records without importing the HTTP service."""
 
 from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import subprocess
+import sys
 import tokenize
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,3 +149,43 @@ def test_only_the_kinds_modules_name_a_kind_or_a_quantity() -> None:
         if (relative, what) not in ALLOWED_LITERALS
     ]
     assert found == []
+
+
+def test_grade_db_records_without_importing_the_http_service(tmp_path: Path) -> None:
+    """`grade SUBMISSIONS --db` grades and records through grader.record and grader.storage: the
+    HTTP service (grader.service, FastAPI, Starlette) is not imported on the way."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "grader",
+            str(ROOT / "submissions"),
+            "--problems",
+            str(ROOT / "problems"),
+            "--db",
+            str(tmp_path / "course.db"),
+            "--format",
+            "csv",
+            "-o",
+            str(tmp_path / "gradebook.csv"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "grader.record" in imported  # the recording ran
+    service = sorted(
+        name
+        for name in imported
+        if name.split(".")[0] in {"fastapi", "starlette"} or name.startswith("grader.service")
+    )
+    assert service == []

@@ -9,7 +9,6 @@ The clock stays outside: every call takes `now`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -18,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from grader.compare.attempts import Made, fold_attempts, folded_result, late_score
-from grader.compare.policy import Lateness, attempts_left, late_by, lateness, reveal_level
+from grader.compare.attempts import Made, fold_attempts, folded_result
+from grader.compare.policy import attempts_left, late_by, lateness, reveal_level
 from grader.compare.results import ProblemResult, Report, Status, StudentReport
 from grader.engine.keybook import KeyBook
 from grader.engine.keys import Key, compute_key, describe_key, key_to_json
 from grader.engine.variants import Variant, variant_for
 from grader.feedback.explain import WorkedSolution, render_solution, worked_solution
 from grader.feedback.mistakes import MistakeTable, mistake_answers
-from grader.grading import GradedAnswers, answer_identity, answer_of, grade_and_read, parse_answer
-from grader.parse import InvalidAnswer
+from grader.grading import GradedAnswers, answer_identity, answer_of, grade_and_read
 from grader.parse.errors import MAX_ANSWER_CHARS
+from grader.record import UNREAD, answer_data, answer_text, new_submission
 from grader.service.errors import ServiceError
 from grader.service.models import (
     ChoiceView,
@@ -62,11 +61,6 @@ _CACHED_ANSWER_LENGTH = 256
 _REMEMBERED_RESULTS = 65536
 
 
-def answer_text(raw: Any) -> str:
-    """The raw answer as stored: the text typed, or the JSON sent."""
-    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-
-
 def storable(text: str) -> bool:
     """False for text no database can store: U+0000 (PostgreSQL refuses it) or a lone surrogate
     (JSON's "\\ud800" decodes to one; it has no UTF-8 encoding)."""
@@ -85,61 +79,6 @@ def _unstorable(raw: Any) -> bool:
     if isinstance(raw, list):
         return any(_unstorable(item) for item in raw)
     return False
-
-
-#: `new_submission`'s `parsed` when the caller did not parse the answer: it is parsed there.
-_UNREAD: Any = object()
-
-
-def _as_data(problem: Problem, given: Any) -> Any:
-    """A parsed answer (`parse_answer`'s choice ids or array) as JSON data, as it is stored."""
-    if isinstance(problem.answer, ChoiceAnswer):
-        return list(given)
-    return np.asarray(given).tolist()
-
-
-def _parsed(problem: Problem, raw: Any) -> Any:
-    """The answer as the parser read it (JSON data), or None when it could not be read."""
-    try:
-        return _as_data(problem, parse_answer(problem, raw))
-    except InvalidAnswer:
-        return None
-
-
-def new_submission(
-    problem: Problem,
-    student: str,
-    raw: Any,
-    result: ProblemResult,
-    *,
-    submitted_at: datetime,
-    source: str,
-    late: Lateness,
-    spec_hash: str | None = None,
-    parsed: Any = _UNREAD,
-) -> NewSubmission:
-    """The record of one graded answer, as the service and `grade --db` both store it: the score
-    under the late factor (`late_score`), the days late the gradebook's fold reads back, and the
-    content hash of the spec that graded it (`ProblemSet.content_hash`). `parsed` is the answer
-    as read for grading, JSON data (`Checker` passes it; otherwise `raw` is parsed here)."""
-    if result.status is Status.INVALID:
-        parsed = None
-    elif parsed is _UNREAD:
-        parsed = _parsed(problem, raw)
-    return NewSubmission(
-        student=student,
-        problem=problem.id,
-        submitted_at=submitted_at,
-        source=source,
-        raw=answer_text(raw),
-        parsed=parsed,
-        status=result.status.value,
-        score=late_score(result.score, late),
-        max_score=result.max_score,
-        feedback=result.feedback,
-        days_late=late.days_late,
-        spec_hash=spec_hash,
-    )
 
 
 def _made(problem: Problem, stored: StoredSubmission) -> Made:
@@ -289,18 +228,18 @@ class Checker:
         self, problem: Problem, inputs: Any, raw: Any, level: str
     ) -> tuple[ProblemResult, Any]:
         """`grade`, and the answer as stored (JSON data, None when unreadable) when it was read to
-        grade it; `_UNREAD` when the result came from the memo."""
+        grade it; `UNREAD` when the result came from the memo."""
         array = None if inputs is None else np.ascontiguousarray(inputs, dtype=np.float64)
         packed = None if array is None else array.tobytes()
         shape = () if array is None else array.shape
         identity = answer_identity(raw)
         result = self.graded.get(problem.id, (packed, shape), identity, level)
         if result is not None:
-            return result, _UNREAD
+            return result, UNREAD
         # graded from the answer its identity gives back, as a cached result would have been
         result, given = self._grade_uncached(problem.id, packed, shape, answer_of(identity), level)
         self.graded.put(problem.id, (packed, shape), identity, level, result)
-        return result, None if given is None else _as_data(problem, given)
+        return result, None if given is None else answer_data(problem, given)
 
     def summaries(self) -> list[ProblemSummary]:
         return [

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import compress
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, case, func, insert, or_, select, update
@@ -228,8 +231,7 @@ OFFLINE_CHUNK = 5000
 #: (filled by COPY), returning each count after; on SQLite, which holds the write lock, the counts
 #: are read before and the upsert is one executemany.
 _CREATE_CLAIMS = (
-    "CREATE TEMPORARY TABLE offline_claims "
-    "(student TEXT NOT NULL, problem TEXT NOT NULL, n INTEGER NOT NULL)"
+    "CREATE TEMPORARY TABLE offline_claims (student TEXT NOT NULL, problem TEXT NOT NULL, n INTEGER NOT NULL)"
 )
 _ADD_CLAIMS = (
     "INSERT INTO attempt_counts (student, problem, used, unreadable) "
@@ -279,10 +281,55 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+# The attributes a batch's columns are read from, with `map` (no Python-level step per value).
+(
+    _STUDENT,
+    _PROBLEM,
+    _SUBMITTED_AT,
+    _SOURCE,
+    _RAW,
+    _PARSED,
+    _STATUS,
+    _SCORE,
+    _MAX_SCORE,
+    _FEEDBACK,
+    _DAYS_LATE,
+    _SPEC_HASH,
+) = map(
+    attrgetter,
+    (
+        "student",
+        "problem",
+        "submitted_at",
+        "source",
+        "raw",
+        "parsed",
+        "status",
+        "score",
+        "max_score",
+        "feedback",
+        "days_late",
+        "spec_hash",
+    ),
+)
+_ORIGIN, _SUBMISSION, _COUNTED = attrgetter("origin"), attrgetter("submission"), attrgetter("counted")
+
 #: The columns a recorded submission sets, in the order `_columns` gives their values.
 _SUBMISSION_COLUMNS = (
-    "student", "problem", "submitted_at", "source", "raw", "parsed", "status", "score", "max_score",
-    "feedback", "counted", "attempt", "days_late", "spec_hash",
+    "student",
+    "problem",
+    "submitted_at",
+    "source",
+    "raw",
+    "parsed",
+    "status",
+    "score",
+    "max_score",
+    "feedback",
+    "counted",
+    "attempt",
+    "days_late",
+    "spec_hash",
 )
 
 
@@ -290,38 +337,43 @@ def _columns(
     news: Sequence[NewSubmission], counted: Sequence[bool], attempts: Sequence[int | None]
 ) -> list[list[Any]]:
     """The values of recorded submissions' columns (`_SUBMISSION_COLUMNS`), as SQLAlchemy binds
-    them, one list per column (a batch's are built column by column, each in one comprehension)."""
-    # a class's answers share few times and parsed answers (`offline.record_batch` shares them):
-    # each converted once; parsed answers by identity (`news` keeps every one alive meanwhile)
-    times = {moment: _utc(moment) for moment in {new.submitted_at for new in news}}
-    parsed = {id(new.parsed): new.parsed for new in news if new.parsed is not None}
-    texts = {identity: json.dumps(value) for identity, value in parsed.items()}
+    them, one list per column (a batch's are built column by column, each attribute read by
+    `map`, without a Python-level step per attempt where none is needed)."""
+    # a class's answers share few times and parsed answers (`record.graded_attempts` shares
+    # them): each converted once; parsed answers by identity (`news` keeps every one alive)
+    moments = list(map(_SUBMITTED_AT, news))
+    times = {moment: _utc(moment) for moment in set(moments)}
+    parsed = {id(value): value for value in map(_PARSED, news) if value is not None}
+    texts: dict[int, str | None] = {identity: json.dumps(value) for identity, value in parsed.items()}
+    texts[id(None)] = None
     return [
-        [new.student for new in news],
-        [new.problem for new in news],
-        [times[new.submitted_at] for new in news],
-        [new.source for new in news],
-        [new.raw for new in news],
-        [None if new.parsed is None else texts[id(new.parsed)] for new in news],
-        [new.status for new in news],
-        [new.score for new in news],
-        [new.max_score for new in news],
-        [new.feedback for new in news],
+        list(map(_STUDENT, news)),
+        list(map(_PROBLEM, news)),
+        list(map(times.__getitem__, moments)),
+        list(map(_SOURCE, news)),
+        list(map(_RAW, news)),
+        list(map(texts.__getitem__, map(id, map(_PARSED, news)))),
+        list(map(_STATUS, news)),
+        list(map(_SCORE, news)),
+        list(map(_MAX_SCORE, news)),
+        list(map(_FEEDBACK, news)),
         list(counted),
         list(attempts),
-        [new.days_late for new in news],
-        [new.spec_hash for new in news],
+        list(map(_DAYS_LATE, news)),
+        list(map(_SPEC_HASH, news)),
     ]
 
 
 def _write_rows(
-    connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    connection: Connection, table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
 ) -> None:
-    """Insert `rows` (values as the driver takes them, in the order of `columns`) into `table`, in
-    the connection's transaction, in bulk: COPY on PostgreSQL, one executemany on SQLite (the
-    driver's own: SQLAlchemy's executemany costs more per row than the insert itself)."""
+    """Insert rows into `table`, in the connection's transaction, in bulk: `values` holds one list
+    per column of `columns` (values as the driver takes them). COPY on PostgreSQL, one
+    executemany on SQLite (the driver's own: SQLAlchemy's executemany costs more per row than the
+    insert itself)."""
     driver: Any = connection.connection.dbapi_connection
     cursor = driver.cursor()
+    rows = zip(*values, strict=True)
     try:
         if connection.dialect.name == "postgresql":
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -362,11 +414,18 @@ def _claim_attempts(connection: Connection, claims: dict[tuple[str, str], int]) 
             marks = ", ".join("?" * len(students))
             cursor.execute(f"{_COUNTS_OF_STUDENTS} ({marks})", students)
             before = {(student, problem): used for student, problem, used in cursor.fetchall()}
-            cursor.executemany(_ADD_COUNTS, [(*pair, count) for pair, count in claims.items()])
+            counts = zip(map(itemgetter(0), claims), map(itemgetter(1), claims), claims.values(), strict=True)
+            cursor.executemany(_ADD_COUNTS, counts)
             return {pair: before.get(pair, 0) for pair in claims}
         cursor.execute("DELETE FROM offline_claims")
-        rows = [(student, problem, count) for (student, problem), count in claims.items()]
-        _write_rows(connection, "offline_claims", ("student", "problem", "n"), rows)
+        pairs = list(claims)
+        students, problems = [student for student, _ in pairs], [problem for _, problem in pairs]
+        _write_rows(
+            connection,
+            "offline_claims",
+            ("student", "problem", "n"),
+            [students, problems, list(claims.values())],
+        )
         cursor.execute(_ADD_CLAIMS)
         used = {(student, problem): after for student, problem, after in cursor.fetchall()}
     finally:
@@ -541,9 +600,12 @@ class Storage:
             if max_attempts is None or used < max_attempts:
                 if limits.max_unreadable is None:
                     connection.execute(_COUNT_UNREADABLE, where)
-                elif connection.execute(
-                    _COUNT_UNREADABLE_CAPPED, {**where, "b_cap": limits.max_unreadable}
-                ).first() is None:
+                elif (
+                    connection.execute(
+                        _COUNT_UNREADABLE_CAPPED, {**where, "b_cap": limits.max_unreadable}
+                    ).first()
+                    is None
+                ):
                     return None, used
                 values = self._values(new, counted=False, attempt=None)
                 submission_id = int(connection.execute(_INSERT_SUBMISSION, values).scalar_one())
@@ -643,31 +705,36 @@ class Storage:
     def _record_offline_chunk(
         self, connection: Connection, entries: Sequence[OfflineAttempt], seen: set[str], *, look_up: bool
     ) -> int:
+        origins = list(map(_ORIGIN, entries))
         if look_up:
-            seen.update(_stored_origins(connection, [entry.origin for entry in entries]))
-        new: list[OfflineAttempt] = []
-        for entry in entries:
-            if entry.origin not in seen:
-                seen.add(entry.origin)
-                new.append(entry)
+            seen.update(_stored_origins(connection, origins))
+        new: Sequence[OfflineAttempt] = entries
+        if not seen.isdisjoint(origins) or len(set(origins)) < len(origins):
+            new = []
+            for entry in entries:
+                if entry.origin not in seen:
+                    seen.add(entry.origin)
+                    new.append(entry)
+            origins = list(map(_ORIGIN, new))
+        else:  # (a first run: every origin new)
+            seen.update(origins)
         if not new:
             return 0
-        claims: dict[tuple[str, str], int] = {}
-        for entry in new:
-            if entry.counted:
-                pair = (entry.submission.student, entry.submission.problem)
-                claims[pair] = claims.get(pair, 0) + 1
+        news = list(map(_SUBMISSION, new))
+        counted = list(map(_COUNTED, new))
+        pairs = list(zip(map(_STUDENT, news), map(_PROBLEM, news), strict=True))
+        claims = Counter(compress(pairs, counted))
         used = _claim_attempts(connection, claims) if claims else {}
         attempts: list[int | None] = []
-        for entry in new:
-            if entry.counted:
-                pair = (entry.submission.student, entry.submission.problem)
-                used[pair] += 1
-                attempts.append(used[pair])
+        append = attempts.append
+        for pair, is_counted in zip(pairs, counted, strict=True):
+            if is_counted:
+                number = used[pair] = used[pair] + 1
+                append(number)
             else:
-                attempts.append(None)
-        values = _columns([entry.submission for entry in new], [entry.counted for entry in new], attempts)
-        values.append([entry.origin for entry in new])
+                append(None)
+        values = _columns(news, counted, attempts)
+        values.append(origins)
         # what SQLAlchemy's types do to a value before the driver sees it (SQLite: times as text,
         # booleans as 0/1), so that a row stored in bulk is the row `_values` would have stored;
         # each distinct value converted once (a batch shares its times and its flags)
@@ -677,8 +744,8 @@ class Storage:
             convert = submissions.c[column].type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
                 done = {value: convert(value) for value in set(values[index])}
-                values[index] = [done[value] for value in values[index]]
-        _write_rows(connection, submissions.name, columns, list(zip(*values, strict=True)))
+                values[index] = list(map(done.__getitem__, values[index]))
+        _write_rows(connection, submissions.name, columns, values)
         return len(new)
 
     def apply_regrade(

@@ -19,9 +19,15 @@ from sqlalchemy import Connection, insert, select, text, update
 from grader.compare.policy import lateness
 from grader.compare.results import Status
 from grader.grading import grade_answer
+from grader.record import (
+    BATCH_SOURCE,
+    answer_text,
+    attempt_origin,
+    graded_attempts,
+    new_submission,
+    record_batch,
+)
 from grader.service import Checker
-from grader.service.checking import answer_text, new_submission
-from grader.service.offline import BATCH_SOURCE, attempt_origin, graded_attempts, record_batch
 from grader.spec.loader import ProblemSet
 from grader.storage import NewSubmission, OfflineAttempt, Storage, open_storage
 from grader.storage import store as storage_module
@@ -120,7 +126,11 @@ def storage_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
 
 # -- random batches -----------------------------------------------------------------------------
 
-_TIMES = [NOW, NOW + timedelta(minutes=5), datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-3)))]
+_TIMES = [
+    NOW,
+    NOW + timedelta(minutes=5, microseconds=123456),
+    datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-3))),
+]
 
 
 @st.composite
@@ -131,12 +141,13 @@ def _entries(draw: st.DrawFn) -> OfflineAttempt:
         problem=draw(st.sampled_from(["p1", "p2"])),
         submitted_at=draw(st.sampled_from(_TIMES)),
         source=BATCH_SOURCE,
-        raw=draw(st.sampled_from(["[1, 0]", "x", "ü, 2"])),
+        # text that COPY's text format escapes: backslash, tab, newline, carriage return; "\\N"
+        raw=draw(st.sampled_from(["[1, 0]", "x", "ü, 2", "a\tb\\c\nd\re", "\\N"])),
         parsed=None if status == "invalid" else draw(st.sampled_from([[1, 0], [0.5, -1.0], ["a"]])),
         status=status,
         score=1.0 if status == "correct" else draw(st.sampled_from([0.0, 0.25])),
         max_score=1.0,
-        feedback=draw(st.sampled_from(["", "h_2 is off", "naïve"])),
+        feedback=draw(st.sampled_from(["", "h_2 is off", "naïve", "line one\nline\ttwo \\"])),
         days_late=draw(st.sampled_from([0, 2])),
         spec_hash=draw(st.sampled_from([None, "ab" * 32])),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+import grader.record as record
 import grader.service.checking as checking
 from grader.grading import GradedAnswers
 from grader.service import Checker
@@ -93,7 +94,7 @@ def test_a_new_answer_is_read_once_and_stored_as_read(
         return real(*args)
 
     monkeypatch.setattr(answer_module, "parse_answer", counting)
-    monkeypatch.setattr(checking, "parse_answer", counting)
+    monkeypatch.setattr(record, "parse_answer", counting)  # new_submission reads there
     checker = Checker(course, sqlite_storage)
     checker.submit(problem, "ana", answer, now=NOW)
     assert len(reads) == 1  # graded and stored from one reading

@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None and not args.quiet:
         print(f"grade: wrote {args.output} ({grader.student_count} students)", file=sys.stderr)
     if storage is not None and storage_url is not None:
-        from grader.service.offline import record_batch
+        from grader.record import record_batch
 
         del grader  # the gradebook's memory, freed before the recording holds every attempt
         from grader.storage import masked_text

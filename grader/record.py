@@ -1,5 +1,9 @@
-"""Batch grading recorded into the service's database, so staff see online and offline work in one
-gradebook. Each attempt is recorded once: re-running a batch adds only what is new.
+"""Graded answers as the service's database records them, and batch grading recorded there
+(`grade SUBMISSIONS --db URL`), so staff see online and offline work in one gradebook. Each batch
+attempt is recorded once: re-running a batch adds only what is new.
+
+The service (`service.checking`) records its answers through `new_submission` here; this module
+imports nothing of the HTTP service, so `grade --db` starts without FastAPI.
 
 An attempt's identity (`origin`) is a hash of the student, the problem, the time it was submitted
 (if the export says), the answer as typed, and how many identical attempts came before it in the
@@ -24,21 +28,93 @@ from typing import Any
 
 import numpy as np
 
+from grader.compare.attempts import late_score
 from grader.compare.policy import Lateness, lateness
 from grader.compare.results import ProblemResult, Status
 from grader.engine.keybook import KeyBook
 from grader.feedback.mistakes import mistake_answers
-from grader.grading import answer_identity, grade_answers
-from grader.service.checking import answer_text, new_submission
+from grader.grading import answer_identity, grade_answers, parse_answer
+from grader.parse import InvalidAnswer
 from grader.spec.loader import ProblemSet
 from grader.spec.models import ChoiceAnswer, Problem
 from grader.storage import NewSubmission, OfflineAttempt, Storage
 from grader.submissions.models import Submission
 
-__all__ = ["BATCH_SOURCE", "GradedBatch", "Recorded", "attempt_origin", "graded_attempts", "record_batch"]
+__all__ = [
+    "BATCH_SOURCE",
+    "UNREAD",
+    "GradedBatch",
+    "Recorded",
+    "answer_data",
+    "answer_text",
+    "attempt_origin",
+    "graded_attempts",
+    "new_submission",
+    "record_batch",
+]
 
 #: `submissions.source` of a batch-graded attempt (online ones are api, page or xqueue).
 BATCH_SOURCE = "batch"
+
+
+def answer_text(raw: Any) -> str:
+    """The raw answer as stored: the text typed, or the JSON sent."""
+    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+
+
+#: `new_submission`'s `parsed` when the caller did not parse the answer: it is parsed there.
+UNREAD: Any = object()
+
+
+def answer_data(problem: Problem, given: Any) -> Any:
+    """A parsed answer (`parse_answer`'s choice ids or array) as JSON data, as it is stored."""
+    if isinstance(problem.answer, ChoiceAnswer):
+        return list(given)
+    return np.asarray(given).tolist()
+
+
+def _parsed(problem: Problem, raw: Any) -> Any:
+    """The answer as the parser read it (JSON data), or None when it could not be read."""
+    try:
+        return answer_data(problem, parse_answer(problem, raw))
+    except InvalidAnswer:
+        return None
+
+
+def new_submission(
+    problem: Problem,
+    student: str,
+    raw: Any,
+    result: ProblemResult,
+    *,
+    submitted_at: datetime,
+    source: str,
+    late: Lateness,
+    spec_hash: str | None = None,
+    parsed: Any = UNREAD,
+) -> NewSubmission:
+    """The record of one graded answer, as the service and `grade --db` both store it: the score
+    under the late factor (`late_score`), the days late the gradebook's fold reads back, and the
+    content hash of the spec that graded it (`ProblemSet.content_hash`). `parsed` is the answer
+    as read for grading, JSON data (`Checker` passes it; otherwise `raw` is parsed here)."""
+    if result.status is Status.INVALID:
+        parsed = None
+    elif parsed is UNREAD:
+        parsed = _parsed(problem, raw)
+    return NewSubmission(
+        student=student,
+        problem=problem.id,
+        submitted_at=submitted_at,
+        source=source,
+        raw=answer_text(raw),
+        parsed=parsed,
+        status=result.status.value,
+        score=late_score(result.score, late),
+        max_score=result.max_score,
+        feedback=result.feedback,
+        days_late=late.days_late,
+        spec_hash=spec_hash,
+    )
 
 
 #: `json.dumps(…, ensure_ascii=False)`, without building an encoder per call.
@@ -142,13 +218,27 @@ def graded_attempts(problems: ProblemSet, items: Iterable[object], *, now: datet
         if shared is None:
             result = results[graded_as[:3]]
             shared = made[graded_as] = new_submission(
-                problem, student, answer, result, submitted_at=now, source=BATCH_SOURCE, late=late,
+                problem,
+                student,
+                answer,
+                result,
+                submitted_at=now,
+                source=BATCH_SOURCE,
+                late=late,
                 spec_hash=spec_hashes[problem.id],
             )
         new = NewSubmission(
-            student=student, problem=shared.problem, submitted_at=submitted_at or now, source=BATCH_SOURCE,
-            raw=text, parsed=shared.parsed, status=shared.status, score=shared.score,
-            max_score=shared.max_score, feedback=shared.feedback, days_late=shared.days_late,
+            student=student,
+            problem=shared.problem,
+            submitted_at=submitted_at or now,
+            source=BATCH_SOURCE,
+            raw=text,
+            parsed=shared.parsed,
+            status=shared.status,
+            score=shared.score,
+            max_score=shared.max_score,
+            feedback=shared.feedback,
+            days_late=shared.days_late,
             spec_hash=shared.spec_hash,
         )
         entries.append(OfflineAttempt(origin, new, shared.status != invalid))
