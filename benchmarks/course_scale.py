@@ -156,6 +156,22 @@ KEYS = textwrap.dedent(
 )
 
 
+def make_class(keep: Path | None, prefix: str, students: int) -> tuple[Path, Path, Path]:
+    """(work directory, problems, class.jsonl): `keep` or a new temporary directory, the problems
+    made afresh in it and `students` students' JSONL; `grade` runs started from this process keep
+    their cache there (GRADER_CACHE_DIR), never in the user's."""
+    work = Path(tempfile.mkdtemp(prefix=prefix)) if keep is None else keep
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADER_CACHE_DIR"] = str(work / "cache")
+    problems = work / "problems"
+    if problems.exists():
+        shutil.rmtree(problems)
+    make_problems(problems)
+    source = work / "class.jsonl"
+    make_jsonl(problems, source, students)
+    return work, problems, source
+
+
 def run_json(argv: list[str], *, stderr: bool = False) -> tuple[dict[str, float], float]:
     import time
 
@@ -185,16 +201,8 @@ def main() -> None:
         "--repeat", type=int, default=3, help="runs of each step; the best is shown (default: 3)"
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="grader-bench-")) if args.keep is None else args.keep
-    work.mkdir(parents=True, exist_ok=True)
-    os.environ["GRADER_CACHE_DIR"] = str(work / "cache")  # never the user's cache
+    work, problems, source = make_class(args.keep, "grader-bench-", args.students)
     try:
-        problems = work / "problems"
-        if problems.exists():
-            shutil.rmtree(problems)
-        make_problems(problems)
-        source = work / "class.jsonl"
-        make_jsonl(problems, source, args.students)
         size = source.stat().st_size / 1e6
         python = sys.executable
         grade_argv = [

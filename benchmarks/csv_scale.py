@@ -31,14 +31,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course_scale import ROOT, make_jsonl, make_problems
+from course_scale import ROOT, make_class
 
 NOW = "2023-03-29T12:00:00Z"
 CSV_READ = (
@@ -104,15 +103,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="paired runs of each step (default: 5)")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this directory")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="grader-csv-bench-")) if args.keep is None else args.keep
-    work.mkdir(parents=True, exist_ok=True)
+    work, problems, jsonl = make_class(args.keep, "grader-csv-bench-", args.students)
     try:
-        problems = work / "problems"
-        if problems.exists():
-            shutil.rmtree(problems)
-        make_problems(problems)
-        jsonl = work / "class.jsonl"
-        make_jsonl(problems, jsonl, args.students)
         export = work / "class.csv"
         rows = write_csv(jsonl, export)
         python = sys.executable

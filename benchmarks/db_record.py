@@ -28,7 +28,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import uuid
@@ -38,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course_scale import ROOT, make_jsonl, make_problems
+from course_scale import ROOT, make_class
 
 TARGET = 50_000  # attempts recorded per second (issue 15)
 NOW = "2023-03-29T12:00:00Z"
@@ -148,15 +147,8 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="keep the generated files in this directory")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="grader-db-bench-")) if args.keep is None else args.keep
-    work.mkdir(parents=True, exist_ok=True)
+    work, problems, source = make_class(args.keep, "grader-db-bench-", args.students)
     try:
-        problems = work / "problems"
-        if problems.exists():
-            shutil.rmtree(problems)
-        make_problems(problems)
-        source = work / "class.jsonl"
-        make_jsonl(problems, source, args.students)
         python = sys.executable
         size = source.stat().st_size / 1e6
         print(f"{args.students:,} students, {size:.1f} MB of JSONL; best of {args.repeat}")

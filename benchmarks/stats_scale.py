@@ -22,12 +22,11 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course_scale import GRADE, make_jsonl, make_problems, run_json
+from course_scale import GRADE, make_class, run_json
 
 
 def main() -> None:
@@ -40,15 +39,8 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="keep the generated files in this directory")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="grader-stats-bench-")) if args.keep is None else args.keep
-    work.mkdir(parents=True, exist_ok=True)
+    work, problems, source = make_class(args.keep, "grader-stats-bench-", args.students)
     try:
-        problems = work / "problems"
-        if problems.exists():
-            shutil.rmtree(problems)
-        make_problems(problems)
-        source = work / "class.jsonl"
-        make_jsonl(problems, source, args.students)
         size = source.stat().st_size / 1e6
         common = [str(source), "--problems", str(problems), "--quiet", "--now", "2023-03-29T12:00:00Z"]
         python = sys.executable
